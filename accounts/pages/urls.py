@@ -1,0 +1,16 @@
+from __future__ import annotations
+
+from django.urls import URLPattern, path
+
+from accounts.pages import views
+
+urlpatterns: list[URLPattern] = [
+    path("settings/api-keys/", views.api_keys, name="api-keys"),
+    path(
+        "settings/api-keys/<int:key_id>/revoke/",
+        views.api_key_revoke_view,
+        name="api-key-revoke",
+    ),
+    path("settings/members/", views.members, name="members"),
+    path("organization/switch/", views.organization_switch, name="organization-switch"),
+]

@@ -1,0 +1,145 @@
+"""Settings pages: API keys, members, and switching organization."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect
+from django.urls import Resolver404, resolve
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.views.decorators.http import require_POST
+
+from accounts.models import User
+from accounts.pages.base import can_manage, org_render, page_membership, public_base_url
+from accounts.pages.forms import ApiKeyCreateForm, MemberAddForm
+from accounts.selectors import api_keys_for, organization_members
+from accounts.services import PermissionDenied, api_key_create, api_key_revoke, membership_add
+from accounts.tenancy import session_membership, switch_organization
+
+MANAGERS_ONLY = "Only owners and admins of this organization can manage API keys."
+# Pages about one job would be a 404 in the organization just switched to.
+JOB_PAGES = frozenset({"job-detail", "job-audio"})
+
+
+def _user(request: HttpRequest) -> User:
+    user = request.user
+    assert isinstance(user, User)  # login_required guarantees a signed-in user
+    return user
+
+
+def _api_keys_page(
+    request: HttpRequest, form: ApiKeyCreateForm, *, status: int = 200
+) -> HttpResponse:
+    organization = page_membership(request).organization
+    return org_render(
+        request,
+        "accounts/api_keys.html",
+        {"keys": api_keys_for(organization), "form": form},
+        status=status,
+    )
+
+
+@login_required
+def api_keys(request: HttpRequest) -> HttpResponse:
+    membership = page_membership(request)
+    if request.method != "POST":
+        return _api_keys_page(request, ApiKeyCreateForm())
+    if not can_manage(membership):
+        messages.error(request, MANAGERS_ONLY)
+        return _api_keys_page(request, ApiKeyCreateForm(), status=403)
+    form = ApiKeyCreateForm(request.POST)
+    if not form.is_valid():
+        return _api_keys_page(request, form, status=400)
+    api_key, raw_key = api_key_create(
+        organization=membership.organization,
+        name=form.cleaned_data["name"],
+        created_by=_user(request),
+    )
+    # Rendered straight from the POST, never stored: the secret exists only in this page.
+    response = org_render(
+        request,
+        "accounts/api_key_created.html",
+        {"api_key": api_key, "raw_key": raw_key, "api_url": f"{public_base_url(request)}/api/v1"},
+    )
+    response["Cache-Control"] = "no-store"
+    return response
+
+
+@login_required
+@require_POST
+def api_key_revoke_view(request: HttpRequest, key_id: int) -> HttpResponse:
+    membership = page_membership(request)
+    if not can_manage(membership):
+        messages.error(request, MANAGERS_ONLY)
+        return _api_keys_page(request, ApiKeyCreateForm(), status=403)
+    if api_key_revoke(organization=membership.organization, key_id=key_id):
+        messages.success(request, "The key was revoked. Requests using it now get 401.")
+    else:
+        messages.error(request, "That key does not exist or was already revoked.")
+    return redirect("api-keys")
+
+
+def _members_page(request: HttpRequest, form: MemberAddForm, *, status: int = 200) -> HttpResponse:
+    organization = page_membership(request).organization
+    return org_render(
+        request,
+        "accounts/members.html",
+        {"members": organization_members(organization), "form": form},
+        status=status,
+    )
+
+
+@login_required
+def members(request: HttpRequest) -> HttpResponse:
+    if request.method != "POST":
+        return _members_page(request, MemberAddForm())
+    form = MemberAddForm(request.POST)
+    if not form.is_valid():
+        return _members_page(request, form, status=400)
+    try:
+        membership = membership_add(
+            organization=page_membership(request).organization,
+            actor=_user(request),
+            email=form.cleaned_data["email"],
+            role=form.cleaned_data["role"],
+        )
+    except PermissionDenied as exc:
+        messages.error(request, exc.message)
+        return _members_page(request, MemberAddForm(), status=403)
+    messages.success(
+        request,
+        f"{membership.user.email} is now {membership.get_role_display().lower()} of "
+        f"{membership.organization.name}. New users set their password with "
+        "“Forgot your password?” on the sign-in page.",
+    )
+    return redirect("members")
+
+
+@login_required
+@require_POST
+def organization_switch(request: HttpRequest) -> HttpResponse:
+    try:
+        organization_id = int(request.POST.get("organization_id", ""))
+    except ValueError:
+        organization_id = 0
+    if switch_organization(request, organization_id):
+        membership = session_membership(request)
+        name = membership.organization.name if membership else "that organization"
+        messages.success(request, f"You are now working in {name}.")
+    else:
+        messages.error(request, "You are not a member of that organization.")
+    return redirect(_switch_target(request))
+
+
+def _switch_target(request: HttpRequest) -> str:
+    target = request.POST.get("next", "")
+    if not url_has_allowed_host_and_scheme(
+        target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
+        return "/"
+    try:
+        match = resolve(target.split("?", 1)[0])
+    except Resolver404:
+        return "/"
+    return "/" if match.url_name in JOB_PAGES else target

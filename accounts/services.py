@@ -1,0 +1,118 @@
+"""Writes for users, organizations, memberships and API keys."""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+from datetime import timedelta
+
+from django.db import transaction
+from django.utils import timezone
+
+from accounts.models import MANAGER_ROLES, ApiKey, Membership, Organization, Role, User
+from billing.services import wallet_open
+
+API_KEY_PREFIX = "hark_"
+# last_used_at is informational; writing it on every request would turn reads into writes.
+LAST_USED_RESOLUTION = timedelta(minutes=1)
+
+
+class PermissionDenied(Exception):
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.message = message
+
+
+def hash_api_key(raw_key: str) -> str:
+    return hashlib.sha256(raw_key.encode()).hexdigest()
+
+
+@transaction.atomic
+def organization_create(*, name: str, owner: User) -> Organization:
+    """Create an organization owned by ``owner``, with its wallet and sign-up grant."""
+    organization = Organization.objects.create(name=name.strip()[:120] or "My organization")
+    Membership.objects.create(user=owner, organization=organization, role=Role.OWNER)
+    wallet_open(organization=organization, actor=owner)
+    return organization
+
+
+def default_organization_name(user: User) -> str:
+    local_part = user.email.split("@", 1)[0]
+    return f"{local_part}'s workspace"
+
+
+def user_get_or_create(*, email: str) -> tuple[User, bool]:
+    """Find a user by email (case-insensitively) or create one with no usable password."""
+    email = User.objects.normalize_email(email).strip()
+    existing = User.objects.filter(email__iexact=email).first()
+    if existing is not None:
+        return existing, False
+    user = User.objects.create_user(email=email, password=None)
+    return user, True
+
+
+@transaction.atomic
+def membership_add(
+    *, organization: Organization, actor: User, email: str, role: str = Role.MEMBER
+) -> Membership:
+    """Add ``email`` to ``organization``; only owners and admins may, and only owners
+    may make owners. A new user sets a password through password reset."""
+    actor_role = (
+        Membership.objects.filter(organization=organization, user=actor)
+        .values_list("role", flat=True)
+        .first()
+    )
+    if actor_role not in MANAGER_ROLES:
+        raise PermissionDenied("Only owners and admins can add members.")
+    if role not in Role.values:
+        raise PermissionDenied(f"Unknown role '{role}'.")
+    if role == Role.OWNER and actor_role != Role.OWNER:
+        raise PermissionDenied("Only owners can add other owners.")
+    user, _ = user_get_or_create(email=email)
+    membership, created = Membership.objects.get_or_create(
+        user=user, organization=organization, defaults={"role": role}
+    )
+    if not created and membership.role != role:
+        membership.role = role
+        membership.save(update_fields=["role"])
+    return membership
+
+
+def api_key_create(
+    *, organization: Organization, name: str, created_by: User | None
+) -> tuple[ApiKey, str]:
+    """Create a key and return it with its raw secret, which is never stored or shown again."""
+    raw_key = API_KEY_PREFIX + secrets.token_urlsafe(32)
+    api_key = ApiKey.objects.create(
+        organization=organization,
+        name=name.strip()[:100] or "API key",
+        prefix=raw_key[: len(API_KEY_PREFIX) + 6],
+        hashed_key=hash_api_key(raw_key),
+        created_by=created_by,
+    )
+    return api_key, raw_key
+
+
+def api_key_revoke(*, organization: Organization, key_id: int) -> bool:
+    """Revoke one of the organization's keys; False when it has no such active key."""
+    return bool(
+        ApiKey.objects.filter(organization=organization, pk=key_id, revoked_at=None).update(
+            revoked_at=timezone.now()
+        )
+    )
+
+
+def api_key_authenticate(raw_key: str) -> ApiKey | None:
+    """The active key matching ``raw_key``, with its organization, or None."""
+    api_key = (
+        ApiKey.objects.select_related("organization")
+        .filter(hashed_key=hash_api_key(raw_key), revoked_at=None)
+        .first()
+    )
+    if api_key is None:
+        return None
+    now = timezone.now()
+    if api_key.last_used_at is None or now - api_key.last_used_at > LAST_USED_RESOLUTION:
+        ApiKey.objects.filter(pk=api_key.pk).update(last_used_at=now)
+        api_key.last_used_at = now
+    return api_key

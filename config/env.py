@@ -1,0 +1,61 @@
+"""Typed readers for environment variables, so settings fail loudly on bad values."""
+
+from __future__ import annotations
+
+import os
+from decimal import Decimal, InvalidOperation
+
+from django.core.exceptions import ImproperlyConfigured
+
+
+def env_str(name: str, default: str) -> str:
+    return os.environ.get(name, default)
+
+
+def env_bool(name: str, default: bool) -> bool:
+    raw = os.environ.get(name)
+    if raw is None or raw == "":
+        return default
+    if raw.lower() in {"1", "true", "yes", "on"}:
+        return True
+    if raw.lower() in {"0", "false", "no", "off"}:
+        return False
+    raise ImproperlyConfigured(f"{name} must be true or false, not {raw!r}.")
+
+
+def env_int(name: str, default: int) -> int:
+    raw = os.environ.get(name)
+    if raw is None or raw == "":
+        return default
+    try:
+        return int(raw)
+    except ValueError:
+        raise ImproperlyConfigured(f"{name} must be a whole number, not {raw!r}.") from None
+
+
+def env_decimal(name: str, default: str) -> Decimal:
+    raw = os.environ.get(name) or default
+    try:
+        return Decimal(raw)
+    except InvalidOperation:
+        raise ImproperlyConfigured(f"{name} must be a number, not {raw!r}.") from None
+
+
+def env_list(name: str, default: str) -> list[str]:
+    return [item.strip() for item in os.environ.get(name, default).split(",") if item.strip()]
+
+
+def env_decimal_map(name: str, default: str) -> dict[str, Decimal]:
+    """``"local=1,openai=3.5"`` → ``{"local": Decimal("1"), "openai": Decimal("3.5")}``."""
+    result: dict[str, Decimal] = {}
+    for item in env_list(name, default):
+        key, sep, value = item.partition("=")
+        try:
+            if not sep:
+                raise InvalidOperation
+            result[key.strip()] = Decimal(value.strip())
+        except InvalidOperation:
+            raise ImproperlyConfigured(
+                f"{name} entries look like name=number, not {item!r}."
+            ) from None
+    return result

@@ -1,0 +1,11 @@
+"""Browser pages, gathered from each app."""
+
+from __future__ import annotations
+
+from django.urls import include, path
+
+urlpatterns = [
+    path("", include("jobs.pages.urls")),
+    path("", include("accounts.pages.urls")),
+    path("", include("billing.pages.urls")),
+]

@@ -1,0 +1,39 @@
+from __future__ import annotations
+
+from django.contrib import admin
+from django.http import HttpRequest, HttpResponse
+from django.urls import URLPattern, URLResolver, include, path
+from django.views import defaults
+from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerView
+
+from billing.api import AccountApi
+from config.api_errors import is_api_path, json_error
+
+api_v1: list[URLPattern | URLResolver] = [
+    path("", include("jobs.api.urls")),
+    path("account/", AccountApi.as_view(), name="api-account"),
+]
+
+urlpatterns = [
+    path("admin/", admin.site.urls),
+    path("accounts/", include("allauth.urls")),
+    path("api/v1/", include(api_v1)),
+    path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
+    path("api/docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
+    path("api/redoc/", SpectacularRedocView.as_view(url_name="api-schema"), name="api-redoc"),
+    path("", include("config.pages")),
+]
+
+
+def handler404(request: HttpRequest, exception: Exception) -> HttpResponse:
+    if is_api_path(request):
+        return json_error(request, 404, "not_found", "There is no API endpoint at this address.")
+    return defaults.page_not_found(request, exception)
+
+
+def handler500(request: HttpRequest) -> HttpResponse:
+    if is_api_path(request):
+        return json_error(
+            request, 500, "server_error", "Something went wrong on our side. Please try again."
+        )
+    return defaults.server_error(request)

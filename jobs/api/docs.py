@@ -1,0 +1,117 @@
+"""OpenAPI descriptions and examples for the transcription endpoints.
+
+Kept apart from the views so the views stay short; each constant is the keyword
+arguments of one ``extend_schema`` call.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiExample, OpenApiParameter, OpenApiResponse
+
+from jobs.api.serializers import TranscribeUploadInput
+
+ERROR_EXAMPLE = {"error": "invalid_request", "message": "A sentence explaining what to fix."}
+JOB_ID = "550e8400-e29b-41d4-a716-446655440000"
+
+
+def _error(description: str, code: str, message: str) -> OpenApiResponse:
+    return OpenApiResponse(
+        response=OpenApiTypes.OBJECT,
+        description=description,
+        examples=[OpenApiExample(code, value={"error": code, "message": message})],
+    )
+
+
+COMMON_ERRORS = {
+    401: _error("Missing or invalid API key", "authentication_failed",
+                "This API key is not valid or was revoked."),
+    404: _error("No such job in your organization", "not_found",
+                "No transcription job with that id was found."),
+}  # fmt: skip
+
+CREATE: dict[str, Any] = {
+    "summary": "Transcribe an uploaded file",
+    "description": (
+        "Upload audio (MP3, WAV, M4A, FLAC, OGG/Opus, WebM, or the audio track of an MP4) "
+        "as multipart form data. Credits for the measured duration are held until the "
+        "job finishes; you are charged the actual cost, or nothing if it fails. Gumzo's "
+        "`job_language`, `job_type` and `skip_diarization` are accepted as aliases."
+    ),
+    "request": {"multipart/form-data": TranscribeUploadInput},
+    "responses": {
+        200: OpenApiResponse(
+            response=OpenApiTypes.OBJECT,
+            examples=[OpenApiExample("queued", value={
+                "id": JOB_ID, "job_id": JOB_ID, "status": "queued",
+                "estimated_credits": 5.5, "estimated_wait": 30,
+                "created_at": "2026-11-21T14:30:00Z"})],
+        ),
+        400: _error("An option the engine cannot serve, or a bad value", "invalid_request",
+                    "The Local (pocketsphinx, English) engine cannot transcribe 'fr'. "
+                    "It supports: en (English)."),
+        402: _error("Not enough credits", "insufficient_credits",
+                    "You have 10 credits remaining but this transcription requires 30 credits."),
+        413: _error("Over the size cap", "file_too_large",
+                    "This file is larger than the 500 MB limit."),
+        415: _error("Not audio", "unsupported_media", "This file is not audio we can read."),
+        **COMMON_ERRORS,
+    },
+}  # fmt: skip
+
+LIST: dict[str, Any] = {
+    "summary": "List transcription jobs, newest first",
+    "parameters": [
+        OpenApiParameter("cursor", str, description="From `next` or `previous`."),
+        OpenApiParameter("limit", int, description="Page size, at most 100 (default 20)."),
+    ],
+    "responses": {200: OpenApiTypes.OBJECT, **COMMON_ERRORS},
+}
+
+DETAIL: dict[str, Any] = {
+    "summary": "Get a job's status and result, or export it",
+    "parameters": [
+        OpenApiParameter("segments", bool, description="Include timestamped segments."),
+        OpenApiParameter("words", bool, description="Include word timestamps in segments."),
+        OpenApiParameter("format", str, enum=["txt", "srt", "vtt", "json"],
+                         description="Download the transcript in this format instead."),
+    ],
+    "responses": {
+        200: OpenApiResponse(
+            response=OpenApiTypes.OBJECT,
+            examples=[
+                OpenApiExample("processing", value={
+                    "id": JOB_ID, "status": "processing", "progress": 45}),
+                OpenApiExample("completed", value={
+                    "id": JOB_ID, "status": "completed",
+                    "transcript": "and so my fellow americans ask not what your country can do",
+                    "duration_seconds": 11.0, "language": "en", "credits_used": 0.19,
+                    "speakers": [], "segments": [{"start": 0.03, "end": 7.74,
+                    "text": "and so my fellow americans", "speaker": None,
+                    "confidence": 0.91}]}),
+                OpenApiExample("failed", value={
+                    "id": JOB_ID, "status": "failed",
+                    "error_message": "This file could not be decoded past 02:13."}),
+            ],
+        ),
+        **COMMON_ERRORS,
+    },
+}  # fmt: skip
+
+DELETE: dict[str, Any] = {
+    "summary": "Delete a job's media and transcript (a running job is canceled first)",
+    "responses": {204: None, **COMMON_ERRORS},
+}
+
+CANCEL: dict[str, Any] = {
+    "summary": "Cancel a queued or running job; its held credits are released",
+    "request": None,
+    "responses": {
+        200: OpenApiTypes.OBJECT,
+        409: _error("Already finished", "conflict",
+                    "This job is already completed and cannot be canceled."),
+        **COMMON_ERRORS,
+    },
+}  # fmt: skip

@@ -1,0 +1,109 @@
+"""What a client reads back: the job in AudioToTextAI's result shape, and exports."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from typing import Any
+
+from django.http import HttpResponse
+from django.utils.text import slugify
+
+from jobs.api.serializers import credits
+from jobs.engines.base import Segment, Word
+from jobs.errors import InvalidJobRequest, JobConflict
+from jobs.exporters import EXPORTERS, TranscriptDocument, get_exporter
+from jobs.models import JobStatus, TranscriptionJob, TranscriptSegment
+from jobs.selectors import job_segments
+
+
+def segment_output(segment: TranscriptSegment, *, include_words: bool) -> dict[str, Any]:
+    body: dict[str, Any] = {
+        "start": segment.start,
+        "end": segment.end,
+        "text": segment.text,
+        "speaker": segment.speaker or None,
+        "confidence": segment.confidence,
+    }
+    if include_words:
+        body["words"] = segment.words
+    return body
+
+
+def speakers_output(segments: list[TranscriptSegment]) -> list[dict[str, Any]]:
+    speaking_time: dict[str, float] = defaultdict(float)
+    for segment in segments:
+        if segment.speaker:
+            speaking_time[segment.speaker] += segment.end - segment.start
+    return [
+        {"id": speaker, "label": speaker, "speaking_time": round(seconds, 2)}
+        for speaker, seconds in speaking_time.items()
+    ]
+
+
+def job_detail_output(
+    job: TranscriptionJob, *, include_segments: bool, include_words: bool
+) -> dict[str, Any]:
+    body: dict[str, Any] = {
+        "id": str(job.id),
+        "job_id": str(job.id),
+        "status": job.status,
+        "progress": job.progress,
+        "filename": job.original_filename,
+        "model": job.engine,
+        "created_at": job.created_at,
+        "estimated_credits": credits(job.estimated_credits),
+    }
+    if job.status == JobStatus.COMPLETED:
+        segments = list(job_segments(job))
+        body.update(
+            transcript=job.transcript_text,
+            duration_seconds=round(job.duration_seconds, 3),
+            language=job.detected_language or job.language,
+            credits_used=credits(job.credits_used),
+            speakers=speakers_output(segments),
+            finished_at=job.finished_at,
+        )
+        if job.summary_requested:
+            body.update(summary=job.summary, topics=job.topics)
+        if include_segments:
+            body["segments"] = [segment_output(s, include_words=include_words) for s in segments]
+    elif job.status == JobStatus.FAILED:
+        body.update(error_message=job.error_message, error=job.error_message)
+    return body
+
+
+def transcript_document(job: TranscriptionJob) -> TranscriptDocument:
+    segments = [
+        Segment(
+            start=row.start,
+            end=row.end,
+            text=row.text,
+            confidence=row.confidence,
+            speaker=row.speaker or None,
+            words=tuple(
+                Word(w["word"], w["start"], w["end"], w.get("confidence", 0.0)) for w in row.words
+            ),
+        )
+        for row in job_segments(job)
+    ]
+    return TranscriptDocument(
+        title=job.original_filename or str(job.id),
+        language=job.detected_language or job.language,
+        duration=job.duration_seconds,
+        segments=segments,
+    )
+
+
+def job_export_response(job: TranscriptionJob, export_format: str) -> HttpResponse:
+    exporter = get_exporter(export_format)
+    if exporter is None:
+        raise InvalidJobRequest(
+            f"Unknown format '{export_format}'. Available formats: {', '.join(EXPORTERS)}."
+        )
+    if job.status != JobStatus.COMPLETED:
+        raise JobConflict(f"This job is {job.status}; exports are available once it completes.")
+    body = exporter.render(transcript_document(job))
+    stem = slugify(job.original_filename.rsplit(".", 1)[0]) or str(job.id)
+    response = HttpResponse(body, content_type=exporter.content_type)
+    response["Content-Disposition"] = f'attachment; filename="{stem}.{exporter.extension}"'
+    return response

@@ -1,0 +1,120 @@
+"""Input and output shapes of the transcription API (AudioToTextAI's, with Gumzo's
+parameter names accepted as aliases)."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from rest_framework import serializers
+
+from jobs.models import JobType, TranscriptionJob
+from jobs.options import TranscriptionOptions
+
+JOB_TYPES = {choice.lower(): choice for choice in JobType.values}
+
+
+class VocabularyField(serializers.Field):  # type: ignore[type-arg]
+    """A JSON array, a comma-separated string, or repeated form fields."""
+
+    def to_internal_value(self, data: Any) -> tuple[str, ...]:
+        if isinstance(data, list):
+            items: list[Any] = data
+        elif isinstance(data, str):
+            text = data.strip()
+            if text.startswith("["):
+                try:
+                    items = json.loads(text)
+                except json.JSONDecodeError:
+                    raise serializers.ValidationError(
+                        "must be a JSON array of words or a comma-separated list"
+                    ) from None
+            else:
+                items = text.split(",")
+        else:
+            raise serializers.ValidationError("must be a list of words")
+        words = tuple(str(item).strip() for item in items if str(item).strip())
+        if len(words) > 100:
+            raise serializers.ValidationError("may hold at most 100 entries")
+        return words
+
+    def to_representation(self, value: Any) -> Any:
+        return list(value)
+
+
+class TranscriptionOptionsInput(serializers.Serializer):  # type: ignore[type-arg]
+    model = serializers.CharField(required=False, allow_blank=True, max_length=80)
+    language = serializers.CharField(required=False, allow_blank=True, max_length=12)
+    job_language = serializers.CharField(required=False, allow_blank=True, max_length=12)
+    job_type = serializers.CharField(required=False, allow_blank=True, max_length=20)
+    diarization = serializers.BooleanField(required=False, default=None, allow_null=True)
+    skip_diarization = serializers.BooleanField(required=False, default=None, allow_null=True)
+    timestamps = serializers.BooleanField(required=False, default=True)
+    word_timestamps = serializers.BooleanField(required=False, default=False)
+    summary = serializers.BooleanField(required=False, default=False)
+    vocabulary = VocabularyField(required=False)
+    webhook_url = serializers.URLField(required=False, allow_blank=True, max_length=500)
+
+    def validate_job_type(self, value: str) -> str:
+        if not value:
+            return JobType.VERBATIM
+        try:
+            return JOB_TYPES[value.strip().lower()]
+        except KeyError:
+            raise serializers.ValidationError("must be one of Verbatim, Smart or Summary") from None
+
+    def to_options(self) -> TranscriptionOptions:
+        data = self.validated_data
+        diarization = data.get("diarization")
+        if diarization is None:
+            skip = data.get("skip_diarization")
+            # Gumzo's skip_diarization=false asks for speakers; with neither parameter
+            # we follow AudioToTextAI's default of no diarization.
+            diarization = skip is False
+        return TranscriptionOptions(
+            model=data.get("model", ""),
+            language=data.get("language") or data.get("job_language") or "",
+            job_type=data.get("job_type") or JobType.VERBATIM,
+            diarization=bool(diarization),
+            timestamps=data["timestamps"],
+            word_timestamps=data["word_timestamps"],
+            summary=data["summary"],
+            vocabulary=data.get("vocabulary", ()),
+            webhook_url=data.get("webhook_url", ""),
+        )
+
+
+class TranscribeUploadInput(TranscriptionOptionsInput):
+    file = serializers.FileField(allow_empty_file=False)
+
+
+def credits(value: Any) -> float | None:
+    return None if value is None else float(value)
+
+
+def job_created_output(job: TranscriptionJob, *, estimated_wait: int) -> dict[str, Any]:
+    return {
+        "id": str(job.id),
+        "job_id": str(job.id),
+        "status": job.status,
+        "estimated_credits": credits(job.estimated_credits),
+        "estimated_wait": estimated_wait,
+        "created_at": job.created_at,
+    }
+
+
+def job_summary_output(job: TranscriptionJob) -> dict[str, Any]:
+    return {
+        "id": str(job.id),
+        "job_id": str(job.id),
+        "status": job.status,
+        "progress": job.progress,
+        "filename": job.original_filename,
+        "model": job.engine,
+        "language": job.language,
+        "duration_seconds": round(job.duration_seconds, 3),
+        "estimated_credits": credits(job.estimated_credits),
+        "credits_used": credits(job.credits_used),
+        "created_at": job.created_at,
+        "finished_at": job.finished_at,
+    }

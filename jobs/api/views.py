@@ -1,0 +1,103 @@
+"""Transcription API: thin views over jobs.services and jobs.selectors."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from django.http import HttpResponse
+from drf_spectacular.utils import extend_schema
+from rest_framework import status
+from rest_framework.pagination import CursorPagination
+from rest_framework.parsers import FormParser, MultiPartParser
+from rest_framework.request import Request
+from rest_framework.response import Response
+
+from accounts.models import ApiKey, User
+from config.api import OrganizationApiView
+from config.uploads import SizeLimitedUploadHandler, upload_was_too_large
+from jobs.api import docs
+from jobs.api.results import job_detail_output, job_export_response
+from jobs.api.serializers import TranscribeUploadInput, job_created_output, job_summary_output
+from jobs.errors import InvalidJobRequest
+from jobs.selectors import job_get, jobs_for
+from jobs.services.estimates import estimated_wait_seconds
+from jobs.services.intake import ensure_size_allowed, job_create, max_upload_bytes
+from jobs.services.lifecycle import job_cancel, job_delete
+
+# Multipart framing adds a little to the file's own size.
+MULTIPART_OVERHEAD_BYTES = 64 * 1024
+
+
+class JobCursorPagination(CursorPagination):
+    ordering = ("-created_at", "-id")
+    page_size = 20
+    page_size_query_param = "limit"
+    max_page_size = 100
+
+
+def _truthy(value: str | None) -> bool:
+    return (value or "").lower() in {"1", "true", "yes", "on"}
+
+
+class TranscriptionListCreateApi(OrganizationApiView):
+    parser_classes = [MultiPartParser, FormParser]
+
+    @extend_schema(**docs.LIST)
+    def get(self, request: Request) -> Response:
+        paginator = JobCursorPagination()
+        page = paginator.paginate_queryset(jobs_for(self.organization), request, view=self)
+        return paginator.get_paginated_response([job_summary_output(job) for job in page or []])
+
+    @extend_schema(**docs.CREATE)
+    def post(self, request: Request) -> Response:
+        # Refuse a declared oversize body before reading any of it.
+        declared = int(request.META.get("CONTENT_LENGTH") or 0)
+        ensure_size_allowed(max(0, declared - MULTIPART_OVERHEAD_BYTES))
+        request._request.upload_handlers = [
+            SizeLimitedUploadHandler(request._request, max_bytes=max_upload_bytes())
+        ]
+        data = request.data
+        if upload_was_too_large(request._request):
+            ensure_size_allowed(max_upload_bytes() + 1)
+        payload = TranscribeUploadInput(data=data)
+        if "file" not in request.FILES:
+            raise InvalidJobRequest("Attach the audio as a multipart form field named 'file'.")
+        payload.is_valid(raise_exception=True)
+        upload = payload.validated_data["file"]
+        job = job_create(
+            organization=self.organization,
+            path=Path(upload.temporary_file_path()),
+            filename=upload.name or "",
+            options=payload.to_options(),
+            created_by=request.user if isinstance(request.user, User) else None,
+            api_key=request.auth if isinstance(request.auth, ApiKey) else None,
+        )
+        body = job_created_output(job, estimated_wait=estimated_wait_seconds(job))
+        return Response(body, status=status.HTTP_200_OK)
+
+
+class TranscriptionDetailApi(OrganizationApiView):
+    @extend_schema(**docs.DETAIL)
+    def get(self, request: Request, job_id: str) -> Response | HttpResponse:
+        job = job_get(self.organization, job_id)
+        export_format = request.query_params.get("format")
+        if export_format and export_format != "api":
+            return job_export_response(job, export_format)
+        body = job_detail_output(
+            job,
+            include_segments=_truthy(request.query_params.get("segments")),
+            include_words=_truthy(request.query_params.get("words")) or job.word_timestamps,
+        )
+        return Response(body)
+
+    @extend_schema(**docs.DELETE)
+    def delete(self, request: Request, job_id: str) -> Response:
+        job_delete(organization=self.organization, job_id=job_id)
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+class TranscriptionCancelApi(OrganizationApiView):
+    @extend_schema(**docs.CANCEL)
+    def post(self, request: Request, job_id: str) -> Response:
+        job = job_cancel(organization=self.organization, job_id=job_id)
+        return Response(job_detail_output(job, include_segments=False, include_words=False))

@@ -1,0 +1,33 @@
+"""Run the web server and a worker cluster together: the one-command local setup."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+from typing import Any
+
+from django.core.management import call_command
+from django.core.management.base import BaseCommand, CommandParser
+
+
+class Command(BaseCommand):
+    help = "Serve Hark on ADDRPORT with a django-q2 worker cluster beside it."
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        parser.add_argument("addrport", nargs="?", default="127.0.0.1:8000")
+
+    def handle(self, *args: Any, addrport: str, **options: Any) -> None:
+        # The worker is a separate process group so Ctrl-C reaches it through us, once.
+        worker = subprocess.Popen(
+            [sys.executable, "manage.py", "qcluster"], start_new_session=True, env=os.environ.copy()
+        )
+        try:
+            call_command("runserver", addrport, use_reloader=False)
+        finally:
+            os.killpg(worker.pid, signal.SIGTERM)
+            try:
+                worker.wait(timeout=15)
+            except subprocess.TimeoutExpired:
+                os.killpg(worker.pid, signal.SIGKILL)

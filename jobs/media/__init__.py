@@ -1,0 +1,1 @@
+"""Reading customers' media: what it is (probe), its samples (decode), where the speech is (vad)."""

@@ -1,0 +1,48 @@
+"""The API quick start and the help page, written against this installation's settings."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.contrib.auth.decorators import login_required
+from django.http import HttpRequest, HttpResponse
+
+from accounts.pages.base import org_render, public_base_url
+from billing.pricing import format_credits, price_per_minute
+from jobs.engines import enabled_engines
+from jobs.languages import language_name
+from jobs.media.probe import ACCEPTED
+from jobs.pages.views import export_formats
+
+
+@login_required
+def api_quickstart(request: HttpRequest) -> HttpResponse:
+    base_url = public_base_url(request)
+    return org_render(
+        request,
+        "docs/api_quickstart.html",
+        {"base_url": base_url, "api_url": f"{base_url}/api/v1", "formats": export_formats()},
+    )
+
+
+@login_required
+def help_page(request: HttpRequest) -> HttpResponse:
+    engines = [
+        {
+            "info": info,
+            "languages": ", ".join(language_name(code) for code in info.languages),
+            "price": format_credits(price_per_minute(info.name)),
+        }
+        for info in enabled_engines()
+    ]
+    return org_render(
+        request,
+        "docs/help.html",
+        {
+            "engines": engines,
+            "accepted_formats": ACCEPTED,
+            "max_upload_mb": settings.HARK_MAX_UPLOAD_MB,
+            "max_duration_minutes": settings.HARK_MAX_DURATION_SECONDS // 60,
+            "formats": export_formats(),
+            "signup_grant": format_credits(settings.HARK_SIGNUP_GRANT),
+        },
+    )

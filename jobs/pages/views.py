@@ -1,0 +1,167 @@
+"""Browser pages for transcription jobs: thin views over jobs.selectors and jobs.services."""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import Any
+
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.paginator import Paginator
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect
+from django.views.decorators.csrf import ensure_csrf_cookie
+from django.views.decorators.http import require_POST
+
+from accounts.pages.base import org_render, page_organization
+from billing.pricing import format_credits, price_per_minute
+from jobs.engines import enabled_engines
+from jobs.engines.base import EngineInfo
+from jobs.errors import JobConflict, JobNotFound
+from jobs.exporters import EXPORTERS, Exporter
+from jobs.languages import language_name
+from jobs.media.probe import ACCEPTED
+from jobs.models import JobStatus, JobType, TranscriptionJob
+from jobs.pages.formatting import duration_label, timestamp_label
+from jobs.selectors import job_get, job_segments, jobs_for
+from jobs.services.lifecycle import job_cancel, job_delete
+
+JOBS_PER_PAGE = 20
+# The formats people ask for most come first; any other registered exporter follows.
+PREFERRED_FORMATS = ("txt", "srt", "vtt", "json")
+
+
+@dataclass(frozen=True)
+class JobRow:
+    job: TranscriptionJob
+    duration: str
+    credits: Decimal | None
+    credits_are_estimate: bool
+
+
+@dataclass(frozen=True)
+class SegmentRow:
+    start: float
+    end: float
+    stamp: str
+    text: str
+    speaker: str
+
+
+def job_row(job: TranscriptionJob) -> JobRow:
+    estimate = job.credits_used is None and job.status in (JobStatus.QUEUED, JobStatus.PROCESSING)
+    return JobRow(
+        job=job,
+        duration=duration_label(job.duration_seconds),
+        credits=job.estimated_credits if estimate else job.credits_used,
+        credits_are_estimate=estimate,
+    )
+
+
+def engine_option(info: EngineInfo) -> dict[str, Any]:
+    return {
+        "name": info.name,
+        "label": info.label,
+        "notes": info.notes,
+        "languages": [{"code": code, "name": language_name(code)} for code in info.languages],
+        "diarization": info.diarization,
+        "word_timestamps": info.word_timestamps,
+        "vocabulary": info.vocabulary,
+        "price_per_minute": format_credits(price_per_minute(info.name)),
+    }
+
+
+def export_formats() -> list[Exporter]:
+    names = [f for f in PREFERRED_FORMATS if f in EXPORTERS]
+    names += [f for f in EXPORTERS if f not in PREFERRED_FORMATS]
+    return [EXPORTERS[name] for name in names]
+
+
+def _job_or_404(request: HttpRequest, job_id: uuid.UUID) -> TranscriptionJob:
+    try:
+        return job_get(page_organization(request), job_id)
+    except JobNotFound:
+        raise Http404("No such job.") from None
+
+
+@login_required
+def dashboard(request: HttpRequest) -> HttpResponse:
+    page = Paginator(jobs_for(page_organization(request)), JOBS_PER_PAGE).get_page(
+        request.GET.get("page")
+    )
+    rows = [job_row(job) for job in page.object_list]
+    return org_render(request, "jobs/dashboard.html", {"page": page, "rows": rows})
+
+
+@login_required
+@ensure_csrf_cookie
+def transcribe_new(request: HttpRequest) -> HttpResponse:
+    engines = [engine_option(info) for info in enabled_engines()]
+    return org_render(
+        request,
+        "jobs/transcribe_new.html",
+        {
+            "engines": engines,
+            "default_engine": settings.HARK_DEFAULT_ENGINE,
+            "job_types": JobType.choices,
+            "max_upload_mb": settings.HARK_MAX_UPLOAD_MB,
+            "max_upload_bytes": settings.HARK_MAX_UPLOAD_MB * 1024 * 1024,
+            "max_duration_minutes": settings.HARK_MAX_DURATION_SECONDS // 60,
+            "accepted_formats": ACCEPTED,
+        },
+    )
+
+
+@login_required
+def job_detail(request: HttpRequest, job_id: uuid.UUID) -> HttpResponse:
+    job = _job_or_404(request, job_id)
+    segments = (
+        [
+            SegmentRow(s.start, s.end, timestamp_label(s.start), s.text, s.speaker)
+            for s in job_segments(job)
+        ]
+        if job.status == JobStatus.COMPLETED
+        else []
+    )
+    return org_render(
+        request,
+        "jobs/job_detail.html",
+        {
+            "job": job,
+            "row": job_row(job),
+            "segments": segments,
+            "formats": export_formats() if job.status == JobStatus.COMPLETED else [],
+            "language_label": language_name(job.detected_language or job.language),
+            "cancelable": job.status in (JobStatus.QUEUED, JobStatus.PROCESSING),
+        },
+    )
+
+
+@login_required
+@require_POST
+def job_cancel_view(request: HttpRequest, job_id: uuid.UUID) -> HttpResponse:
+    try:
+        job_cancel(organization=page_organization(request), job_id=job_id)
+    except JobNotFound:
+        raise Http404("No such job.") from None
+    except JobConflict as exc:
+        messages.error(request, exc.message)
+    else:
+        messages.success(request, "Transcription canceled. Its held credits are available again.")
+    return redirect("job-detail", job_id=job_id)
+
+
+@login_required
+@require_POST
+def job_delete_view(request: HttpRequest, job_id: uuid.UUID) -> HttpResponse:
+    job = _job_or_404(request, job_id)
+    try:
+        job_delete(organization=page_organization(request), job_id=job.pk)
+    except JobNotFound:
+        raise Http404("No such job.") from None
+    name = job.original_filename or "The transcription"
+    messages.success(request, f"{name} was deleted, with its audio and transcript.")
+    return redirect("dashboard")

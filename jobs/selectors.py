@@ -1,0 +1,39 @@
+"""Reads for jobs. Every query takes the organization first and filters by it in SQL,
+so another organization's job is indistinguishable from a missing one."""
+
+from __future__ import annotations
+
+import uuid
+
+from django.db.models import QuerySet
+
+from accounts.models import Organization
+from jobs.errors import JobNotFound
+from jobs.models import JobStatus, TranscriptionJob, TranscriptSegment
+
+
+def jobs_for(organization: Organization) -> QuerySet[TranscriptionJob]:
+    return TranscriptionJob.objects.filter(organization=organization)
+
+
+def job_get(organization: Organization, job_id: object) -> TranscriptionJob:
+    try:
+        pk = job_id if isinstance(job_id, uuid.UUID) else uuid.UUID(str(job_id))
+    except ValueError:
+        raise JobNotFound() from None
+    job = jobs_for(organization).filter(pk=pk).first()
+    if job is None:
+        raise JobNotFound()
+    return job
+
+
+def job_segments(job: TranscriptionJob) -> QuerySet[TranscriptSegment]:
+    return TranscriptSegment.objects.filter(job=job).order_by("index")
+
+
+def queued_seconds_ahead(organization: Organization | None = None) -> float:
+    """Seconds of audio waiting or in progress, to estimate a new job's wait."""
+    rows = TranscriptionJob.objects.filter(
+        status__in=(JobStatus.QUEUED, JobStatus.PROCESSING)
+    ).values_list("duration_seconds", "progress")
+    return sum(duration * (100 - progress) / 100 for duration, progress in rows)

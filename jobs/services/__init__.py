@@ -1,0 +1,1 @@
+"""Writes for transcription jobs: intake, lifecycle, and the worker's protocol."""

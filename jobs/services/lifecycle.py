@@ -1,0 +1,51 @@
+"""Customer-driven changes to a job: cancel and delete."""
+
+from __future__ import annotations
+
+from contextlib import suppress
+
+from django.core.files.storage import default_storage
+from django.db import transaction
+from django.utils import timezone
+
+from accounts.models import Organization
+from billing.services import hold_release
+from jobs.errors import JobConflict, JobNotFound
+from jobs.models import JobStatus, TranscriptionJob
+from jobs.selectors import job_get
+
+CANCELABLE = (JobStatus.QUEUED, JobStatus.PROCESSING)
+
+
+@transaction.atomic
+def job_cancel(*, organization: Organization, job_id: object) -> TranscriptionJob:
+    """Cancel a queued or running job and release its hold.
+
+    A running worker notices at its next heartbeat (its conditional update no longer
+    matches) and stops without charging.
+    """
+    job = job_get(organization, job_id)
+    canceled = TranscriptionJob.objects.filter(
+        organization=organization, pk=job.pk, status__in=CANCELABLE
+    ).update(status=JobStatus.CANCELED, finished_at=timezone.now(), lease_expires_at=None)
+    if not canceled:
+        raise JobConflict(f"This job is already {job.status} and cannot be canceled.")
+    hold_release(reference=job.billing_reference)
+    job.refresh_from_db()
+    return job
+
+
+def job_delete(*, organization: Organization, job_id: object) -> None:
+    """Delete a job's media and transcript. A job still in flight is canceled first."""
+    job = job_get(organization, job_id)
+    with transaction.atomic():
+        if job.status in CANCELABLE:
+            # It may have finished meanwhile; deleting is still what was asked.
+            with suppress(JobConflict):
+                job_cancel(organization=organization, job_id=job.pk)
+        media_name = job.media.name
+        deleted, _ = TranscriptionJob.objects.filter(organization=organization, pk=job.pk).delete()
+        if not deleted:
+            raise JobNotFound()
+        if media_name:
+            transaction.on_commit(lambda: default_storage.delete(media_name))

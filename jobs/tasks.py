@@ -1,0 +1,13 @@
+"""django-q2 tasks: thin wrappers that take ids and call a service."""
+
+from __future__ import annotations
+
+from jobs.services.worker import job_run, jobs_recover_abandoned
+
+
+def transcribe_job(job_id: str) -> None:
+    job_run(job_id)
+
+
+def recover_abandoned_jobs() -> int:
+    return jobs_recover_abandoned()

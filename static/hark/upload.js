@@ -1,0 +1,235 @@
+/* New transcription: drop or pick a file, choose options the engine supports, upload
+   with progress to the API, then go to the job's page. */
+"use strict";
+
+(function () {
+  var form = document.getElementById("upload-form");
+  if (!form) return;
+  var engines = JSON.parse(document.getElementById("engines-data").textContent);
+  var fileInput = document.getElementById("file");
+  var dropzone = document.getElementById("dropzone");
+  var dropTitle = document.getElementById("drop-title");
+  var dropHint = document.getElementById("drop-hint");
+  var model = document.getElementById("model");
+  var language = document.getElementById("language");
+  var modelNotes = document.getElementById("model-notes");
+  var price = document.getElementById("price");
+  var summary = document.getElementById("summary");
+  var errorBox = document.getElementById("upload-error");
+  var statusBox = document.getElementById("upload-status");
+  var statusLabel = document.getElementById("upload-label");
+  var statusNumbers = document.getElementById("upload-numbers");
+  var progress = document.getElementById("upload-progress");
+  var submit = document.getElementById("submit");
+  var maxBytes = Number(form.dataset.maxBytes);
+  var chosenFile = null;
+
+  var UNAVAILABLE = "Not available with this model.";
+
+  function engine() {
+    for (var i = 0; i < engines.length; i++) {
+      if (engines[i].name === model.value) return engines[i];
+    }
+    return engines[0];
+  }
+
+  function applyEngine() {
+    var info = engine();
+    if (!info) return;
+    var previous = language.value;
+    language.innerHTML = "";
+    info.languages.forEach(function (lang) {
+      var option = document.createElement("option");
+      option.value = lang.code;
+      option.textContent = lang.name;
+      language.appendChild(option);
+    });
+    if (previous) language.value = previous;
+    if (!language.value && language.options.length) language.selectedIndex = 0;
+    language.disabled = info.languages.length < 2;
+    modelNotes.textContent = info.notes || "";
+    price.textContent =
+      info.price_per_minute + (Number(info.price_per_minute) === 1 ? " credit" : " credits") + " per minute";
+
+    ["diarization", "word_timestamps"].forEach(function (capability) {
+      var wrapper = form.querySelector('[data-capability="' + capability + '"]');
+      var input = wrapper.querySelector("input");
+      var help = wrapper.querySelector("[data-help]");
+      if (!help.dataset.original) help.dataset.original = help.textContent;
+      var supported = Boolean(info[capability]);
+      input.disabled = !supported;
+      if (!supported) input.checked = false;
+      wrapper.classList.toggle("disabled", !supported);
+      help.textContent = supported ? help.dataset.original : UNAVAILABLE;
+    });
+    var vocabulary = form.querySelector('[data-capability="vocabulary"]');
+    vocabulary.hidden = !info.vocabulary;
+    vocabulary.querySelector("input").disabled = !info.vocabulary;
+  }
+
+  function applyJobType() {
+    var isSummary = form.querySelector("input[name=job_type]:checked").value === "summary";
+    // A Summary job always includes the summary; say so instead of offering a choice.
+    if (isSummary) summary.checked = true;
+    summary.disabled = isSummary;
+  }
+
+  function showError(message, html) {
+    errorBox.hidden = false;
+    errorBox.innerHTML = "";
+    errorBox.appendChild(document.createTextNode(message));
+    if (html) errorBox.appendChild(html);
+    errorBox.scrollIntoView({ block: "nearest", behavior: "smooth" });
+  }
+
+  function clearError() {
+    errorBox.hidden = true;
+    errorBox.textContent = "";
+  }
+
+  function choose(file) {
+    clearError();
+    chosenFile = file || null;
+    dropzone.classList.toggle("has-file", Boolean(chosenFile));
+    if (!chosenFile) {
+      dropTitle.textContent = "Drop an audio or video file here";
+      return;
+    }
+    dropTitle.textContent = chosenFile.name;
+    dropHint.textContent = Hark.bytes(chosenFile.size) + " · click or drop to choose another file";
+    if (chosenFile.size > maxBytes) {
+      showError(
+        "This file is " + Hark.bytes(chosenFile.size) + ", over the " + form.dataset.maxMb +
+          " MB limit. Split it or compress it (e.g. to MP3 or Opus) and try again."
+      );
+    }
+  }
+
+  fileInput.addEventListener("change", function () {
+    choose(fileInput.files[0]);
+  });
+
+  ["dragenter", "dragover"].forEach(function (name) {
+    dropzone.addEventListener(name, function (event) {
+      event.preventDefault();
+      dropzone.classList.add("dragging");
+    });
+  });
+  ["dragleave", "drop"].forEach(function (name) {
+    dropzone.addEventListener(name, function (event) {
+      event.preventDefault();
+      dropzone.classList.remove("dragging");
+    });
+  });
+  dropzone.addEventListener("drop", function (event) {
+    var files = event.dataTransfer && event.dataTransfer.files;
+    if (files && files.length) {
+      try {
+        fileInput.files = files;
+      } catch (e) {
+        /* older browsers: chosenFile below is what gets sent */
+      }
+      choose(files[0]);
+    }
+  });
+
+  // A drop anywhere else on the page would make the browser open the file instead.
+  ["dragover", "drop"].forEach(function (name) {
+    window.addEventListener(name, function (event) {
+      if (!dropzone.contains(event.target)) event.preventDefault();
+    });
+  });
+
+  model.addEventListener("change", applyEngine);
+  form.querySelectorAll("input[name=job_type]").forEach(function (radio) {
+    radio.addEventListener("change", applyJobType);
+  });
+
+  function setProgress(percent) {
+    progress.setAttribute("aria-valuenow", String(percent));
+    progress.querySelector("span").style.width = percent + "%";
+  }
+
+  function busy(on) {
+    submit.disabled = on;
+    submit.textContent = on ? "Uploading…" : "Start transcription";
+    fileInput.disabled = on;
+  }
+
+  form.addEventListener("submit", function (event) {
+    event.preventDefault();
+    clearError();
+    if (!chosenFile) {
+      showError("Choose an audio or video file first.");
+      return;
+    }
+    if (chosenFile.size > maxBytes) {
+      choose(chosenFile);
+      return;
+    }
+    var data = new FormData();
+    data.append("file", chosenFile, chosenFile.name);
+    data.append("model", model.value);
+    data.append("language", language.value);
+    data.append("job_type", form.querySelector("input[name=job_type]:checked").value);
+    ["diarization", "word_timestamps", "summary"].forEach(function (name) {
+      var box = document.getElementById(name);
+      data.append(name, box.checked ? "true" : "false");
+    });
+    var vocabulary = document.getElementById("vocabulary");
+    if (!vocabulary.disabled && vocabulary.value.trim()) data.append("vocabulary", vocabulary.value);
+
+    var xhr = new XMLHttpRequest();
+    xhr.open("POST", form.action);
+    xhr.setRequestHeader("X-CSRFToken", Hark.csrfToken());
+    xhr.setRequestHeader("Accept", "application/json");
+    xhr.upload.onprogress = function (e) {
+      if (!e.lengthComputable) return;
+      var percent = Math.floor((e.loaded / e.total) * 100);
+      setProgress(percent);
+      statusNumbers.textContent = Hark.bytes(e.loaded) + " of " + Hark.bytes(e.total);
+      if (e.loaded >= e.total) statusLabel.textContent = "Checking the audio…";
+    };
+    xhr.onload = function () {
+      var body = null;
+      try {
+        body = JSON.parse(xhr.responseText);
+      } catch (e) {
+        body = null;
+      }
+      if (xhr.status >= 200 && xhr.status < 300 && body && body.id) {
+        statusLabel.textContent = "Uploaded. Opening the transcription…";
+        window.location.assign(form.dataset.jobUrl.replace("00000000-0000-0000-0000-000000000000", body.id));
+        return;
+      }
+      busy(false);
+      statusBox.hidden = true;
+      var message = (body && body.message) || "The upload failed (HTTP " + xhr.status + "). Please try again.";
+      if (xhr.status === 402) {
+        var link = document.createElement("a");
+        link.href = form.dataset.walletUrl;
+        link.textContent = "See your wallet";
+        var extra = document.createElement("span");
+        extra.appendChild(document.createTextNode(" "));
+        extra.appendChild(link);
+        extra.appendChild(document.createTextNode("."));
+        showError(message, extra);
+      } else {
+        showError(message);
+      }
+    };
+    xhr.onerror = function () {
+      busy(false);
+      statusBox.hidden = true;
+      showError("The upload was interrupted. Check your connection and try again.");
+    };
+    busy(true);
+    statusBox.hidden = false;
+    statusLabel.textContent = "Uploading…";
+    setProgress(0);
+    xhr.send(data);
+  });
+
+  applyEngine();
+  applyJobType();
+})();

@@ -1,0 +1,78 @@
+"""Helpers for driving Debian's chromium through Playwright in tests."""
+
+from __future__ import annotations
+
+import os
+import re
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+from playwright.sync_api import Browser, Page, ViewportSize, sync_playwright
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
+ARTIFACTS = REPO_ROOT / "test-artifacts"
+
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    # Clicking a segment plays from there; headless has no user-activation history.
+    "--autoplay-policy=no-user-gesture-required",
+]
+
+DESKTOP: ViewportSize = {"width": 1280, "height": 860}
+PHONE: ViewportSize = {"width": 390, "height": 844}
+
+# "1\n00:00:00,030 --> 00:00:07,740\ntext"
+_STAMP = r"(\d{2}:\d{2}:\d{2},\d{3})"
+SRT_CUE = re.compile(rf"(\d+)\r?\n{_STAMP} --> {_STAMP}\r?\n(.+?)(?:\r?\n\r?\n|\s*$)", re.S)
+
+
+@contextmanager
+def chromium() -> Iterator[Browser]:
+    """A headless chromium; the executable comes from HARK_CHROMIUM (bin/test sets it)."""
+    # Playwright's sync API runs an event loop in this thread while it is open; the
+    # Django ORM must not be used here until it closes (it refuses async contexts).
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(
+            executable_path=os.environ.get("HARK_CHROMIUM", "/usr/bin/chromium"),
+            args=CHROMIUM_ARGS,
+            headless=True,
+        )
+        try:
+            yield browser
+        finally:
+            browser.close()
+
+
+def screenshot(page: Page, name: str, *, full_page: bool = True) -> Path:
+    ARTIFACTS.mkdir(exist_ok=True)
+    path = ARTIFACTS / f"{name}.png"
+    page.screenshot(path=str(path), full_page=full_page)
+    return path
+
+
+def stylesheet_applied(page: Page) -> bool:
+    """True when app.css loaded: the body gets its background from it."""
+    background: Any = page.evaluate("getComputedStyle(document.body).backgroundColor")
+    return str(background) == "rgb(246, 247, 251)"
+
+
+def parse_srt(text: str) -> list[tuple[int, str, str, str]]:
+    """The cues of an SRT file as (number, start, end, text); raises on a malformed file."""
+    cues = [
+        (int(m.group(1)), m.group(2), m.group(3), m.group(4).strip())
+        for m in SRT_CUE.finditer(text.strip() + "\n\n")
+    ]
+    if not cues:
+        raise ValueError("no SRT cues found")
+    numbers = [cue[0] for cue in cues]
+    if numbers != list(range(1, len(cues) + 1)):
+        raise ValueError(f"cues are not numbered 1..n: {numbers}")
+    return cues

@@ -1,0 +1,166 @@
+"""Shared fixtures: personas, API clients, real worker processes.
+
+Personas follow healthchecks' test base: alice and bob each own an organization with
+an API key; charlie is a member of bob's organization and should have no access to
+alice's stuff.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+from django.db import connection
+from rest_framework.test import APIClient
+
+from accounts.models import ApiKey, Organization, Role, User
+from accounts.services import api_key_create, membership_add, organization_create
+
+REPO_ROOT = Path(__file__).resolve().parents[1]
+
+
+@dataclass
+class Persona:
+    user: User
+    organization: Organization
+    api_key: ApiKey
+    raw_key: str
+
+    def client(self, scheme: str = "Bearer") -> APIClient:
+        client = APIClient()
+        client.credentials(HTTP_AUTHORIZATION=f"{scheme} {self.raw_key}")
+        return client
+
+
+def make_persona(email: str, org_name: str) -> Persona:
+    user = User.objects.create_user(email=email, password="correct horse battery")
+    organization = organization_create(name=org_name, owner=user)
+    api_key, raw_key = api_key_create(organization=organization, name="test", created_by=user)
+    return Persona(user, organization, api_key, raw_key)
+
+
+@pytest.fixture
+def alice(db: None) -> Persona:
+    return make_persona("alice@example.org", "Alice Org")
+
+
+@pytest.fixture
+def bob(db: None) -> Persona:
+    return make_persona("bob@example.org", "Bob Org")
+
+
+@pytest.fixture
+def charlie(bob: Persona) -> User:
+    membership = membership_add(
+        organization=bob.organization,
+        actor=bob.user,
+        email="charlie@example.org",
+        role=Role.MEMBER,
+    )
+    user = membership.user
+    user.set_password("correct horse battery")
+    user.save(update_fields=["password"])
+    return user
+
+
+@pytest.fixture(autouse=True)
+def isolated_media(settings, tmp_path: Path) -> Path:
+    """A media folder of the test's own, so stored files can be asserted exactly."""
+    media_root = tmp_path / "media"
+    media_root.mkdir()
+    settings.STORAGES = {
+        **settings.STORAGES,
+        "default": {
+            "BACKEND": "django.core.files.storage.FileSystemStorage",
+            "OPTIONS": {"location": str(media_root)},
+        },
+    }
+    return media_root
+
+
+def database_url() -> str:
+    """The URL of the test database this process is using, for worker subprocesses."""
+    params = connection.settings_dict
+    if connection.vendor == "sqlite":
+        return f"sqlite:///{params['NAME']}"
+    user = params.get("USER") or ""
+    password = f":{params['PASSWORD']}" if params.get("PASSWORD") else ""
+    host = params.get("HOST") or "localhost"
+    port = f":{params['PORT']}" if params.get("PORT") else ""
+    return f"postgres://{user}{password}@{host}{port}/{params['NAME']}"
+
+
+@dataclass
+class Worker:
+    process: subprocess.Popen[bytes]
+    log: Path
+
+    def kill(self) -> None:
+        """SIGKILL the whole cluster (sentinel and worker processes): a machine lost."""
+        os.killpg(self.process.pid, signal.SIGKILL)
+        self.process.wait(timeout=10)
+
+    def stop(self) -> None:
+        if self.process.poll() is None:
+            os.killpg(self.process.pid, signal.SIGTERM)
+            try:
+                self.process.wait(timeout=20)
+            except subprocess.TimeoutExpired:
+                self.kill()
+
+
+@pytest.fixture
+def start_worker(
+    transactional_db: None, isolated_media: Path, tmp_path: Path
+) -> Iterator[Callable[..., Worker]]:
+    """Start real ``manage.py qcluster`` processes against the test database."""
+    workers: list[Worker] = []
+
+    def start(**env_overrides: str) -> Worker:
+        log = tmp_path / f"qcluster-{len(workers)}.log"
+        env = {
+            **os.environ,
+            "DATABASE_URL": database_url(),
+            "HARK_MEDIA_ROOT": str(isolated_media),
+            "HARK_WORKERS": "1",
+            **env_overrides,
+        }
+        process = subprocess.Popen(
+            [sys.executable, str(REPO_ROOT / "manage.py"), "qcluster"],
+            cwd=REPO_ROOT, env=env, start_new_session=True,
+            stdout=log.open("wb"), stderr=subprocess.STDOUT,
+        )  # fmt: skip
+        worker = Worker(process, log)
+        workers.append(worker)
+        return worker
+
+    yield start
+    for worker in workers:
+        worker.stop()
+
+
+def wait_for(predicate: Callable[[], object], *, timeout: float, interval: float = 0.2) -> None:
+    """Poll ``predicate`` until it is truthy; fail with a clear message on timeout."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if predicate():
+            return
+        time.sleep(interval)
+    raise AssertionError(f"condition not met within {timeout} s")
+
+
+@pytest.fixture(autouse=True)
+def fresh_cache() -> Iterator[None]:
+    """Throttle counters live in the cache; organization ids repeat across tests."""
+    from django.core.cache import cache
+
+    cache.clear()
+    yield
+    cache.clear()

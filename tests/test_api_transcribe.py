@@ -1,0 +1,273 @@
+"""Intake over the API: what is accepted, what is refused, and that refusals leave
+nothing behind (no job, no hold, no queued task, no stored file)."""
+
+from __future__ import annotations
+
+import uuid
+from decimal import Decimal
+from pathlib import Path
+
+import pytest
+from django_q.models import OrmQ
+
+from billing.models import Hold, HoldStatus, LedgerEntry
+from billing.selectors import available_credits
+from billing.services import credits_grant
+from jobs.models import JobStatus, JobType, TranscriptionJob
+from tests.audio_fixtures import SHARED_AUDIO
+
+pytestmark = pytest.mark.django_db
+JFK = SHARED_AUDIO / "jfk.flac"
+
+
+def upload(persona, path: Path = JFK, scheme: str = "Bearer", **data):
+    with path.open("rb") as handle:
+        return persona.client(scheme).post(
+            "/api/v1/transcribe/", {"file": handle, **data}, format="multipart"
+        )
+
+
+def stored_files(media_root: Path) -> list[Path]:
+    return [p for p in media_root.rglob("*") if p.is_file()]
+
+
+def assert_nothing_created(media_root: Path, organization) -> None:
+    assert not TranscriptionJob.objects.exists()
+    assert not Hold.objects.exists()
+    assert not OrmQ.objects.exists()
+    assert stored_files(media_root) == []
+    assert available_credits(organization) == Decimal("60")
+
+
+def test_upload_creates_a_queued_job_with_a_hold_and_a_task(alice, isolated_media):
+    response = upload(alice)
+    assert response.status_code == 200, response.content
+    body = response.json()
+    job = TranscriptionJob.objects.get()
+    assert body["id"] == body["job_id"] == str(job.id)
+    assert body["status"] == "queued"
+    # 11.0 s at 1 credit per minute, rounded up to the cent.
+    assert body["estimated_credits"] == 0.19
+    assert isinstance(body["estimated_wait"], int)
+    assert body["estimated_wait"] > 0
+    assert body["created_at"]
+    assert job.organization == alice.organization
+    assert job.engine == "local"
+    assert job.duration_seconds == pytest.approx(11.0, abs=0.05)
+    hold = Hold.objects.get(reference=f"job:{job.id}")
+    assert hold.status == HoldStatus.ACTIVE
+    assert hold.amount == Decimal("0.19")
+    assert OrmQ.objects.count() == 1
+    # Stored under a generated key in the organization's folder, never the client's name.
+    assert job.media.name == f"org/{alice.organization.pk}/{job.id}.flac"
+    assert stored_files(isolated_media) == [isolated_media / job.media.name]
+    assert not LedgerEntry.objects.filter(kind="charge").exists()
+
+
+def test_gumzo_parameters_are_accepted_with_the_token_scheme(alice):
+    response = upload(alice, scheme="Token", job_language="en", job_type="Smart",
+                      skip_diarization="true")  # fmt: skip
+    assert response.status_code == 200, response.content
+    job = TranscriptionJob.objects.get(pk=response.json()["job_id"])
+    assert job.job_type == JobType.SMART
+    assert job.language == "en"
+    assert not job.diarization
+
+
+def test_summary_job_type_requests_a_summary(alice):
+    response = upload(alice, job_type="summary")
+    job = TranscriptionJob.objects.get(pk=response.json()["id"])
+    assert job.job_type == JobType.SUMMARY
+    assert job.summary_requested
+
+
+def test_short_of_credits_is_a_402_with_the_seed_body_and_writes_nothing(alice, isolated_media):
+    credits_grant(organization=alice.organization, amount=Decimal("-59.90"), reason="drain")
+    entries_before = LedgerEntry.objects.count()
+    response = upload(alice)
+    assert response.status_code == 402
+    assert response.json() == {
+        "error": "insufficient_credits",
+        "message": "You have 0.1 credits remaining but this transcription requires 0.19 credits.",
+    }
+    assert not TranscriptionJob.objects.exists()
+    assert not Hold.objects.exists()
+    assert not OrmQ.objects.exists()
+    assert stored_files(isolated_media) == []
+    assert LedgerEntry.objects.count() == entries_before
+
+
+@pytest.mark.parametrize(
+    ("name", "content", "needle"),
+    [
+        ("notes.mp3", b"these are not the droids you are looking for\n" * 50, "MP3, WAV"),
+        ("image.wav", b"\x89PNG\r\n\x1a\n" + bytes(range(256)) * 40, "MP3, WAV"),
+    ],
+)
+def test_non_audio_is_refused_with_415_and_nothing_is_stored_or_charged(
+    alice, isolated_media, tmp_path, name, content, needle
+):
+    path = tmp_path / name
+    path.write_bytes(content)
+    response = upload(alice, path)
+    assert response.status_code == 415
+    body = response.json()
+    assert body["error"] == "unsupported_media"
+    assert needle in body["message"]
+    assert_nothing_created(isolated_media, alice.organization)
+
+
+def test_headerless_raw_pcm_is_refused_with_advice_to_convert_it(alice, isolated_media):
+    response = upload(alice, SHARED_AUDIO / "goforward.raw")
+    assert response.status_code == 415
+    assert "WAV" in response.json()["message"]
+    assert "raw" in response.json()["message"].lower()
+    assert_nothing_created(isolated_media, alice.organization)
+
+
+def test_an_empty_file_is_refused(alice, isolated_media, tmp_path):
+    path = tmp_path / "empty.mp3"
+    path.write_bytes(b"")
+    response = upload(alice, path)
+    assert response.status_code == 400
+    assert response.json()["error"] == "invalid_request"
+    assert_nothing_created(isolated_media, alice.organization)
+
+
+def test_a_request_without_a_file_says_which_field_to_use(alice):
+    response = alice.client().post("/api/v1/transcribe/", {"language": "en"}, format="multipart")
+    assert response.status_code == 400
+    assert response.json() == {
+        "error": "invalid_request",
+        "message": "Attach the audio as a multipart form field named 'file'.",
+    }
+
+
+def test_a_declared_oversize_body_is_refused_before_it_is_read(alice, settings, isolated_media):
+    settings.HARK_MAX_UPLOAD_MB = 1
+    body = b"x" * (2 * 1024 * 1024)
+    response = alice.client().generic(
+        "POST", "/api/v1/transcribe/", body, content_type="multipart/form-data; boundary=zz"
+    )
+    assert response.status_code == 413
+    assert response.json()["error"] == "file_too_large"
+    assert "1 MB" in response.json()["message"]
+    assert_nothing_created(isolated_media, alice.organization)
+
+
+def test_an_upload_passing_the_cap_while_streaming_is_cut_off(alice, settings, isolated_media):
+    # Just over the cap, within the multipart allowance, so only the streaming
+    # handler can notice.
+    settings.HARK_MAX_UPLOAD_MB = 1
+    big = isolated_media.parent / "big.flac"
+    big.write_bytes(JFK.read_bytes()[: 1024 * 1024 + 10_000])
+    response = upload(alice, big)
+    assert response.status_code == 413
+    assert response.json()["error"] == "file_too_large"
+    assert_nothing_created(isolated_media, alice.organization)
+
+
+def test_a_recording_over_the_duration_cap_is_a_400(alice, settings, isolated_media):
+    settings.HARK_MAX_DURATION_SECONDS = 5
+    response = upload(alice)
+    assert response.status_code == 400
+    assert "limit" in response.json()["message"]
+    assert_nothing_created(isolated_media, alice.organization)
+
+
+def test_a_language_the_engine_lacks_is_a_400_naming_what_is_supported(alice, isolated_media):
+    response = upload(alice, language="fr")
+    assert response.status_code == 400
+    assert response.json()["message"] == (
+        "The Local (pocketsphinx, English) engine cannot transcribe 'fr'. "
+        "It supports: en (English)."
+    )
+    assert_nothing_created(isolated_media, alice.organization)
+
+
+def test_an_unknown_model_is_a_400_listing_available_models(alice, isolated_media):
+    response = upload(alice, model="whisper-large-v3")
+    assert response.status_code == 400
+    assert "Available models: local" in response.json()["message"]
+    assert_nothing_created(isolated_media, alice.organization)
+
+
+def test_a_bad_job_type_is_a_400_in_the_error_shape(alice, isolated_media):
+    response = upload(alice, job_type="Poetry")
+    assert response.status_code == 400
+    assert response.json() == {
+        "error": "invalid_request",
+        "message": "job_type: must be one of Verbatim, Smart or Summary",
+    }
+    assert_nothing_created(isolated_media, alice.organization)
+
+
+def test_vocabulary_on_an_engine_without_it_is_refused_not_ignored(alice):
+    response = upload(alice, vocabulary='["Hark", "pocketsphinx"]')
+    assert response.status_code == 400
+    assert "vocabulary" in response.json()["message"].lower()
+
+
+def test_list_is_newest_first_with_a_cursor_and_only_the_callers_jobs(alice, bob):
+    ids = [upload(alice).json()["id"] for _ in range(3)]
+    upload(bob)
+    first = alice.client().get("/api/v1/transcribe/?limit=2").json()
+    assert [job["id"] for job in first["results"]] == ids[::-1][:2]
+    second = alice.client().get(first["next"]).json()
+    assert [job["id"] for job in second["results"]] == [ids[0]]
+    assert second["next"] is None
+
+
+def test_cancel_of_a_queued_job_releases_its_hold(alice):
+    job_id = upload(alice).json()["id"]
+    response = alice.client().post(f"/api/v1/transcribe/{job_id}/cancel/")
+    assert response.status_code == 200
+    assert response.json()["status"] == "canceled"
+    assert TranscriptionJob.objects.get(pk=job_id).status == JobStatus.CANCELED
+    assert Hold.objects.get(reference=f"job:{job_id}").status == HoldStatus.RELEASED
+    assert available_credits(alice.organization) == Decimal("60")
+    again = alice.client().post(f"/api/v1/transcribe/{job_id}/cancel/")
+    assert again.status_code == 409
+    assert again.json()["error"] == "conflict"
+
+
+def test_delete_removes_the_media_and_the_job(
+    alice, isolated_media, django_capture_on_commit_callbacks
+):
+    job_id = upload(alice).json()["id"]
+    assert stored_files(isolated_media)
+    with django_capture_on_commit_callbacks(execute=True):
+        response = alice.client().delete(f"/api/v1/transcribe/{job_id}/")
+    assert response.status_code == 204
+    assert not TranscriptionJob.objects.filter(pk=job_id).exists()
+    assert stored_files(isolated_media) == []
+    assert Hold.objects.get(reference=f"job:{job_id}").status == HoldStatus.RELEASED
+    assert alice.client().get(f"/api/v1/transcribe/{job_id}/").status_code == 404
+
+
+def test_export_before_completion_is_a_conflict(alice):
+    job_id = upload(alice).json()["id"]
+    response = alice.client().get(f"/api/v1/transcribe/{job_id}/?format=srt")
+    assert response.status_code == 409
+    unknown = alice.client().get(f"/api/v1/transcribe/{job_id}/?format=doc")
+    assert unknown.status_code == 400
+    assert "txt, srt, vtt, json" in unknown.json()["message"]
+
+
+def test_a_processing_job_reports_progress(alice):
+    job_id = upload(alice).json()["id"]
+    TranscriptionJob.objects.filter(pk=job_id).update(status=JobStatus.PROCESSING, progress=45)
+    body = alice.client().get(f"/api/v1/transcribe/{job_id}/").json()
+    assert body["status"] == "processing"
+    assert body["progress"] == 45
+    assert "transcript" not in body
+
+
+def test_missing_and_malformed_ids_are_404(alice):
+    for job_id in (uuid.uuid4(), "not-a-uuid"):
+        response = alice.client().get(f"/api/v1/transcribe/{job_id}/")
+        assert response.status_code == 404
+        assert response.json() == {
+            "error": "not_found",
+            "message": "No transcription job with that id was found.",
+        }

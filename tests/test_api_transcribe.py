@@ -271,3 +271,9 @@ def test_missing_and_malformed_ids_are_404(alice):
             "error": "not_found",
             "message": "No transcription job with that id was found.",
         }
+
+
+def test_diarization_is_accepted_because_the_local_engine_labels_speakers(alice):
+    response = upload(alice, diarization="true")
+    assert response.status_code == 200
+    assert TranscriptionJob.objects.get(pk=response.json()["id"]).diarization

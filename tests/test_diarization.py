@@ -15,6 +15,7 @@ from pathlib import Path
 
 import av
 import numpy as np
+import numpy.typing as npt
 import pytest
 
 from jobs.engines.diarization import speaker_labels
@@ -26,26 +27,26 @@ RATE = 16000
 LIBRIVOX = ["0870", "0880", "0890", "0920", "0930"]
 
 
-def decode(name: str, *, channel: int | None = None) -> np.ndarray:
+def decode(name: str, *, channel: int | None = None) -> npt.NDArray[np.int16]:
     """16 kHz s16 samples of one file: mixed to mono, or one channel of a stereo file."""
     layout = "mono" if channel is None else "stereo"
     resampler = av.AudioResampler(format="s16", layout=layout, rate=RATE)
-    chunks = []
+    chunks: list[npt.NDArray[np.int16]] = []
     with av.open(str(AUDIO / name)) as container:
-        for frame in container.decode(audio=0):
-            chunks.extend(f.to_ndarray() for f in resampler.resample(frame))
-        chunks.extend(f.to_ndarray() for f in resampler.resample(None))
+        # Resampling None at the end flushes what the resampler still holds.
+        for frame in itertools.chain(container.decode(audio=0), [None]):
+            chunks.extend(np.asarray(f.to_ndarray(), np.int16) for f in resampler.resample(frame))
     samples = np.concatenate(chunks, axis=1).reshape(-1)
     if channel is not None:
         samples = samples.reshape(-1, 2)[:, channel]
     return np.ascontiguousarray(samples, dtype="<i2")
 
 
-def region(samples: np.ndarray, start: float, end: float) -> bytes:
+def region(samples: npt.NDArray[np.int16], start: float, end: float) -> bytes:
     return samples[round(start * RATE) : round(end * RATE)].tobytes()
 
 
-def slices(samples: np.ndarray, seconds: float) -> list[bytes]:
+def slices(samples: npt.NDArray[np.int16], seconds: float) -> list[bytes]:
     count = max(1, int(len(samples) / RATE / seconds))
     return [region(samples, i * seconds, (i + 1) * seconds) for i in range(count)]
 
@@ -73,17 +74,21 @@ def single_speaker_turns(name: str) -> list[tuple[float, float, str]]:
 
 def mapped_accuracy(labels: Sequence[str], truth: Sequence[str], seconds: Sequence[float]) -> float:
     """Share of speech time labelled right under the best one-to-one label mapping."""
-    time = {}
+    overlap: dict[tuple[str, str], float] = {}
     for label, true, weight in zip(labels, truth, seconds, strict=True):
-        time[label, true] = time.get((label, true), 0.0) + weight
+        overlap[label, true] = overlap.get((label, true), 0.0) + weight
     ours, theirs = sorted(set(labels)), sorted(set(truth))
     # Try every pairing of the smaller label set with part of the larger one: a few
     # thousand at most for eight labels against four people.
     if len(ours) <= len(theirs):
-        pairings = (zip(ours, chosen) for chosen in itertools.permutations(theirs, len(ours)))
+        pairings = (
+            zip(ours, chosen, strict=True) for chosen in itertools.permutations(theirs, len(ours))
+        )
     else:
-        pairings = (zip(chosen, theirs) for chosen in itertools.permutations(ours, len(theirs)))
-    best = max(sum(time.get(pair, 0.0) for pair in pairing) for pairing in pairings)
+        pairings = (
+            zip(chosen, theirs, strict=True) for chosen in itertools.permutations(ours, len(theirs))
+        )
+    best = max(sum(overlap.get(pair, 0.0) for pair in pairing) for pairing in pairings)
     return best / sum(seconds)
 
 
@@ -121,7 +126,8 @@ def test_two_voices_on_separate_channels_get_two_labels() -> None:
 def test_alternating_speakers_keep_their_labels() -> None:
     reader = np.concatenate([decode(f"librivox_ss01_{code}.wav") for code in LIBRIVOX])
     president = decode("jfk.flac")
-    regions = [r for pair in zip(slices(reader, 2.0), slices(president, 2.0)) for r in pair]
+    pairs = zip(slices(reader, 2.0)[:5], slices(president, 2.0), strict=True)
+    regions = [r for pair in pairs for r in pair]
 
     labels = speaker_labels(regions)
 
@@ -204,5 +210,6 @@ def test_it_runs_far_faster_than_real_time() -> None:
     speaker_labels(regions)
     elapsed = time.perf_counter() - started
 
-    # Measured: ~0.5 s per minute of audio on 2 cores; the budget is 0.05 x real time.
+    # Measured: 0.25-0.35 s for this minute on 2 busy cores (0.005 x real time); the
+    # budget is 0.05 x real time, so only a real slowdown trips this.
     assert elapsed < 0.05 * len(samples) / RATE

@@ -3,16 +3,15 @@ from __future__ import annotations
 import itertools
 import threading
 import wave
-from pathlib import Path
 
 import pytest
 
 from jobs.engines import engine_class
-from jobs.engines.base import ProviderError, TranscriptionRequest, TranscriptionResult
+from jobs.engines.base import ProviderError, TranscriptionRequest
 from jobs.engines.local import LocalEngine
 from jobs.media.decode import pcm_stream
 from lib.wer import word_error_rate
-from tests.audio_fixtures import SHARED_AUDIO, reference_text, transcode
+from tests.audio_fixtures import SHARED_AUDIO, reference_text, transcode, transcribe
 
 # Word error rates of pocketsphinx 5.1.1 (default en-us model, PyAV 18 resampling) measured
 # on these recordings when the thresholds were set; each threshold is the measured value
@@ -36,18 +35,6 @@ MAX_WER = {
     "cards_005.wav": 0.05,
 }
 
-_results: dict[tuple[str, float, float | None], tuple[TranscriptionResult, list[float]]] = {}
-
-
-def transcribe(path: Path, *, start: float = 0.0, end: float | None = None):
-    """Transcribe once per (file, range) for the whole module: decoding is the slow part."""
-    key = (str(path), start, end)
-    if key not in _results:
-        progress: list[float] = []
-        request = TranscriptionRequest(path=path, start=start, end=end)
-        _results[key] = (LocalEngine().transcribe(request, progress.append), progress)
-    return _results[key]
-
 
 def test_the_local_engine_is_registered_with_what_it_can_do():
     info = engine_class("local").info
@@ -56,7 +43,7 @@ def test_the_local_engine_is_registered_with_what_it_can_do():
     assert (info.name, info.languages, info.diarization, info.word_timestamps) == (
         "local",
         ("en",),
-        False,
+        True,
         True,
     )
 
@@ -242,3 +229,27 @@ def test_a_language_other_than_english_is_refused_permanently():
 
     assert failed.value.permanent
     assert "English" in failed.value.message
+
+
+def diarized(name: str) -> list[str | None]:
+    request = TranscriptionRequest(path=SHARED_AUDIO / name, diarization=True)
+    return [s.speaker for s in LocalEngine().transcribe(request, lambda fraction: None).segments]
+
+
+def test_diarization_keeps_a_single_speaker_as_one_label():
+    speakers = diarized("jfk.flac")
+    assert len(speakers) >= 2
+    assert set(speakers) == {"SPEAKER_00"}
+
+
+def test_diarization_tells_apart_the_voices_of_a_meeting():
+    # ami_debug_tst00 has a man and a woman among its speakers; the offline diarizer
+    # separates voices by pitch and timbre (see jobs/engines/diarization.py).
+    speakers = diarized("ami_debug_tst00.wav")
+    assert all(speaker and speaker.startswith("SPEAKER_") for speaker in speakers)
+    assert len(set(speakers)) >= 2
+
+
+def test_without_diarization_segments_carry_no_speaker():
+    result, _ = transcribe(SHARED_AUDIO / "jfk.flac")
+    assert {s.speaker for s in result.segments} == {None}

@@ -11,6 +11,7 @@ import re
 import threading
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
+from dataclasses import replace
 from typing import ClassVar
 
 from pocketsphinx import Decoder
@@ -24,6 +25,7 @@ from jobs.engines.base import (
     TranscriptionResult,
     Word,
 )
+from jobs.engines.diarization import SpeakerTracker
 from jobs.media.decode import SAMPLE_RATE, SAMPLE_WIDTH, pcm_stream
 from jobs.media.probe import UnsupportedMedia, probe
 from jobs.media.vad import SpeechRegion, speech_regions
@@ -46,14 +48,16 @@ class LocalEngine:
         name="local",
         label="Local (pocketsphinx, English)",
         languages=("en",),
-        diarization=False,
+        diarization=True,
         word_timestamps=True,
         vocabulary=False,
         quality_rank=1,
         speed_rank=3,
         notes=(
             "Runs on this server with CMU pocketsphinx: private and free, English only, "
-            "lower accuracy than the hosted engines, about 3x faster than real time."
+            "lower accuracy than the hosted engines, about 3x faster than real time. "
+            "Its speaker labels separate voices that differ in pitch or timbre; similar "
+            "voices may share a label."
         ),
     )
 
@@ -77,21 +81,30 @@ class LocalEngine:
         start = max(request.start, 0.0)
         end = media.duration if request.end is None else min(request.end, media.duration)
         progress = _Progress(on_progress, total=max(end - start, 0.0))
-        segments: list[Segment] = []
+        # (region number, segment): speakers are labelled per region once all are seen.
+        decoded: list[tuple[int, Segment]] = []
+        speakers = SpeakerTracker() if request.diarization else None
         try:
             with _decoder() as decoder:
                 pcm = progress.counting(pcm_stream(request.path, start=start, end=request.end))
-                for region in speech_regions(pcm):
+                for number, region in enumerate(speech_regions(pcm)):
+                    if speakers is not None:
+                        speakers.add(region.pcm)
                     segment = _decode_region(
                         decoder, region, offset=start, words=request.word_timestamps
                     )
                     if segment is not None:
-                        segments.append(segment)
+                        decoded.append((number, segment))
                     progress.report()
         except UnsupportedMedia as exc:
             raise ProviderError(exc.message, permanent=True) from exc
         except (RuntimeError, ValueError, MemoryError) as exc:
             raise ProviderError(f"The local speech engine failed: {exc}") from exc
+        labels = speakers.labels() if speakers is not None else None
+        segments = [
+            replace(segment, speaker=labels[number]) if labels else segment
+            for number, segment in decoded
+        ]
         progress.finish()
         return TranscriptionResult(
             segments=segments, language="en", duration=progress.seconds, engine="local"

@@ -145,3 +145,17 @@ def test_the_sweeper_requeues_abandoned_jobs_and_fails_exhausted_ones(job, setti
     assert job.status == JobStatus.FAILED
     assert "not been charged" in job.error_message
     assert available_credits(alice.organization) == Decimal("60")
+
+
+def test_segments_carry_times_unless_timestamps_were_declined(alice):
+    for timestamps in ("true", "false"):
+        job_id = upload(alice, timestamps=timestamps, summary="true").json()["id"]
+        claim = job_claim(job_id)
+        assert claim is not None
+        job_complete(claim, result())
+        body = alice.client().get(f"/api/v1/transcribe/{job_id}/?segments=true").json()
+        [segment] = body["segments"]
+        assert segment["text"] == "hello world"
+        assert ("start" in segment) is (timestamps == "true")
+        assert body["summary"] == "hello world"
+        assert body["topics"] == ["hello", "world"]

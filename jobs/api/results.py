@@ -16,14 +16,17 @@ from jobs.models import JobStatus, TranscriptionJob, TranscriptSegment
 from jobs.selectors import job_segments
 
 
-def segment_output(segment: TranscriptSegment, *, include_words: bool) -> dict[str, Any]:
+def segment_output(
+    segment: TranscriptSegment, *, include_times: bool, include_words: bool
+) -> dict[str, Any]:
     body: dict[str, Any] = {
-        "start": segment.start,
-        "end": segment.end,
         "text": segment.text,
         "speaker": segment.speaker or None,
         "confidence": segment.confidence,
     }
+    # AudioToTextAI's ``timestamps=false`` asks for segments without times.
+    if include_times:
+        body = {"start": segment.start, "end": segment.end, **body}
     if include_words:
         body["words"] = segment.words
     return body
@@ -66,7 +69,10 @@ def job_detail_output(
         if job.summary_requested:
             body.update(summary=job.summary, topics=job.topics)
         if include_segments:
-            body["segments"] = [segment_output(s, include_words=include_words) for s in segments]
+            body["segments"] = [
+                segment_output(s, include_times=job.timestamps, include_words=include_words)
+                for s in segments
+            ]
     elif job.status == JobStatus.FAILED:
         body.update(error_message=job.error_message, error=job.error_message)
     return body

@@ -83,11 +83,21 @@ def _translate(exc: Exception) -> tuple[int, str, str, dict[str, str]]:
     return 500, "server_error", "Something went wrong on our side. Please try again.", headers
 
 
+def openai_error_body(code: str, message: str) -> dict[str, Any]:
+    """OpenAI's error shape, which its client libraries read ``message`` from."""
+    return {"error": {"message": message, "type": code, "code": code}}
+
+
 def api_exception_handler(exc: Exception, context: dict[str, Any]) -> Response:
     status_code, code, message, headers = _translate(exc)
     if status_code >= 500:
         logger.exception("unhandled API error", exc_info=exc)
-    response = Response(error_body(code, message), status=status_code, headers=headers)
+    request = context.get("request")
+    # The OpenAI-compatible endpoints answer in OpenAI's shape so that its clients show
+    # our sentence instead of a bare "Error code: 400".
+    on_openai_surface = request is not None and request.path.startswith("/v1/")
+    body = openai_error_body(code, message) if on_openai_surface else error_body(code, message)
+    response = Response(body, status=status_code, headers=headers)
     if isinstance(exc, exceptions.NotAuthenticated | exceptions.AuthenticationFailed):
         response["WWW-Authenticate"] = 'Bearer realm="api"'
     return response
@@ -98,4 +108,6 @@ def is_api_path(request: HttpRequest) -> bool:
 
 
 def json_error(request: HttpRequest, status_code: int, code: str, message: str) -> JsonResponse:
+    if request.path.startswith("/v1/"):
+        return JsonResponse(openai_error_body(code, message), status=status_code)
     return JsonResponse(error_body(code, message), status=status_code)

@@ -177,6 +177,9 @@ HARK_DEFAULT_ENGINE = env_str("HARK_DEFAULT_ENGINE", HARK_ENGINES[0] if HARK_ENG
 # A claimed job whose worker has not reported for this long is considered abandoned.
 HARK_JOB_LEASE_SECONDS = env_int("HARK_JOB_LEASE_SECONDS", 300)
 HARK_JOB_MAX_ATTEMPTS = env_int("HARK_JOB_MAX_ATTEMPTS", 3)
+# How long an OpenAI-compatible request waits for its job before answering 504 (the job
+# goes on and can be fetched from the native API).
+HARK_SYNC_TIMEOUT_SECONDS = env_int("HARK_SYNC_TIMEOUT_SECONDS", 600)
 # Requests per organization, e.g. "600/min" (DRF rate syntax).
 HARK_API_RATE = env_str("HARK_API_RATE", "600/min")
 
@@ -235,8 +238,6 @@ LANGUAGE_CODE = "en-us"
 TIME_ZONE = "UTC"
 USE_I18N = True
 USE_TZ = True
-# Django 6 behaviour now: a scheme-less URL typed into a form means https.
-FORMS_URLFIELD_ASSUME_HTTPS = True
 
 LOGGING = {
     "version": 1,

@@ -2,8 +2,16 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.core.files.uploadhandler import StopUpload, TemporaryFileUploadHandler
 from django.http import HttpRequest
+from rest_framework.request import Request
+
+from jobs.services.intake import ensure_size_allowed, max_upload_bytes
+
+# Multipart framing adds a little to the file's own size.
+MULTIPART_OVERHEAD_BYTES = 64 * 1024
 
 
 class SizeLimitedUploadHandler(TemporaryFileUploadHandler):
@@ -29,3 +37,28 @@ class SizeLimitedUploadHandler(TemporaryFileUploadHandler):
 
 def upload_was_too_large(request: HttpRequest) -> bool:
     return bool(getattr(request, "upload_too_large", False))
+
+
+class CappedUploadMixin:
+    """For API views taking an upload: refuse a declared oversize body before reading
+    it, and cap the rest while it streams.
+
+    The capped handler goes in before DRF authenticates, because session
+    authentication's CSRF check is the first thing to read the body; the size is judged
+    after authentication, so a stranger learns nothing but 401.
+    """
+
+    def initial(self, request: Request, *args: Any, **kwargs: Any) -> None:
+        request._request.upload_handlers = [
+            SizeLimitedUploadHandler(request._request, max_bytes=max_upload_bytes())
+        ]
+        super().initial(request, *args, **kwargs)  # type: ignore[misc]
+
+    def uploaded_data(self, request: Request) -> Any:
+        """The parsed body, or FileTooLarge when it is (or turns out) over the cap."""
+        declared = int(request.META.get("CONTENT_LENGTH") or 0)
+        ensure_size_allowed(max(0, declared - MULTIPART_OVERHEAD_BYTES))
+        data = request.data
+        if upload_was_too_large(request._request):
+            ensure_size_allowed(max_upload_bytes() + 1)
+        return data

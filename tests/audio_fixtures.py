@@ -13,6 +13,8 @@ import av
 import av.container
 import numpy as np
 
+from jobs.engines.base import TranscriptionRequest, TranscriptionResult
+from jobs.engines.local import LocalEngine
 from jobs.media.decode import SAMPLE_RATE, SAMPLE_WIDTH, pcm_stream
 
 if TYPE_CHECKING:
@@ -43,6 +45,25 @@ def reference_text(name: str) -> str:
     """The reference transcript for a shared clip: ``jfk.flac`` or ``jfk`` → jfk.txt."""
     stem = name.rsplit(".", 1)[0] if name.endswith((".wav", ".flac", ".mp3", ".raw")) else name
     return (SHARED_AUDIO / f"{stem}.txt").read_text(encoding="utf-8").strip()
+
+
+_transcripts: dict[tuple[Path, float, float | None], tuple[TranscriptionResult, list[float]]] = {}
+
+
+def transcribe(
+    path: Path, *, start: float = 0.0, end: float | None = None
+) -> tuple[TranscriptionResult, list[float]]:
+    """The local engine's result and progress reports for ``path``, computed once per run.
+
+    Decoding is by far the slowest part of the suite, and several test modules look at the
+    same transcript from different angles.
+    """
+    key = (path, start, end)
+    if key not in _transcripts:
+        progress: list[float] = []
+        request = TranscriptionRequest(path=path, start=start, end=end)
+        _transcripts[key] = (LocalEngine().transcribe(request, progress.append), progress)
+    return _transcripts[key]
 
 
 def concatenated_speech(seconds: float, dest: Path) -> Path:

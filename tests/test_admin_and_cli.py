@@ -10,6 +10,7 @@ import pytest
 from django.contrib import admin
 from django.core.management import call_command
 from django.core.management.base import CommandError
+from django.db.models import Model
 from django.urls import reverse
 
 from accounts.models import ApiKey, User
@@ -31,7 +32,7 @@ def staff_client(client, alice):
     return client
 
 
-def our_models():
+def our_models() -> list[type[Model]]:
     return [m for m in admin.site._registry if m._meta.app_label in OUR_APPS]
 
 

@@ -7,6 +7,7 @@ and phone widths, go to test-artifacts/ for people to look at.
 
 from __future__ import annotations
 
+import json
 import re
 from decimal import Decimal
 from pathlib import Path
@@ -15,6 +16,7 @@ import pytest
 from playwright.sync_api import Page, expect
 
 from billing.models import EntryKind, LedgerEntry
+from billing.services import credits_grant
 from jobs.models import JobStatus, TranscriptionJob
 from tests.audio_fixtures import SHARED_AUDIO
 from tests.browser import DESKTOP, PHONE, chromium, parse_srt, screenshot, stylesheet_applied
@@ -39,7 +41,6 @@ def pick_segment(page: Page) -> int:
 
 
 def test_a_newcomer_signs_up_transcribes_and_plays_along(live_server, start_worker):
-    start_worker()
     base = live_server.url
 
     with chromium() as browser:
@@ -67,13 +68,34 @@ def test_a_newcomer_signs_up_transcribes_and_plays_along(live_server, start_work
         page.wait_for_url("**/transcribe/new/")
         page.set_input_files("#file", str(SHARED_AUDIO / "jfk.flac"))
         expect(page.locator("#drop-title")).to_have_text("jfk.flac")
-        expect(page.locator("#diarization")).to_be_disabled()  # the local engine has none
+        # Speaker labels can be asked for only when the chosen engine can produce them.
+        engines = json.loads(page.locator("#engines-data").text_content() or "[]")
+        chosen = next(e for e in engines if e["name"] == page.locator("#model").input_value())
+        assert page.locator("#diarization").is_disabled() is not chosen["diarization"]
         screenshot(page, "04-upload-desktop")
         page.click("#submit")
 
         page.wait_for_url(JOB_URL)
         job_id = JOB_URL.match(page.url).group(1)  # type: ignore[union-attr]
-        screenshot(page, "05-job-in-progress-desktop")
+        expect(page.locator("[data-role=progress-label]")).to_have_text(
+            "Waiting for a free worker…"
+        )
+        screenshot(page, "05-job-queued-desktop")
+
+        # The dashboard, open in another tab, follows the job without being reloaded:
+        # the worker only starts now, so the page was rendered while the job was queued.
+        dashboard = context.new_page()
+        dashboard.goto(base + "/")
+        row = dashboard.locator(f'tr[data-job-id="{job_id}"]')
+        expect(row.locator(".badge")).to_have_text("Queued")
+        dashboard.evaluate("window.notReloaded = true")
+        start_worker()
+        expect(row.locator(".badge")).to_have_text("Completed", timeout=120_000)
+        assert dashboard.evaluate("window.notReloaded === true")
+        expect(row.locator("[data-role=progress]")).to_have_attribute("aria-valuenow", "100")
+        expect(row.locator("[data-role=credits]")).to_have_text("0.19")
+        dashboard.close()
+
         page.wait_for_selector('#job[data-status="completed"]', timeout=120_000)
         page.wait_for_selector(".segment")
         expect(page.locator(".badge.completed").first).to_be_visible()
@@ -103,7 +125,6 @@ def test_a_newcomer_signs_up_transcribes_and_plays_along(live_server, start_work
         assert "country" in srt
 
         page.goto(f"{base}/")
-        expect(page.locator(f'tr[data-job-id="{job_id}"] .badge')).to_have_text("Completed")
         screenshot(page, "08-dashboard-desktop")
         for name, path in [
             ("09-wallet-desktop", "/wallet/"),
@@ -149,3 +170,32 @@ def test_a_newcomer_signs_up_transcribes_and_plays_along(live_server, start_work
     assert job.organization.members.get().email == EMAIL
     charge = LedgerEntry.objects.get(kind=EntryKind.CHARGE, reference=f"job:{job_id}")
     assert charge.amount == Decimal("-0.19")
+
+
+@pytest.mark.usefixtures("transactional_db")
+def test_an_upload_the_wallet_cannot_cover_shows_why_and_where_to_look(live_server, alice):
+    credits_grant(organization=alice.organization, amount=Decimal("-60"), reason="Spent elsewhere")
+    base = live_server.url
+
+    with chromium() as browser:
+        page = browser.new_page(viewport=DESKTOP)
+        page.goto(base + "/accounts/login/?next=/transcribe/new/")
+        page.fill("input[name=login]", alice.user.email)
+        page.fill("input[name=password]", "correct horse battery")
+        page.get_by_role("button", name="Sign In").click()
+        page.wait_for_url("**/transcribe/new/")
+
+        page.set_input_files("#file", str(SHARED_AUDIO / "jfk.flac"))
+        page.click("#submit")
+
+        error = page.locator("#upload-error")
+        expect(error).to_contain_text(
+            "You have 0 credits remaining but this transcription requires 0.19 credits."
+        )
+        expect(error.get_by_role("link", name="See your wallet")).to_have_attribute(
+            "href", "/wallet/"
+        )
+        expect(page.locator("#submit")).to_be_enabled()
+        screenshot(page, "15-upload-insufficient-credits-desktop")
+
+    assert not TranscriptionJob.objects.filter(organization=alice.organization).exists()

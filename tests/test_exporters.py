@@ -5,13 +5,12 @@ import re
 
 import pytest
 
-from jobs.engines.base import Segment, TranscriptionRequest, Word
-from jobs.engines.local import LocalEngine
+from jobs.engines.base import Segment, Word
 from jobs.exporters import EXPORTERS, TranscriptDocument, get_exporter
 from jobs.exporters.srt import segments_to_srt
 from jobs.exporters.txt import segments_to_text
 from jobs.exporters.vtt import segments_to_vtt
-from tests.audio_fixtures import SHARED_AUDIO
+from tests.audio_fixtures import SHARED_AUDIO, transcribe
 
 SRT_TIME = r"(\d{2,}):(\d{2}):(\d{2}),(\d{3})"
 VTT_TIME = r"(\d{2,}):(\d{2}):(\d{2})\.(\d{3})"
@@ -55,10 +54,9 @@ def parse_vtt(text: str) -> list[tuple[float, float, str]]:
     return cues
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture
 def jfk_segments() -> list[Segment]:
-    request = TranscriptionRequest(path=SHARED_AUDIO / "jfk.flac")
-    return LocalEngine().transcribe(request, lambda fraction: None).segments
+    return transcribe(SHARED_AUDIO / "jfk.flac")[0].segments
 
 
 def test_srt_from_a_real_transcript_parses_back_with_numbering_and_timestamps(jfk_segments):

@@ -14,18 +14,15 @@ from rest_framework.response import Response
 
 from accounts.models import ApiKey, User
 from config.api import OrganizationApiView
-from config.uploads import SizeLimitedUploadHandler, upload_was_too_large
+from config.uploads import CappedUploadMixin
 from jobs.api import docs
 from jobs.api.results import job_detail_output, job_export_response
 from jobs.api.serializers import TranscribeUploadInput, job_created_output, job_summary_output
 from jobs.errors import InvalidJobRequest
 from jobs.selectors import job_get, jobs_for
 from jobs.services.estimates import estimated_wait_seconds
-from jobs.services.intake import ensure_size_allowed, job_create, max_upload_bytes
+from jobs.services.intake import job_create
 from jobs.services.lifecycle import job_cancel, job_delete
-
-# Multipart framing adds a little to the file's own size.
-MULTIPART_OVERHEAD_BYTES = 64 * 1024
 
 
 class JobCursorPagination(CursorPagination):
@@ -39,7 +36,7 @@ def _truthy(value: str | None) -> bool:
     return (value or "").lower() in {"1", "true", "yes", "on"}
 
 
-class TranscriptionListCreateApi(OrganizationApiView):
+class TranscriptionListCreateApi(CappedUploadMixin, OrganizationApiView):
     parser_classes = [MultiPartParser, FormParser]
 
     @extend_schema(**docs.LIST)
@@ -50,16 +47,7 @@ class TranscriptionListCreateApi(OrganizationApiView):
 
     @extend_schema(**docs.CREATE)
     def post(self, request: Request) -> Response:
-        # Refuse a declared oversize body before reading any of it.
-        declared = int(request.META.get("CONTENT_LENGTH") or 0)
-        ensure_size_allowed(max(0, declared - MULTIPART_OVERHEAD_BYTES))
-        request._request.upload_handlers = [
-            SizeLimitedUploadHandler(request._request, max_bytes=max_upload_bytes())
-        ]
-        data = request.data
-        if upload_was_too_large(request._request):
-            ensure_size_allowed(max_upload_bytes() + 1)
-        payload = TranscribeUploadInput(data=data)
+        payload = TranscribeUploadInput(data=self.uploaded_data(request))
         if "file" not in request.FILES:
             raise InvalidJobRequest("Attach the audio as a multipart form field named 'file'.")
         payload.is_valid(raise_exception=True)

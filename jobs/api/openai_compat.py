@@ -1,0 +1,208 @@
+"""OpenAI-compatible speech endpoints (``/v1/audio/transcriptions`` and friends).
+
+The official ``openai`` client, GateFlow's examples and anything else written for
+OpenAI's audio API work against Hark by changing the base URL and key. Requests become
+ordinary jobs (held, charged, queued for a worker); the request waits for the result.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+from django.conf import settings
+from django.http import HttpResponse, StreamingHttpResponse
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import extend_schema
+from rest_framework import serializers
+from rest_framework.parsers import FormParser, MultiPartParser
+from rest_framework.request import Request
+from rest_framework.response import Response
+
+from accounts.models import ApiKey, User
+from config.api import OrganizationApiView
+from config.uploads import CappedUploadMixin
+from jobs.api.results import transcript_document
+from jobs.engines import enabled_engines
+from jobs.errors import InvalidJobRequest, JobConflict, JobError
+from jobs.exporters import get_exporter
+from jobs.languages import language_name
+from jobs.models import JobStatus, TranscriptionJob
+from jobs.options import TranscriptionOptions
+from jobs.selectors import job_segments
+from jobs.services.intake import job_create
+from jobs.services.waiting import job_wait
+
+# OpenAI's model names mean "the best engine this installation has" here; any enabled
+# engine can also be named directly. The engine that served a request is in the
+# ``X-Hark-Engine`` response header.
+GENERIC_MODELS = ("auto", "whisper-1")
+RESPONSE_FORMATS = ("json", "text", "srt", "verbose_json", "vtt")
+
+
+class WaitTimedOut(JobError):
+    status = 504
+    code = "timeout"
+
+
+class TranscriptionFailed(JobError):
+    status = 500
+    code = "server_error"
+
+
+class OpenAITranscriptionInput(serializers.Serializer):  # type: ignore[type-arg]
+    file = serializers.FileField(allow_empty_file=False)
+    model = serializers.CharField(max_length=80)
+    language = serializers.CharField(required=False, allow_blank=True, max_length=12)
+    # A style hint, as in OpenAI's API; engines that cannot use it are not bound by it.
+    prompt = serializers.CharField(required=False, allow_blank=True, max_length=2000)
+    response_format = serializers.ChoiceField(choices=RESPONSE_FORMATS, default="json")
+    temperature = serializers.FloatField(required=False, min_value=0, max_value=1)
+    stream = serializers.BooleanField(required=False, default=False)
+    diarize = serializers.BooleanField(required=False, default=False)
+    context_bias = serializers.CharField(required=False, allow_blank=True, max_length=4000)
+
+    def validate_model(self, value: str) -> str:
+        names = {info.name for info in enabled_engines()} | set(GENERIC_MODELS)
+        if value not in names:
+            raise serializers.ValidationError(
+                f"'{value}' is not available here. Available models: {', '.join(sorted(names))}"
+            )
+        return "" if value in GENERIC_MODELS else value
+
+
+def _granularities(request: Request) -> set[str]:
+    data = request.data
+    getlist = getattr(data, "getlist", None)  # a QueryDict for form posts
+    values: list[str] = []
+    if getlist is not None:
+        values = getlist("timestamp_granularities[]") or getlist("timestamp_granularities")
+    unknown = set(values) - {"word", "segment"}
+    if unknown:
+        raise InvalidJobRequest("timestamp_granularities may only hold 'word' and 'segment'.")
+    return set(values) or {"segment"}
+
+
+def _options(data: dict[str, Any]) -> TranscriptionOptions:
+    bias = tuple(w.strip() for w in data.get("context_bias", "").split(",") if w.strip())
+    return TranscriptionOptions(
+        model=data["model"],
+        language=data.get("language", ""),
+        diarization=data["diarize"],
+        word_timestamps=True,
+        vocabulary=bias,
+    )
+
+
+def verbose_json(job: TranscriptionJob, *, words: bool) -> dict[str, Any]:
+    segments = list(job_segments(job))
+    body: dict[str, Any] = {
+        "task": "transcribe",
+        "language": language_name(job.detected_language or job.language).lower(),
+        "duration": round(job.duration_seconds, 3),
+        "text": job.transcript_text,
+        "segments": [
+            {
+                "id": index, "seek": 0, "start": s.start, "end": s.end, "text": s.text,
+                "tokens": [], "temperature": 0.0, "avg_logprob": 0.0,
+                "compression_ratio": 1.0, "no_speech_prob": 0.0,
+                **({"speaker": s.speaker} if s.speaker else {}),
+            }
+            for index, s in enumerate(segments)
+        ],
+    }  # fmt: skip
+    if words:
+        body["words"] = [
+            {"word": w["word"], "start": w["start"], "end": w["end"]}
+            for s in segments
+            for w in s.words
+        ]
+    return body
+
+
+def _stream(text: str) -> Iterator[str]:
+    # OpenAI's transcription stream events; the text is complete when the job is, so
+    # deltas come per word once it has finished.
+    for word in text.split():
+        yield f"data: {json.dumps({'type': 'transcript.text.delta', 'delta': word + ' '})}\n\n"
+    yield f"data: {json.dumps({'type': 'transcript.text.done', 'text': text})}\n\n"
+
+
+class OpenAITranscriptionApi(CappedUploadMixin, OrganizationApiView):
+    parser_classes = [MultiPartParser, FormParser]
+    task = "transcribe"
+
+    @extend_schema(
+        summary="OpenAI-compatible transcription (waits for the result)",
+        request={"multipart/form-data": OpenAITranscriptionInput},
+        responses={200: OpenApiTypes.OBJECT},
+    )
+    def post(self, request: Request) -> HttpResponse | StreamingHttpResponse:
+        payload = OpenAITranscriptionInput(data=self.uploaded_data(request))
+        payload.is_valid(raise_exception=True)
+        data = payload.validated_data
+        granularities = _granularities(request)
+        job = job_create(
+            organization=self.organization,
+            path=Path(data["file"].temporary_file_path()),
+            filename=data["file"].name or "",
+            options=_options(data),
+            created_by=request.user if isinstance(request.user, User) else None,
+            api_key=request.auth if isinstance(request.auth, ApiKey) else None,
+        )
+        job = job_wait(
+            organization=self.organization,
+            job_id=job.pk,
+            timeout=settings.HARK_SYNC_TIMEOUT_SECONDS,
+        )
+        response = self._render(job, data, granularities)
+        response["X-Hark-Engine"] = job.engine
+        response["X-Hark-Job-Id"] = str(job.pk)
+        return response
+
+    def _render(
+        self, job: TranscriptionJob, data: dict[str, Any], granularities: set[str]
+    ) -> HttpResponse | StreamingHttpResponse:
+        if job.status == JobStatus.FAILED:
+            raise TranscriptionFailed(job.error_message)
+        if job.status == JobStatus.CANCELED:
+            raise JobConflict("This transcription was canceled before it finished.")
+        if job.status != JobStatus.COMPLETED:
+            raise WaitTimedOut(
+                f"The transcription is still running. Fetch it later from "
+                f"/api/v1/transcribe/{job.pk}/ (job id {job.pk})."
+            )
+        if data["stream"]:
+            return StreamingHttpResponse(
+                _stream(job.transcript_text), content_type="text/event-stream"
+            )
+        response_format = data["response_format"]
+        if response_format == "json":
+            return Response({"text": job.transcript_text})
+        if response_format == "verbose_json":
+            body = verbose_json(job, words="word" in granularities)
+            body["task"] = self.task
+            return Response(body)
+        exporter = get_exporter("txt" if response_format == "text" else response_format)
+        assert exporter is not None  # the serializer restricted the choices
+        return HttpResponse(exporter.render(transcript_document(job)), exporter.content_type)
+
+
+class OpenAITranslationApi(OpenAITranscriptionApi):
+    """Translation into English. Every enabled engine here transcribes English only, so
+    English speech comes back as it is; other languages are refused at intake."""
+
+    task = "translate"
+
+
+class OpenAIModelListApi(OrganizationApiView):
+    @extend_schema(summary="OpenAI-compatible model list", responses={200: OpenApiTypes.OBJECT})
+    def get(self, request: Request) -> Response:
+        names = [*GENERIC_MODELS, *(info.name for info in enabled_engines())]
+        return Response({
+            "object": "list",
+            "data": [{"id": name, "object": "model", "created": 0, "owned_by": "hark"}
+                     for name in names],
+        })  # fmt: skip

@@ -6,7 +6,7 @@ import secrets
 from typing import Any
 
 from django.conf import settings
-from django.core.management.base import BaseCommand
+from django.core.management.base import BaseCommand, CommandParser
 
 from accounts.models import User
 from accounts.services import default_organization_name, organization_create
@@ -17,7 +17,10 @@ ADMIN_EMAIL = "admin@localhost"
 class Command(BaseCommand):
     help = "Create admin@localhost on first run and print how to log in."
 
-    def handle(self, *args: Any, **options: Any) -> None:
+    def add_arguments(self, parser: CommandParser) -> None:
+        parser.add_argument("--address", default="127.0.0.1:8000", help="where Hark listens")
+
+    def handle(self, *args: Any, address: str, **options: Any) -> None:
         password_file = settings.VAR_DIR / "admin-password.txt"
         if not User.objects.filter(email=ADMIN_EMAIL).exists():
             password = secrets.token_urlsafe(12)
@@ -30,7 +33,7 @@ class Command(BaseCommand):
             if password_file.exists()
             else "(changed since first run)"
         )
-        address = settings.HARK_PUBLIC_URL or "http://127.0.0.1:8000"
+        address = settings.HARK_PUBLIC_URL or f"http://{address}"
         self.stdout.write(
             "\n"
             f"  Hark is starting at {address}/\n"

@@ -19,6 +19,10 @@ class Command(BaseCommand):
         parser.add_argument("addrport", nargs="?", default="127.0.0.1:8000")
 
     def handle(self, *args: Any, addrport: str, **options: Any) -> None:
+        # SIGTERM (systemd, docker stop, kill) must run the finally below like Ctrl-C
+        # does, or the worker would outlive the server.
+        signal.signal(signal.SIGTERM, _exit_on_signal)
+        signal.signal(signal.SIGHUP, _exit_on_signal)
         # The worker is a separate process group so Ctrl-C reaches it through us, once.
         worker = subprocess.Popen(
             [sys.executable, "manage.py", "qcluster"], start_new_session=True, env=os.environ.copy()
@@ -31,3 +35,7 @@ class Command(BaseCommand):
                 worker.wait(timeout=15)
             except subprocess.TimeoutExpired:
                 os.killpg(worker.pid, signal.SIGKILL)
+
+
+def _exit_on_signal(signum: int, frame: object) -> None:
+    raise SystemExit(128 + signum)

@@ -9,11 +9,11 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from jobs.engines import get_engine
 from jobs.engines.base import ProviderError, TranscriptionRequest
 from jobs.errors import JobError
 from jobs.exporters import EXPORTERS, TranscriptDocument, get_exporter
 from jobs.options import TranscriptionOptions
+from jobs.routing import route_plan, route_transcribe
 from jobs.services.intake import media_quote
 from jobs.text import apply_job_type
 
@@ -41,7 +41,9 @@ class Command(BaseCommand):
             request = TranscriptionRequest(
                 path=path, language=quote.language, diarization=options.diarization
             )
-            result = get_engine(quote.engine).transcribe(request, self._progress)
+            route = quote.route or route_plan(options)
+            # The same providers, fallbacks and circuit breaker as the workers.
+            result = route_transcribe(route, request, self._progress, record=lambda _: None)
         except (JobError, ProviderError) as exc:
             raise CommandError(exc.message) from None
         sys.stderr.write("\n")

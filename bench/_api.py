@@ -37,6 +37,8 @@ class JobTimeline:
     dispatch: float  # POST answered → a worker claimed the job (queue polling)
     worker: float  # claimed → finished_at (media, engine, heartbeats)
     finish_and_see: float  # finished_at → the client saw "completed" (final writes, polling)
+    chunks: int  # how many chunk tasks the job was cut into (0: transcribed whole)
+    cut: float | None  # claimed → the job's own task returned, when chunked: the cutting pass
 
 
 def run_pipeline(client: httpx.Client, audio: Path, *, timeout: float) -> PipelineRun:
@@ -73,15 +75,41 @@ def job_timeline(database: Path, run: PipelineRun) -> JobTimeline:
             "SELECT started_at, finished_at FROM jobs_transcriptionjob WHERE id = ?",
             (run.job_id.replace("-", ""),),
         ).fetchone()
+        chunks = _chunk_count(connection, run.job_id)
+        job_task_stopped = _job_task_stopped(connection, run.job_id)
     if row is None or None in row:
         raise BenchmarkBroken(f"job {run.job_id} has no start or finish time in the database")
     started, finished = (_utc_timestamp(value) for value in row)
+    cut = job_task_stopped - started if chunks and job_task_stopped else None
     return JobTimeline(
         upload=run.accepted_at - run.submitted_at,
         dispatch=started - run.accepted_at,
         worker=finished - started,
         finish_and_see=run.seen_at - finished,
+        chunks=chunks,
+        cut=cut,
     )
+
+
+def _chunk_count(connection: sqlite3.Connection, job_id: str) -> int:
+    try:
+        (count,) = connection.execute(
+            "SELECT COUNT(*) FROM jobs_transcriptionchunk WHERE job_id = ?",
+            (job_id.replace("-", ""),),
+        ).fetchone()
+    except sqlite3.OperationalError:
+        return 0  # an installation from before jobs were cut into chunks
+    return int(count)
+
+
+def _job_task_stopped(connection: sqlite3.Connection, job_id: str) -> float | None:
+    # django-q2 records each task's return time; the job's own task ("transcribe <id>")
+    # returns once it has queued its chunks. (Its "started" is when the task was pulled
+    # from the queue, not when a worker began it, so only "stopped" is used.)
+    row = connection.execute(
+        "SELECT stopped FROM django_q_task WHERE name = ?", (f"transcribe {job_id}",)
+    ).fetchone()
+    return _utc_timestamp(row[0]) if row and row[0] else None
 
 
 def _utc_timestamp(value: str) -> float:

@@ -29,7 +29,7 @@ class Installation:
         return self.root / "hark.sqlite3"  # where settings put SQLite under HARK_VAR_DIR
 
 
-def installation_env(root: Path) -> dict[str, str]:
+def installation_env(root: Path, *, workers: int = 1) -> dict[str, str]:
     # Start from our environment but drop every HARK_/database setting the caller may
     # have exported: the benchmark must measure the embedded defaults, not their shell.
     inherited = {
@@ -41,16 +41,16 @@ def installation_env(root: Path) -> dict[str, str]:
         **inherited,
         "HARK_VAR_DIR": str(root),
         "HARK_SIGNUP_GRANT": "100000",
-        "HARK_WORKERS": "1",
+        "HARK_WORKERS": str(workers),
         # Ten polls a second for ten minutes is 600/min, the default limit.
         "HARK_API_RATE": "1000000/min",
         "PYTHONUNBUFFERED": "1",
     }
 
 
-def installation_prepare(root: Path) -> Installation:
+def installation_prepare(root: Path, *, workers: int = 1) -> Installation:
     """Migrate a fresh database under ``root`` and create the benchmark's API key."""
-    env = installation_env(root)
+    env = installation_env(root, workers=workers)
     _manage(env, "migrate", "--no-input")
     api_key = _manage(env, "create_api_key", BENCH_EMAIL).strip()
     if not api_key:
@@ -63,6 +63,7 @@ class Services:
     base_url: str
     server_pid: int
     qcluster_pid: int
+    qcluster_log: Path
 
 
 @contextmanager
@@ -86,7 +87,9 @@ def services_running(installation: Installation) -> Iterator[Services]:
         stack.callback(stop_group, worker)
         try:
             wait_for_port(port, process=server, timeout=60)
-            yield Services(f"http://127.0.0.1:{port}", server.pid, worker.pid)
+            yield Services(
+                f"http://127.0.0.1:{port}", server.pid, worker.pid, root / "qcluster.log"
+            )
         except Exception:
             _print_log_tails(root)
             raise
@@ -103,6 +106,10 @@ def _manage(env: dict[str, str], *args: str) -> str:
 
 def _print_log_tails(root: Path, *, lines: int = 30) -> None:
     for log in sorted(root.glob("*.log")):
-        tail = log.read_text(errors="replace").splitlines()[-lines:]
+        # Status polls would fill the tail of the server's log; they are never the story.
+        kept = [
+            line for line in log.read_text(errors="replace").splitlines() if '"GET ' not in line
+        ]
+        tail = kept[-lines:]
         print(f"--- last {len(tail)} lines of {log.name} ---", file=sys.stderr)
         print("\n".join(tail), file=sys.stderr)

@@ -5,7 +5,9 @@ Everything here reads /proc directly, so it needs Linux and no extra packages.
 
 from __future__ import annotations
 
+import contextlib
 import os
+import re
 import resource
 import signal
 import socket
@@ -43,17 +45,21 @@ def start_in_own_group(
 
 
 def stop_group(process: subprocess.Popen[bytes], *, grace_seconds: float = 20.0) -> None:
-    """SIGTERM the process group (qcluster shuts its workers down cleanly), then SIGKILL."""
-    if process.poll() is not None:
-        return
-    try:
-        os.killpg(process.pid, signal.SIGTERM)
-        process.wait(timeout=grace_seconds)
-    except subprocess.TimeoutExpired:
+    """SIGTERM the group's leader, wait for it, then SIGKILL whatever is left of the group.
+
+    Only the leader gets SIGTERM: qcluster stops its sentinel and workers itself in about
+    1.5 s, but when every process of the group gets SIGTERM at once (killpg) the
+    django-q2 (1.11) main process hangs in ``sentinel.join()`` until it is killed.
+    """
+    if process.poll() is None:
+        try:
+            process.send_signal(signal.SIGTERM)
+            process.wait(timeout=grace_seconds)
+        except subprocess.TimeoutExpired:
+            pass
+    with contextlib.suppress(ProcessLookupError):  # the group is empty: the usual case
         os.killpg(process.pid, signal.SIGKILL)
-        process.wait(timeout=10)
-    except ProcessLookupError:
-        pass  # it exited between poll() and killpg()
+    process.wait(timeout=10)
 
 
 def wait_for_port(port: int, *, process: subprocess.Popen[bytes], timeout: float) -> None:
@@ -70,25 +76,38 @@ def wait_for_port(port: int, *, process: subprocess.Popen[bytes], timeout: float
     raise RuntimeError(f"nothing listened on port {port} within {timeout:.0f} s")
 
 
+# django-q2 logs each process it forks with its pid; without setproctitle installed that
+# is the only way to tell the worker from the pusher and the monitor.
+_QCLUSTER_ROLES = {
+    "worker": re.compile(r"ready for work at (\d+)"),
+    "monitor": re.compile(r"monitoring at (\d+)"),
+    "pusher": re.compile(r"pushing tasks at (\d+)"),
+}
+
+
+def qcluster_roles(log: Path) -> dict[int, str]:
+    """pid → "worker", "monitor" or "pusher", from a qcluster's log."""
+    text = log.read_text(errors="replace")
+    return {
+        int(match.group(1)): role
+        for role, pattern in _QCLUSTER_ROLES.items()
+        for match in pattern.finditer(text)
+    }
+
+
 @dataclass(frozen=True)
 class ProcessMemory:
     pid: int
-    depth: int  # 0 = the process we started, 1 = its children, …
+    role: str
     peak_mb: float  # VmHWM: the highest resident set size the process has reached
-    engine_loaded: bool
-
-    @property
-    def role(self) -> str:
-        # django-q2 forks: qcluster → Sentinel → pusher, monitor and workers. Without
-        # setproctitle they all look alike, but only a worker that ran a job maps
-        # pocketsphinx's library.
-        if self.engine_loaded:
-            return "worker"
-        return {0: "qcluster", 1: "sentinel"}.get(self.depth, "pusher/monitor/idle worker")
 
 
-def process_tree_memory(root_pid: int) -> list[ProcessMemory]:
-    """VmHWM of ``root_pid`` and every descendant still alive, parents before children."""
+def process_tree_memory(root_pid: int, roles: dict[int, str]) -> list[ProcessMemory]:
+    """VmHWM of ``root_pid`` and every descendant still alive, parents before children.
+
+    ``roles`` names processes by pid; otherwise the root is "qcluster" and its child
+    the "sentinel", as django-q2 forks them.
+    """
     children = _children_by_parent()
     found: list[ProcessMemory] = []
     pending = [(root_pid, 0)]
@@ -96,7 +115,8 @@ def process_tree_memory(root_pid: int) -> list[ProcessMemory]:
         pid, depth = pending.pop(0)
         peak = _status_kib(pid, "VmHWM")
         if peak is not None:
-            found.append(ProcessMemory(pid, depth, peak / 1024, _maps_pocketsphinx(pid)))
+            role = roles.get(pid) or {0: "qcluster", 1: "sentinel"}.get(depth, "other")
+            found.append(ProcessMemory(pid, role, peak / _KIB_PER_MB))
         pending.extend((child, depth + 1) for child in children.get(pid, []))
     return found
 
@@ -159,10 +179,3 @@ def _status_value(pid: int, field: str) -> str | None:
         if name == field:
             return value.strip()
     return None
-
-
-def _maps_pocketsphinx(pid: int) -> bool:
-    try:
-        return "pocketsphinx" in Path(f"/proc/{pid}/maps").read_text()
-    except OSError:
-        return False

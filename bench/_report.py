@@ -12,13 +12,15 @@ from bench._procs import ProcessMemory
 # may add at most this much. Lengths not listed are reported without a verdict.
 RATIO_TARGETS: dict[float, float] = {1.0: 1.15, 10.0: 1.05}
 WORKER_MEMORY_TARGET_MB = 250.0
+# Load average beyond the benchmark's own that makes wall-clock figures untrustworthy.
+OTHER_LOAD_WARNING = 0.5
 
 
 @dataclass(frozen=True)
 class PipelineCpu:
     """CPU seconds the installation's processes spent while one pipeline run was timed."""
 
-    worker: float  # the worker process: media, engine, heartbeats, final writes
+    worker: float  # the worker processes: media, engine, heartbeats, final writes
     cluster_other: float  # qcluster, sentinel, pusher, monitor: queue polling
     web: float  # runserver: the upload and every status poll
 
@@ -31,6 +33,8 @@ class LengthResult:
     pipeline_seconds: float  # median
     timeline: JobTimeline  # medians of each stage
     pipeline_cpu: PipelineCpu  # medians of each process group
+    peak_load: float  # highest 1-minute load average seen when a run started
+    worker_peak_mb: float  # the worker's VmHWM once this length's runs were done
     engine_runs: list[float]
     pipeline_runs: list[float]
 
@@ -55,9 +59,11 @@ class MemoryResult:
     tree: list[ProcessMemory]
 
 
-def print_report(results: list[LengthResult], memory: MemoryResult, *, elapsed: float) -> None:
+def print_report(
+    results: list[LengthResult], memory: MemoryResult, *, workers: int, elapsed: float
+) -> None:
     print()
-    print("Pipeline vs engine alone (medians; runserver + one qcluster worker, SQLite)")
+    print(f"Pipeline vs engine alone (medians; runserver + qcluster with {workers} worker(s))")
     print(
         f"{'length':>8} {'audio s':>8} {'engine s':>9} {'pipeline s':>11} {'ratio':>6} "
         f"{'target':>7} {'result':>6} {'engine RTF':>11}"
@@ -72,22 +78,25 @@ def print_report(results: list[LengthResult], memory: MemoryResult, *, elapsed: 
     print()
     print("Where the pipeline's seconds went (medians, s)")
     print(
-        f"{'length':>8} {'upload':>7} {'dispatch':>9} {'worker':>8} {'finish+see':>11} "
-        f"{'worker-engine':>14}"
+        f"{'length':>8} {'upload':>7} {'dispatch':>9} {'worker':>8} {'chunks':>7} {'cut':>6} "
+        f"{'finish+see':>11} {'worker-engine':>14}"
     )
     for r in results:
         t = r.timeline
+        cut = "-" if t.cut is None else f"{t.cut:.2f}"
         print(
             f"{_length(r.minutes):>8} {t.upload:>7.2f} {t.dispatch:>9.2f} {t.worker:>8.2f} "
-            f"{t.finish_and_see:>11.2f} {t.worker - r.engine_seconds:>14.2f}"
+            f"{t.chunks:>7} {cut:>6} {t.finish_and_see:>11.2f} "
+            f"{t.worker - r.engine_seconds:>14.2f}"
         )
     print("  upload: POST round trip (upload, probe, hold, store, enqueue)")
     print("  dispatch: POST answered -> worker claimed the job (queue polling)")
-    print("  worker: claimed -> finished_at (media, engine, heartbeats)")
+    print("  worker: claimed -> finished_at (media, engine, heartbeats; chunks if cut)")
+    print("  chunks, cut: chunk tasks, and claimed -> the job's task had cut and queued them")
     print("  finish+see: finished_at -> client saw 'completed' (final writes, poll interval)")
     print("  worker-engine: worker stage minus the engine-alone median")
     print()
-    print("CPU seconds (medians; these barely move when other work shares the machine)")
+    print("CPU seconds (medians; less sensitive than wall time to other work on the machine)")
     print(
         f"{'length':>8} {'engine':>7} {'worker':>7} {'worker/engine':>14} "
         f"{'queue procs':>12} {'web':>6}"
@@ -107,6 +116,8 @@ def print_report(results: list[LengthResult], memory: MemoryResult, *, elapsed: 
         f"(target <= {WORKER_MEMORY_TARGET_MB:.0f} MB: {verdict}; "
         f"after warm-up: {memory.worker_after_warm_up_mb:.0f} MB)"
     )
+    growth = ", ".join(f"{_length(r.minutes)}: {r.worker_peak_mb:.0f} MB" for r in results)
+    print(f"  worker VmHWM after each length: {growth}")
     print(f"Benchmark process peak RSS (engine alone, ru_maxrss): {memory.bench_peak_mb:.0f} MB")
     for process in memory.tree:
         print(f"  pid {process.pid:>7} {process.role:<28} VmHWM {process.peak_mb:>6.0f} MB")
@@ -117,11 +128,18 @@ def print_report(results: list[LengthResult], memory: MemoryResult, *, elapsed: 
             f"pipeline {_seconds(r.pipeline_runs)}"
         )
     print(f"Total benchmark time: {elapsed:.0f} s")
-    cores = os.cpu_count() or 0
-    load = ", ".join(f"{value:.1f}" for value in os.getloadavg())
-    print(f"Load average at the end: {load} on {cores} cores", end="")
-    busy = os.getloadavg()[0] > cores
-    print(" - the machine was busy; trust the CPU table over wall times" if busy else "")
+    _print_load(results)
+
+
+def _print_load(results: list[LengthResult]) -> None:
+    peak = max((r.peak_load for r in results), default=0.0)
+    print(f"Peak 1-minute load average at the start of a run: {peak:.1f} ({os.cpu_count()} CPUs)")
+    # The benchmark itself keeps about one CPU busy; more than that is someone else's.
+    if peak > 1 + OTHER_LOAD_WARNING:
+        print(
+            "  Other work was running: wall times (and the ratio) are noisy; compare the "
+            "CPU table and the stage breakdown, or rerun on an idle machine."
+        )
 
 
 def _length(minutes: float) -> str:

@@ -3,11 +3,13 @@
     .venv/bin/python bench/pipeline.py                 # 1 and 10 minutes of speech (~8 min)
     .venv/bin/python bench/pipeline.py --quick         # 6 s of speech, once (~20 s when idle)
     .venv/bin/python bench/pipeline.py --minutes 1 5 --repeats 3 2 --keep
+    .venv/bin/python bench/pipeline.py --workers 2     # long jobs' chunks in parallel
 
 It creates an installation in a temporary folder (``HARK_VAR_DIR``: SQLite database,
 media, uploads), migrates it, creates an API key, and starts Django's ``runserver``
 (gunicorn is not installed; runserver's threads are plenty for one client) and one
-``qcluster`` with one worker. For each length of real speech it times
+``qcluster`` with one worker (``--workers``; the targets assume one). For each length
+of real speech it times
 
 * the engine alone, in this process: ``LocalEngine().transcribe(...)``;
 * the whole pipeline: ``POST /api/v1/transcribe/``, then ``GET`` every 0.1 s until
@@ -26,6 +28,7 @@ something broke (a job failed, an empty transcript, a server that would not star
 from __future__ import annotations
 
 import argparse
+import os
 import statistics
 import sys
 import tempfile
@@ -50,10 +53,12 @@ from bench._install import (  # noqa: E402
     services_running,
 )
 from bench._procs import (  # noqa: E402
+    ProcessMemory,
     cpu_seconds,
     descendants,
     own_peak_rss_mb,
     process_tree_memory,
+    qcluster_roles,
 )
 from bench._report import LengthResult, MemoryResult, PipelineCpu, print_report  # noqa: E402
 from jobs.engines.base import TranscriptionRequest  # noqa: E402
@@ -69,6 +74,7 @@ class Options:
     minutes: list[float]
     repeats: list[int]
     keep: bool
+    workers: int
 
 
 def parse_options(argv: list[str] | None = None) -> Options:
@@ -83,10 +89,11 @@ def parse_options(argv: list[str] | None = None) -> Options:
         "--quick", action="store_true", help="6 s of speech, once (~20 s on an idle machine)"
     )
     parser.add_argument("--keep", action="store_true", help="keep the temporary installation")
+    parser.add_argument("--workers", type=int, default=1, help="qcluster workers (default 1)")
     args = parser.parse_args(argv)
     minutes: list[float] = [QUICK_MINUTES] if args.quick else sorted(args.minutes)
     repeats = _repeats_for(minutes, args.repeats, quick=args.quick)
-    return Options(minutes=minutes, repeats=repeats, keep=args.keep)
+    return Options(minutes=minutes, repeats=repeats, keep=args.keep, workers=args.workers)
 
 
 def _repeats_for(minutes: list[float], given: list[int] | None, *, quick: bool) -> list[int]:
@@ -109,14 +116,15 @@ def main(argv: list[str] | None = None) -> int:
         try:
             results, memory = _benchmark(root, options)
         except BenchmarkBroken as exc:
-            print(f"\nBENCHMARK BROKEN: {exc}\nLogs and data: {root}", file=sys.stderr)
+            kept = f"Logs and data: {root}" if options.keep else "Rerun with --keep to keep logs."
+            print(f"\nBENCHMARK BROKEN: {exc}\n{kept}", file=sys.stderr)
             return 1
-    print_report(results, memory, elapsed=time.monotonic() - began)
+    print_report(results, memory, workers=options.workers, elapsed=time.monotonic() - began)
     return 0
 
 
 def _benchmark(root: Path, options: Options) -> tuple[list[LengthResult], MemoryResult]:
-    installation = installation_prepare(root)
+    installation = installation_prepare(root, workers=options.workers)
     _say(f"installation in {root}; building audio")
     recordings = {length: _speech(root, length * 60) for length in options.minutes}
     warm_up_audio = _speech(root, WARM_UP_SECONDS)
@@ -124,18 +132,18 @@ def _benchmark(root: Path, options: Options) -> tuple[list[LengthResult], Memory
         _say("warming up the worker and the engine")
         run_pipeline(client, warm_up_audio, timeout=120)
         engine_alone(warm_up_audio)
-        worker_pid = _worker_pid(services.qcluster_pid)
-        worker_after_warm_up = _worker_peak_mb(services.qcluster_pid)
-        bench = _Bench(client, installation, services, worker_pid)
+        worker_pids = _worker_pids(services, expected=options.workers)
+        worker_after_warm_up = _worker_peak_mb(services)
+        bench = _Bench(client, installation, services, worker_pids)
         results = [
             bench.measure_length(recordings[length], length, repeats)
             for length, repeats in zip(options.minutes, options.repeats, strict=True)
         ]
         return results, MemoryResult(
-            worker_peak_mb=_worker_peak_mb(services.qcluster_pid),
+            worker_peak_mb=_worker_peak_mb(services),
             worker_after_warm_up_mb=worker_after_warm_up,
             bench_peak_mb=own_peak_rss_mb(),
-            tree=process_tree_memory(services.qcluster_pid),
+            tree=_qcluster_memory(services),
         )
 
 
@@ -144,14 +152,16 @@ class _Bench:
     client: httpx.Client
     installation: Installation
     services: Services
-    worker_pid: int
+    worker_pids: frozenset[int]
 
     def measure_length(self, audio: Path, minutes: float, repeats: int) -> LengthResult:
         engine_runs: list[tuple[float, float]] = []
         pipeline_runs: list[float] = []
         timelines: list[JobTimeline] = []
         cpu_uses: list[PipelineCpu] = []
+        peak_load = 0.0
         for attempt in range(1, repeats + 1):
+            peak_load = max(peak_load, os.getloadavg()[0])
             _say(f"{minutes:g} min, run {attempt}/{repeats}: engine alone")
             engine_runs.append(engine_alone(audio))
             _say(f"{minutes:g} min, run {attempt}/{repeats}: pipeline")
@@ -170,6 +180,8 @@ class _Bench:
             pipeline_cpu=_median_cpu(cpu_uses),
             engine_runs=[wall for wall, _ in engine_runs],
             pipeline_runs=pipeline_runs,
+            peak_load=peak_load,
+            worker_peak_mb=_worker_peak_mb(self.services),
         )
 
     def _cpu(self) -> dict[int, float]:
@@ -178,7 +190,7 @@ class _Bench:
 
     def _cpu_used(self, before: dict[int, float], after: dict[int, float]) -> PipelineCpu:
         used = {pid: after[pid] - before.get(pid, 0.0) for pid in after}
-        worker = used.pop(self.worker_pid, 0.0)
+        worker = sum(used.pop(pid, 0.0) for pid in self.worker_pids)
         web = used.pop(self.services.server_pid, 0.0)
         return PipelineCpu(worker=worker, cluster_other=sum(used.values()), web=web)
 
@@ -211,18 +223,30 @@ def _median_timeline(timelines: list[JobTimeline]) -> JobTimeline:
         dispatch=statistics.median(t.dispatch for t in timelines),
         worker=statistics.median(t.worker for t in timelines),
         finish_and_see=statistics.median(t.finish_and_see for t in timelines),
+        chunks=max(t.chunks for t in timelines),
+        cut=_median_or_none([t.cut for t in timelines]),
     )
 
 
-def _worker_pid(qcluster_pid: int) -> int:
-    workers = [p.pid for p in process_tree_memory(qcluster_pid) if p.role == "worker"]
-    if len(workers) != 1:
-        raise BenchmarkBroken(f"expected one worker with the engine loaded, found {workers}")
-    return workers[0]
+def _median_or_none(values: list[float | None]) -> float | None:
+    known = [value for value in values if value is not None]
+    return statistics.median(known) if known else None
 
 
-def _worker_peak_mb(qcluster_pid: int) -> float:
-    tree = process_tree_memory(qcluster_pid)
+def _qcluster_memory(services: Services) -> list[ProcessMemory]:
+    roles = qcluster_roles(services.qcluster_log)
+    return process_tree_memory(services.qcluster_pid, roles)
+
+
+def _worker_pids(services: Services, *, expected: int) -> frozenset[int]:
+    workers = [p.pid for p in _qcluster_memory(services) if p.role == "worker"]
+    if len(workers) != expected:
+        raise BenchmarkBroken(f"expected {expected} live qcluster worker(s), found {workers}")
+    return frozenset(workers)
+
+
+def _worker_peak_mb(services: Services) -> float:
+    tree = _qcluster_memory(services)
     workers = [p.peak_mb for p in tree if p.role == "worker"]
     # If no process could be recognised as the worker, the largest one is the honest bound.
     return max(workers or [p.peak_mb for p in tree] or [0.0])

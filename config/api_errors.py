@@ -15,7 +15,9 @@ from rest_framework import exceptions, status
 from rest_framework.response import Response
 
 from billing.services import InsufficientCredits, InvalidAmount
+from config.idempotency import IdempotencyError
 from jobs.errors import JobError
+from webhooks.errors import WebhookError
 
 logger = logging.getLogger(__name__)
 
@@ -40,12 +42,14 @@ def _first_validation_message(detail: Any, field: str | None = None) -> str:
 
 def _translate(exc: Exception) -> tuple[int, str, str, dict[str, str]]:
     headers: dict[str, str] = {}
-    if isinstance(exc, JobError):
+    if isinstance(exc, JobError | WebhookError):
         return exc.status, exc.code, exc.message, headers
     if isinstance(exc, InsufficientCredits):
         return status.HTTP_402_PAYMENT_REQUIRED, "insufficient_credits", exc.message, headers
     if isinstance(exc, InvalidAmount):
         return 400, "invalid_request", exc.message, headers
+    if isinstance(exc, IdempotencyError):
+        return exc.status, exc.code, exc.message, headers
     if isinstance(exc, Http404 | exceptions.NotFound):
         return 404, "not_found", "The requested resource was not found.", headers
     if isinstance(exc, DjangoPermissionDenied):

@@ -7,6 +7,7 @@ in the README's configuration table.
 
 from __future__ import annotations
 
+import ipaddress
 import os
 from pathlib import Path
 
@@ -54,6 +55,7 @@ INSTALLED_APPS = [
     "accounts",
     "billing",
     "jobs",
+    "webhooks",
 ]
 
 MIDDLEWARE = [
@@ -172,8 +174,7 @@ HARK_SIGNUP_GRANT = env_decimal("HARK_SIGNUP_GRANT", "60")
 HARK_PRICE_PER_MINUTE = env_decimal("HARK_PRICE_PER_MINUTE", "1")
 # Per-engine prices override HARK_PRICE_PER_MINUTE, e.g. "local=1,openai=3".
 HARK_ENGINE_PRICES = env_decimal_map("HARK_ENGINE_PRICES", "")
-HARK_ENGINES = env_list("HARK_ENGINES", "local")
-HARK_DEFAULT_ENGINE = env_str("HARK_DEFAULT_ENGINE", HARK_ENGINES[0] if HARK_ENGINES else "local")
+# HARK_ENGINES and HARK_DEFAULT_ENGINE: see the Providers block below.
 # A claimed job whose worker has not reported for this long is considered abandoned.
 HARK_JOB_LEASE_SECONDS = env_int("HARK_JOB_LEASE_SECONDS", 300)
 HARK_JOB_MAX_ATTEMPTS = env_int("HARK_JOB_MAX_ATTEMPTS", 3)
@@ -182,6 +183,182 @@ HARK_JOB_MAX_ATTEMPTS = env_int("HARK_JOB_MAX_ATTEMPTS", 3)
 HARK_SYNC_TIMEOUT_SECONDS = env_int("HARK_SYNC_TIMEOUT_SECONDS", 600)
 # Requests per organization, e.g. "600/min" (DRF rate syntax).
 HARK_API_RATE = env_str("HARK_API_RATE", "600/min")
+
+# --- Billing --------------------------------------------------------------------------
+# Per-minute surcharges for options, added to the engine's price, e.g. "diarization=0.5".
+HARK_OPTION_PRICES = env_decimal_map("HARK_OPTION_PRICES", "")
+_priced_options = {"diarization", "summary"}
+if set(HARK_OPTION_PRICES) - _priced_options:
+    raise ImproperlyConfigured(
+        f"HARK_OPTION_PRICES may price only {', '.join(sorted(_priced_options))}, "
+        f"not {', '.join(sorted(set(HARK_OPTION_PRICES) - _priced_options))}."
+    )
+# Below this many available credits the pages show a banner and managers get one email.
+HARK_LOW_BALANCE_THRESHOLD = env_decimal("HARK_LOW_BALANCE_THRESHOLD", "5")
+HARK_IDEMPOTENCY_TTL_HOURS = env_int("HARK_IDEMPOTENCY_TTL_HOURS", 24)
+# Stripe Checkout top-ups: off until both keys are set; one without the other is an error.
+HARK_STRIPE_SECRET_KEY = env_str("HARK_STRIPE_SECRET_KEY", "")
+HARK_STRIPE_WEBHOOK_SECRET = env_str("HARK_STRIPE_WEBHOOK_SECRET", "")
+if bool(HARK_STRIPE_SECRET_KEY) != bool(HARK_STRIPE_WEBHOOK_SECRET):
+    raise ImproperlyConfigured(
+        "Stripe is half configured: set both HARK_STRIPE_SECRET_KEY and "
+        "HARK_STRIPE_WEBHOOK_SECRET (Dashboard → Developers → Webhooks), or neither."
+    )
+HARK_STRIPE_API_BASE = env_str("HARK_STRIPE_API_BASE", "https://api.stripe.com").rstrip("/")
+HARK_STRIPE_WEBHOOK_TOLERANCE_SECONDS = env_int("HARK_STRIPE_WEBHOOK_TOLERANCE_SECONDS", 300)
+if HARK_STRIPE_WEBHOOK_TOLERANCE_SECONDS <= 0:
+    raise ImproperlyConfigured("HARK_STRIPE_WEBHOOK_TOLERANCE_SECONDS must be positive.")
+HARK_STRIPE_CURRENCY = env_str("HARK_STRIPE_CURRENCY", "usd").lower()
+if len(HARK_STRIPE_CURRENCY) != 3 or not HARK_STRIPE_CURRENCY.isalpha():
+    raise ImproperlyConfigured("HARK_STRIPE_CURRENCY is a three-letter code such as usd or eur.")
+# Credit packs on sale, "credits=price" in HARK_STRIPE_CURRENCY.
+HARK_CREDIT_PACKS = env_decimal_map("HARK_CREDIT_PACKS", "100=10,500=45,2000=160")
+for _credits, _price in HARK_CREDIT_PACKS.items():
+    if not _credits.isdigit() or int(_credits) <= 0 or _price <= 0 or _price != round(_price, 2):
+        raise ImproperlyConfigured(
+            f"HARK_CREDIT_PACKS entries look like 100=10.00 (whole credits = price), "
+            f"not {_credits}={_price}."
+        )
+
+# --- Webhooks and outbound HTTP (webhooks app, lib/outbound.py) ----------------------
+# Every outbound request to a customer's URL (webhooks, media URLs) refuses non-public
+# addresses; these CIDRs are allowed anyway, for receivers inside a self-hosted network.
+HARK_OUTBOUND_ALLOWED_NETWORKS = env_list("HARK_OUTBOUND_ALLOWED_NETWORKS", "")
+try:
+    _ = [ipaddress.ip_network(item, strict=False) for item in HARK_OUTBOUND_ALLOWED_NETWORKS]
+    # One attempt's whole budget: connect, send, and read the start of the answer.
+    HARK_WEBHOOK_TIMEOUT_SECONDS = float(env_str("HARK_WEBHOOK_TIMEOUT_SECONDS", "10"))
+    # Pause before each retry (jitter ±20% is added): 10 attempts over about 15 hours.
+    HARK_WEBHOOK_RETRY_SCHEDULE = [
+        float(item)
+        for item in env_list(
+            "HARK_WEBHOOK_RETRY_SCHEDULE", "5,30,120,600,1800,3600,7200,14400,28800"
+        )
+    ]
+except ValueError as _exc:
+    raise ImproperlyConfigured(
+        f"Webhook settings: {_exc}. HARK_OUTBOUND_ALLOWED_NETWORKS takes CIDR ranges "
+        "(10.0.0.0/8,fd00::/8); HARK_WEBHOOK_TIMEOUT_SECONDS and "
+        "HARK_WEBHOOK_RETRY_SCHEDULE take seconds (10; 5,30,120)."
+    ) from None
+# An endpoint is disabled (and its owners emailed) after this many deliveries in a row
+# have used up all their attempts.
+HARK_WEBHOOK_DISABLE_AFTER = env_int("HARK_WEBHOOK_DISABLE_AFTER", 3)
+# After a secret is rotated, deliveries are signed with both for this long.
+HARK_WEBHOOK_SECRET_OVERLAP_HOURS = env_int("HARK_WEBHOOK_SECRET_OVERLAP_HOURS", 24)
+# How long a provider's callback URL for a job stays valid.
+HARK_CALLBACK_MAX_AGE_HOURS = env_int("HARK_CALLBACK_MAX_AGE_HOURS", 168)
+
+
+# --- Providers (jobs/engines: upstream speech APIs, faster-whisper, routing, chunks) ---
+# Each provider is off until its settings are present, and refuses to start when they are
+# half present. Unless HARK_ENGINES names the engines itself, every configured provider is
+# offered after the local engine.
+def _provider_group(provider: str, names: dict[str, str], *, required: tuple[str, ...]) -> bool:
+    """Read a provider's variables into globals; True when it is configured."""
+    given = {name for name in names if os.environ.get(name)}
+    for name, default in names.items():
+        globals()[name] = env_str(name, default).strip()
+    if not given:
+        return False
+    missing = [name for name in required if not globals()[name]]
+    if missing:
+        raise ImproperlyConfigured(
+            f"The {provider} provider is half configured: {', '.join(sorted(given))} "
+            f"{'is' if len(given) == 1 else 'are'} set but {', '.join(missing)} "
+            f"{'is' if len(missing) == 1 else 'are'} not. Set all of them, or none."
+        )
+    return True
+
+
+HARK_OPENAI_BASE_URL: str
+HARK_OPENAI_API_KEY: str
+HARK_OPENAI_MODEL: str
+HARK_DEEPGRAM_API_KEY: str
+HARK_DEEPGRAM_BASE_URL: str
+HARK_DEEPGRAM_MODEL: str
+HARK_ASSEMBLYAI_API_KEY: str
+HARK_ASSEMBLYAI_BASE_URL: str
+HARK_ASSEMBLYAI_MODEL: str
+HARK_WHISPER_MODEL: str
+# Any OpenAI-compatible /v1/audio/transcriptions: OpenAI, Groq, Mistral (Voxtral),
+# GateFlow, a self-hosted speaches, another Hark. The base URL ends in /v1.
+_openai = _provider_group(
+    "openai",
+    {"HARK_OPENAI_BASE_URL": "", "HARK_OPENAI_API_KEY": "", "HARK_OPENAI_MODEL": ""},
+    required=("HARK_OPENAI_BASE_URL", "HARK_OPENAI_API_KEY", "HARK_OPENAI_MODEL"),
+)
+HARK_OPENAI_LABEL = env_str("HARK_OPENAI_LABEL", "")
+# Empty means Whisper's languages.
+HARK_OPENAI_LANGUAGES = env_list("HARK_OPENAI_LANGUAGES", "")
+HARK_OPENAI_MAX_UPLOAD_MB = env_int("HARK_OPENAI_MAX_UPLOAD_MB", 25)
+# Form fields beyond OpenAI's own that the upstream understands: "diarize" (speakers)
+# and "context_bias" (vocabulary), as Voxtral, GateFlow and Hark do.
+HARK_OPENAI_EXTENSIONS = env_list("HARK_OPENAI_EXTENSIONS", "")
+_deepgram = _provider_group(
+    "deepgram",
+    {
+        "HARK_DEEPGRAM_API_KEY": "",
+        "HARK_DEEPGRAM_BASE_URL": "https://api.deepgram.com/v1",
+        "HARK_DEEPGRAM_MODEL": "nova-3",
+    },
+    required=("HARK_DEEPGRAM_API_KEY",),
+)
+_assemblyai = _provider_group(
+    "assemblyai",
+    {
+        "HARK_ASSEMBLYAI_API_KEY": "",
+        "HARK_ASSEMBLYAI_BASE_URL": "https://api.assemblyai.com",
+        "HARK_ASSEMBLYAI_MODEL": "",
+    },
+    required=("HARK_ASSEMBLYAI_API_KEY",),
+)
+HARK_ASSEMBLYAI_POLL_SECONDS = float(env_int("HARK_ASSEMBLYAI_POLL_SECONDS", 3))
+# faster-whisper (pip install 'hark[whisper]'): a model name ("small", "large-v3") fetched
+# into HARK_WHISPER_DOWNLOAD_ROOT on first use, or the path of a converted model folder.
+_whisper = _provider_group("whisper", {"HARK_WHISPER_MODEL": ""}, required=())
+HARK_WHISPER_DOWNLOAD_ROOT = env_str("HARK_WHISPER_DOWNLOAD_ROOT", str(VAR_DIR / "models"))
+# Off on machines without internet: the model must then be provisioned beforehand.
+HARK_WHISPER_DOWNLOAD = env_bool("HARK_WHISPER_DOWNLOAD", True)
+HARK_WHISPER_DEVICE = env_str("HARK_WHISPER_DEVICE", "auto")
+HARK_WHISPER_COMPUTE_TYPE = env_str("HARK_WHISPER_COMPUTE_TYPE", "default")
+
+_configured = [
+    name
+    for name, on in (
+        ("whisper", _whisper),
+        ("openai", _openai),
+        ("deepgram", _deepgram),
+        ("assemblyai", _assemblyai),
+    )
+    if on
+]
+HARK_ENGINES = env_list("HARK_ENGINES", ",".join(["local", *_configured]))
+for _name in set(HARK_ENGINES) & {"whisper", "openai", "deepgram", "assemblyai"}:
+    if _name not in _configured:
+        raise ImproperlyConfigured(
+            f"HARK_ENGINES lists {_name}, but its settings are missing (see the README's "
+            "Providers section)."
+        )
+HARK_DEFAULT_ENGINE = env_str("HARK_DEFAULT_ENGINE", HARK_ENGINES[0] if HARK_ENGINES else "local")
+# Every request to an upstream: its whole budget, including a slowly dripping answer.
+HARK_UPSTREAM_TIMEOUT_SECONDS = env_int("HARK_UPSTREAM_TIMEOUT_SECONDS", 300)
+# Upstreams get mono MP3 at this bitrate, so a chunk stays far below their size limits.
+HARK_UPSTREAM_KBPS = env_int("HARK_UPSTREAM_KBPS", 48)
+# Long audio is cut at silences into chunks of about these lengths.
+HARK_UPSTREAM_CHUNK_SECONDS = env_int("HARK_UPSTREAM_CHUNK_SECONDS", 600)
+HARK_LOCAL_CHUNK_SECONDS = env_int("HARK_LOCAL_CHUNK_SECONDS", 30)
+# A 429/503 asking to wait at most this long is waited out once; longer, we fall back.
+HARK_MAX_RETRY_AFTER_SECONDS = env_int("HARK_MAX_RETRY_AFTER_SECONDS", 20)
+# Circuit breaker: after this many transient failures in a row a provider is skipped for
+# the cool-down, then tried again.
+HARK_CIRCUIT_FAILURES = env_int("HARK_CIRCUIT_FAILURES", 5)
+HARK_CIRCUIT_COOLDOWN_SECONDS = env_int("HARK_CIRCUIT_COOLDOWN_SECONDS", 60)
+# Media from URLs: direct links are streamed through the SSRF guard (lib/outbound.py);
+# pages of these sites (yt-dlp extractor names, matched whole) are read with yt-dlp.
+HARK_URL_EXTRACTORS = env_list("HARK_URL_EXTRACTORS", "youtube,vimeo,soundcloud")
+# The whole download, however slowly the server sends it.
+HARK_URL_FETCH_SECONDS = env_int("HARK_URL_FETCH_SECONDS", 300)
 
 # --- Worker (django-q2, ORM broker on the same database) ------------------------------
 HARK_WORKERS = env_int("HARK_WORKERS", 2)

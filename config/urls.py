@@ -6,12 +6,16 @@ from django.urls import URLPattern, URLResolver, include, path
 from django.views import defaults
 from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerView
 
-from billing.api import AccountApi
+from billing.api import AccountApi, PricingApi, UsageApi
+from billing.stripe.webhook import stripe_webhook
 from config.api_errors import is_api_path, json_error
 
 api_v1: list[URLPattern | URLResolver] = [
     path("", include("jobs.api.urls")),
     path("account/", AccountApi.as_view(), name="api-account"),
+    path("usage/", UsageApi.as_view(), name="api-usage"),
+    path("pricing/", PricingApi.as_view(), name="api-pricing"),
+    path("webhooks/", include("webhooks.api.urls")),
 ]
 
 urlpatterns = [
@@ -19,6 +23,9 @@ urlpatterns = [
     path("accounts/", include("allauth.urls")),
     path("api/v1/", include(api_v1)),
     path("v1/", include("jobs.api.openai_urls")),
+    path("webhooks/stripe/", stripe_webhook, name="stripe-webhook"),
+    path("webhooks/providers/", include("webhooks.inbound")),
+    path("", include("webhooks.pages.urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
     path("api/redoc/", SpectacularRedocView.as_view(url_name="api-schema"), name="api-redoc"),

@@ -11,6 +11,12 @@ LANGUAGE_NAMES: dict[str, str] = {
     "pt": "Portuguese", "ro": "Romanian", "ru": "Russian", "sk": "Slovak",
     "sl": "Slovenian", "sr": "Serbian", "sv": "Swedish", "sw": "Swahili", "th": "Thai",
     "tr": "Turkish", "uk": "Ukrainian", "vi": "Vietnamese", "zh": "Chinese",
+    # The rest of the languages the upstream providers (Whisper and others) offer.
+    "af": "Afrikaans", "az": "Azerbaijani", "be": "Belarusian", "bg": "Bulgarian",
+    "bs": "Bosnian", "cy": "Welsh", "et": "Estonian", "gl": "Galician", "hu": "Hungarian",
+    "hy": "Armenian", "is": "Icelandic", "kk": "Kazakh", "kn": "Kannada", "lv": "Latvian",
+    "mi": "Maori", "mk": "Macedonian", "mr": "Marathi", "ne": "Nepali", "ta": "Tamil",
+    "tl": "Tagalog", "ur": "Urdu",
 }  # fmt: skip
 
 

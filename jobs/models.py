@@ -74,6 +74,21 @@ class TranscriptionJob(models.Model):
     detected_language = models.CharField(max_length=12, blank=True)
     error_message = models.TextField(blank=True)
 
+    # Routing (``model=auto``, GateFlow's ``prefer`` and ``fallbacks``) and what served it.
+    prefer = models.CharField(max_length=10, blank=True)
+    # The providers to try, in order: the chosen one, then its fallbacks.
+    route = models.JSONField(default=list, blank=True)
+    # The providers that served it, most of the audio first.
+    providers = models.JSONField(default=list, blank=True)
+    # GoTranscript's from/till: only this stretch of the media is transcribed and priced.
+    trim_start = models.FloatField(default=0)
+    trim_end = models.FloatField(null=True, blank=True)
+    # Where the media was fetched from, for jobs created from a URL.
+    source_url = models.URLField(max_length=2000, blank=True)
+    # Long audio is transcribed in chunks; progress counts them.
+    chunks_total = models.PositiveIntegerField(default=0)
+    chunks_done = models.PositiveIntegerField(default=0)
+
     # The worker's claim: each claim bumps ``attempts``; only the holder of the current
     # attempt may finish the job, and an expired lease lets another worker take over.
     attempts = models.PositiveSmallIntegerField(default=0)
@@ -119,3 +134,117 @@ class TranscriptSegment(models.Model):
 
     def __str__(self) -> str:
         return f"{self.start:.2f}-{self.end:.2f} {self.text[:40]}"
+
+
+class ChunkStatus(models.TextChoices):
+    QUEUED = "queued", "Queued"
+    PROCESSING = "processing", "Processing"
+    COMPLETED = "completed", "Completed"
+    # No sound at all (digital silence): nothing to send anywhere.
+    SKIPPED = "skipped", "Skipped (silent)"
+
+
+class TranscriptionChunk(models.Model):
+    """One stretch of a long job's audio, cut at a silence, transcribed by its own task.
+
+    ``job_attempt`` ties a chunk to the job attempt that queued it: when a job is taken
+    over after its worker was lost, unfinished chunks are re-queued under the new attempt
+    and tasks of the old one find nothing to claim; finished chunks are kept.
+    """
+
+    job = models.ForeignKey(TranscriptionJob, on_delete=models.CASCADE, related_name="chunks")
+    index = models.PositiveIntegerField()
+    # Seconds on the job's media timeline.
+    start = models.FloatField()
+    end = models.FloatField()
+    media = models.FileField(max_length=255, blank=True)
+    status = models.CharField(
+        max_length=12, choices=ChunkStatus.choices, default=ChunkStatus.QUEUED, db_index=True
+    )
+    job_attempt = models.PositiveSmallIntegerField(default=1)
+    attempts = models.PositiveSmallIntegerField(default=0)
+    lease_expires_at = models.DateTimeField(null=True, blank=True, db_index=True)
+    provider = models.CharField(max_length=40, blank=True)
+    language = models.CharField(max_length=12, blank=True)
+    # Segments as stored on TranscriptSegment, times already on the media's timeline.
+    segments = models.JSONField(default=list, blank=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ("job", "index")
+        constraints = [models.UniqueConstraint(fields=["job", "index"], name="one_chunk_per_index")]
+
+    def __str__(self) -> str:
+        return f"chunk {self.index} {self.start:.1f}-{self.end:.1f} ({self.status})"
+
+    @property
+    def seconds(self) -> float:
+        return max(self.end - self.start, 0.0)
+
+
+class AttemptOutcome(models.TextChoices):
+    SUCCEEDED = "succeeded", "Succeeded"
+    TRANSIENT = "transient", "Failed, worth retrying"
+    PERMANENT = "permanent", "Failed for good"
+    SKIPPED = "skipped", "Skipped (circuit open)"
+
+
+class ProviderAttempt(models.Model):
+    """One call to one provider for a job (or one of its chunks), for staff and for the
+    customer's "served by"."""
+
+    job = models.ForeignKey(
+        TranscriptionJob, on_delete=models.CASCADE, related_name="provider_attempts"
+    )
+    chunk_index = models.PositiveIntegerField(null=True, blank=True)
+    provider = models.CharField(max_length=40)
+    outcome = models.CharField(max_length=10, choices=AttemptOutcome.choices)
+    started_at = models.DateTimeField()
+    duration_seconds = models.FloatField(default=0)
+    # Seconds of audio sent; what a successful attempt is billed by.
+    audio_seconds = models.FloatField(default=0)
+    http_status = models.PositiveSmallIntegerField(null=True, blank=True)
+    message = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ("job", "started_at", "id")
+        indexes = [models.Index(fields=["provider", "-started_at"])]
+
+    def __str__(self) -> str:
+        return f"{self.provider} {self.outcome} ({self.duration_seconds:.1f} s)"
+
+
+class ProviderHealth(models.Model):
+    """The circuit breaker's memory, shared by every worker through the database."""
+
+    provider = models.CharField(max_length=40, primary_key=True)
+    consecutive_failures = models.PositiveIntegerField(default=0)
+    open_until = models.DateTimeField(null=True, blank=True)
+    last_error = models.TextField(blank=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    def __str__(self) -> str:
+        return f"{self.provider}: {self.consecutive_failures} failures in a row"
+
+
+class UpstreamCallback(models.Model):
+    """An asynchronous provider told us one of its transcripts is ready (or failed); the
+    worker waiting on it sees this row and fetches the result at once."""
+
+    job = models.ForeignKey(
+        TranscriptionJob, on_delete=models.CASCADE, related_name="upstream_callbacks"
+    )
+    provider = models.CharField(max_length=40)
+    upstream_id = models.CharField(max_length=200)
+    status = models.CharField(max_length=40, blank=True)
+    received_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["provider", "upstream_id"], name="one_callback_per_upstream_id"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.provider} {self.upstream_id} {self.status}"

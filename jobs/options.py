@@ -1,18 +1,21 @@
-"""Validation of what a client asks for against what the chosen engine can serve.
+"""What a client asks for, and whether an engine can serve it.
 
 Nothing is silently ignored: an option the engine cannot honour is an error that names
 what is supported, so customers learn at submission time, not from a poor transcript.
+Which engines serve a request (``model=auto``, ``prefer``, ``fallbacks``) is decided in
+``jobs.routing`` with the refusals written here.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from jobs.engines import enabled_engines, resolve_engine
+from jobs.engines import enabled_engines
 from jobs.engines.base import EngineInfo
-from jobs.errors import InvalidJobRequest
 from jobs.languages import language_name
 from jobs.models import JobType
+
+PREFERENCES = ("quality", "speed", "cost")
 
 
 @dataclass(frozen=True)
@@ -26,23 +29,27 @@ class TranscriptionOptions:
     summary: bool = False
     vocabulary: tuple[str, ...] = field(default_factory=tuple)
     webhook_url: str = ""
+    # Routing: GateFlow's ``prefer`` (for model=auto) and ``fallbacks``.
+    prefer: str = ""
+    fallbacks: tuple[str, ...] = field(default_factory=tuple)
+    # GoTranscript's ``from`` and ``till``, in seconds of the media.
+    trim_start: float = 0.0
+    trim_end: float | None = None
 
 
-def options_resolve_engine(options: TranscriptionOptions) -> tuple[EngineInfo, str]:
-    """The engine that will serve ``options`` and the language to use, or InvalidJobRequest."""
-    engine = resolve_engine(options.model)
-    if engine is None:
-        names = ", ".join(info.name for info in enabled_engines()) or "none"
-        raise InvalidJobRequest(
-            f"The model '{options.model}' is not available here. Available models: {names}."
-        )
+def requested_language(options: TranscriptionOptions) -> str:
+    """The language code asked for, or "" to have it detected."""
     language = (options.language or "").strip().lower()
-    if language in {"", "auto"}:
-        language = engine.languages[0]
-    language = language.split("-", 1)[0]
-    if language not in engine.languages:
+    if language == "auto":
+        return ""
+    return language.split("-", 1)[0]
+
+
+def engine_refusal(engine: EngineInfo, language: str, options: TranscriptionOptions) -> str | None:
+    """Why ``engine`` cannot serve ``options`` in ``language`` ("" = detect), or None."""
+    if language and language not in engine.languages:
         supported = ", ".join(f"{code} ({language_name(code)})" for code in engine.languages)
-        raise InvalidJobRequest(
+        return (
             f"The {engine.label} engine cannot transcribe '{language}'. It supports: {supported}."
         )
     if options.diarization and not engine.diarization:
@@ -52,15 +59,11 @@ def options_resolve_engine(options: TranscriptionOptions) -> tuple[EngineInfo, s
             if others
             else "No enabled engine supports it; send diarization=false."
         )
-        raise InvalidJobRequest(
-            f"Speaker diarization is not available on the {engine.label} engine. {hint}"
-        )
+        return f"Speaker diarization is not available on the {engine.label} engine. {hint}"
     if options.word_timestamps and not engine.word_timestamps:
-        raise InvalidJobRequest(f"The {engine.label} engine does not produce word timestamps.")
+        return f"The {engine.label} engine does not produce word timestamps."
     if options.vocabulary and not engine.vocabulary:
         others = [info.name for info in enabled_engines() if info.vocabulary]
         hint = f" Models that do: {', '.join(others)}." if others else ""
-        raise InvalidJobRequest(
-            f"Custom vocabulary is not supported by the {engine.label} engine.{hint}"
-        )
-    return engine, language
+        return f"Custom vocabulary is not supported by the {engine.label} engine.{hint}"
+    return None

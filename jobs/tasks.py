@@ -2,11 +2,16 @@
 
 from __future__ import annotations
 
+from jobs.services.chunks import chunk_run
 from jobs.services.worker import job_run, jobs_recover_abandoned
 
 
 def transcribe_job(job_id: str) -> None:
     job_run(job_id)
+
+
+def transcribe_chunk(chunk_id: int, job_attempt: int) -> None:
+    chunk_run(chunk_id, job_attempt)
 
 
 def recover_abandoned_jobs() -> int:

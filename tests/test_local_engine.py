@@ -37,7 +37,7 @@ MAX_WER = {
 
 
 def test_the_local_engine_is_registered_with_what_it_can_do():
-    info = engine_class("local").info
+    info = engine_class("local").describe()
 
     assert engine_class("local") is LocalEngine
     assert (info.name, info.languages, info.diarization, info.word_timestamps) == (

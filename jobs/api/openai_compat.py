@@ -23,6 +23,7 @@ from rest_framework.response import Response
 
 from accounts.models import ApiKey, User
 from config.api import OrganizationApiView
+from config.idempotency import IdempotentPostMixin
 from config.uploads import CappedUploadMixin
 from jobs.api.results import transcript_document
 from jobs.engines import enabled_engines
@@ -30,7 +31,7 @@ from jobs.errors import InvalidJobRequest, JobConflict, JobError
 from jobs.exporters import get_exporter
 from jobs.languages import language_name
 from jobs.models import JobStatus, TranscriptionJob
-from jobs.options import TranscriptionOptions
+from jobs.options import PREFERENCES, TranscriptionOptions
 from jobs.selectors import job_segments
 from jobs.services.intake import job_create
 from jobs.services.waiting import job_wait
@@ -70,7 +71,8 @@ class OpenAITranscriptionInput(serializers.Serializer):  # type: ignore[type-arg
             raise serializers.ValidationError(
                 f"'{value}' is not available here. Available models: {', '.join(sorted(names))}"
             )
-        return "" if value in GENERIC_MODELS else value
+        # "auto" routes by preference; "whisper-1" means this installation's default.
+        return "" if value == "whisper-1" else value
 
 
 def _granularities(request: Request) -> set[str]:
@@ -85,15 +87,58 @@ def _granularities(request: Request) -> set[str]:
     return set(values) or {"segment"}
 
 
-def _options(data: dict[str, Any]) -> TranscriptionOptions:
+def _options(data: dict[str, Any], request: Request) -> TranscriptionOptions:
     bias = tuple(w.strip() for w in data.get("context_bias", "").split(",") if w.strip())
+    prefer, fallbacks = _gateflow(request)
     return TranscriptionOptions(
         model=data["model"],
         language=data.get("language", ""),
         diarization=data["diarize"],
         word_timestamps=True,
         vocabulary=bias,
+        prefer=prefer,
+        fallbacks=fallbacks,
     )
+
+
+def _gateflow(request: Request) -> tuple[str, tuple[str, ...]]:
+    """GateFlow's ``extra_body={"gateflow": {"prefer": …, "fallbacks": […]}}``.
+
+    The openai client flattens nested extra_body fields of a multipart request into
+    ``gateflow[prefer]`` and ``gateflow[fallbacks][]`` (one field per item); a client
+    building the form by hand may send ``gateflow`` as JSON, or plain ``prefer`` and
+    ``fallbacks``.
+    """
+    data: Any = request.data
+    getlist = getattr(data, "getlist", None)
+    if getlist is None:  # a JSON body
+        nested = data.get("gateflow") if isinstance(data, dict) else None
+        nested = nested if isinstance(nested, dict) else {}
+        raw_prefer = nested.get("prefer") or data.get("prefer") or ""
+        raw_fallbacks = nested.get("fallbacks") or data.get("fallbacks") or []
+    else:
+        nested = {}
+        if data.get("gateflow"):
+            try:
+                nested = json.loads(data["gateflow"])
+            except ValueError:
+                raise InvalidJobRequest("gateflow must be a JSON object.") from None
+            nested = nested if isinstance(nested, dict) else {}
+        raw_prefer = nested.get("prefer") or data.get("gateflow[prefer]") or data.get("prefer")
+        raw_fallbacks = (
+            nested.get("fallbacks")
+            or getlist("gateflow[fallbacks][]")
+            or getlist("fallbacks[]")
+            or getlist("fallbacks")
+        )
+    if isinstance(raw_fallbacks, str):
+        raw_fallbacks = raw_fallbacks.split(",")
+    prefer = str(raw_prefer or "").strip()
+    if prefer and prefer not in PREFERENCES:
+        raise InvalidJobRequest(f"prefer must be one of {', '.join(PREFERENCES)}.")
+    fallbacks = tuple(str(name).strip() for name in raw_fallbacks if str(name).strip())
+    default = settings.HARK_DEFAULT_ENGINE
+    return prefer, tuple(default if name == "whisper-1" else name for name in fallbacks)
 
 
 def verbose_json(job: TranscriptionJob, *, words: bool) -> dict[str, Any]:
@@ -130,7 +175,7 @@ def _stream(text: str) -> Iterator[str]:
     yield f"data: {json.dumps({'type': 'transcript.text.done', 'text': text})}\n\n"
 
 
-class OpenAITranscriptionApi(CappedUploadMixin, OrganizationApiView):
+class OpenAITranscriptionApi(IdempotentPostMixin, CappedUploadMixin, OrganizationApiView):
     parser_classes = [MultiPartParser, FormParser]
     task = "transcribe"
 
@@ -148,7 +193,7 @@ class OpenAITranscriptionApi(CappedUploadMixin, OrganizationApiView):
             organization=self.organization,
             path=Path(data["file"].temporary_file_path()),
             filename=data["file"].name or "",
-            options=_options(data),
+            options=_options(data, request),
             created_by=request.user if isinstance(request.user, User) else None,
             api_key=request.auth if isinstance(request.auth, ApiKey) else None,
         )
@@ -158,7 +203,7 @@ class OpenAITranscriptionApi(CappedUploadMixin, OrganizationApiView):
             timeout=settings.HARK_SYNC_TIMEOUT_SECONDS,
         )
         response = self._render(job, data, granularities)
-        response["X-Hark-Engine"] = job.engine
+        response["X-Hark-Engine"] = (job.providers or [job.engine])[0]
         response["X-Hark-Job-Id"] = str(job.pk)
         return response
 

@@ -56,7 +56,15 @@ def job_detail_output(
         "created_at": job.created_at,
         "estimated_credits": credits(job.estimated_credits),
     }
+    if job.source_url:
+        body["url"] = job.source_url
+    if job.trim_start or job.trim_end is not None:
+        body.update({"from": job.trim_start, "till": job.trim_end})
+    if job.chunks_total:
+        body["chunks"] = {"total": job.chunks_total, "done": job.chunks_done}
     if job.status == JobStatus.COMPLETED:
+        # Which speech service served the job (several when chunks fell back).
+        body.update(provider=(job.providers or [job.engine])[0], providers=job.providers)
         segments = list(job_segments(job))
         body.update(
             transcript=job.transcript_text,

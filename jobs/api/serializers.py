@@ -9,7 +9,9 @@ from typing import Any
 from rest_framework import serializers
 
 from jobs.models import JobType, TranscriptionJob
-from jobs.options import TranscriptionOptions
+from jobs.options import PREFERENCES, TranscriptionOptions
+from webhooks.errors import WebhookUrlRefused
+from webhooks.services import webhook_url_check
 
 JOB_TYPES = {choice.lower(): choice for choice in JobType.values}
 
@@ -42,6 +44,21 @@ class VocabularyField(serializers.Field):  # type: ignore[type-arg]
         return list(value)
 
 
+class ModelListField(VocabularyField):
+    """Model names: a JSON array, a comma-separated string, or repeated form fields
+    (``fallbacks=a&fallbacks=b`` or ``fallbacks[]=a``, as HTTP clients send lists)."""
+
+    def get_value(self, dictionary: Any) -> Any:
+        getlist = getattr(dictionary, "getlist", None)
+        if getlist is not None:
+            values = getlist(self.field_name) or getlist(f"{self.field_name}[]")
+            if len(values) > 1:
+                return values
+            if values:
+                return values[0]
+        return super().get_value(dictionary)
+
+
 class TranscriptionOptionsInput(serializers.Serializer):  # type: ignore[type-arg]
     model = serializers.CharField(required=False, allow_blank=True, max_length=80)
     language = serializers.CharField(required=False, allow_blank=True, max_length=12)
@@ -54,6 +71,26 @@ class TranscriptionOptionsInput(serializers.Serializer):  # type: ignore[type-ar
     summary = serializers.BooleanField(required=False, default=False)
     vocabulary = VocabularyField(required=False)
     webhook_url = serializers.URLField(required=False, allow_blank=True, max_length=500)
+    # Routing (GateFlow): prefer=quality|speed|cost picks among providers for model=auto;
+    # fallbacks are tried in order when the chosen one fails transiently.
+    prefer = serializers.ChoiceField(choices=PREFERENCES, required=False, allow_blank=True)
+    fallbacks = ModelListField(required=False)
+
+    def get_fields(self) -> dict[str, serializers.Field]:  # type: ignore[type-arg]
+        fields = super().get_fields()
+        # GoTranscript's from/till (seconds): "from" cannot be a class attribute's name.
+        fields["from"] = serializers.FloatField(required=False, min_value=0, allow_null=True)
+        fields["till"] = serializers.FloatField(required=False, min_value=0, allow_null=True)
+        return fields
+
+    def validate_webhook_url(self, value: str) -> str:
+        # The SSRF guard, before anything is stored: a refused URL creates no job.
+        try:
+            if value:
+                webhook_url_check(value)
+        except WebhookUrlRefused as exc:
+            raise serializers.ValidationError(exc.message) from None
+        return value
 
     def validate_job_type(self, value: str) -> str:
         if not value:
@@ -71,8 +108,10 @@ class TranscriptionOptionsInput(serializers.Serializer):  # type: ignore[type-ar
             # Gumzo's skip_diarization=false asks for speakers; with neither parameter
             # we follow AudioToTextAI's default of no diarization.
             diarization = skip is False
+        prefer = data.get("prefer") or ""
         return TranscriptionOptions(
-            model=data.get("model", ""),
+            # Asking for a preference without naming a model asks for routing.
+            model=data.get("model") or ("auto" if prefer else ""),
             language=data.get("language") or data.get("job_language") or "",
             job_type=data.get("job_type") or JobType.VERBATIM,
             diarization=bool(diarization),
@@ -81,11 +120,17 @@ class TranscriptionOptionsInput(serializers.Serializer):  # type: ignore[type-ar
             summary=data["summary"],
             vocabulary=data.get("vocabulary", ()),
             webhook_url=data.get("webhook_url", ""),
+            prefer=prefer,
+            fallbacks=data.get("fallbacks", ()),
+            trim_start=data.get("from") or 0.0,
+            trim_end=data.get("till"),
         )
 
 
 class TranscribeUploadInput(TranscriptionOptionsInput):
     file = serializers.FileField(allow_empty_file=False)
+    # GoTranscript's ``mode``: ``test`` answers the price without ordering.
+    mode = serializers.ChoiceField(choices=("live", "test"), required=False, default="live")
 
 
 def credits(value: Any) -> float | None:
@@ -103,7 +148,10 @@ def job_created_output(job: TranscriptionJob, *, estimated_wait: int) -> dict[st
     }
 
 
-def job_summary_output(job: TranscriptionJob) -> dict[str, Any]:
+def job_summary_output(job: TranscriptionJob, *, paid_at: Any = None) -> dict[str, Any]:
+    # GoTranscript's order fields: ``price`` is what the job cost (or will cost, while it
+    # runs), ``paid_at`` when it was charged, ``seconds`` its whole seconds of audio.
+    price = job.credits_used if job.credits_used is not None else job.estimated_credits
     return {
         "id": str(job.id),
         "job_id": str(job.id),
@@ -117,4 +165,7 @@ def job_summary_output(job: TranscriptionJob) -> dict[str, Any]:
         "credits_used": credits(job.credits_used),
         "created_at": job.created_at,
         "finished_at": job.finished_at,
+        "price": credits(price),
+        "paid_at": paid_at,
+        "seconds": round(job.duration_seconds),
     }

@@ -2,7 +2,9 @@ from __future__ import annotations
 
 from django.urls import path
 
+from jobs.api.quote import QuoteApi
 from jobs.api.reference import LanguageListApi, ModelListApi
+from jobs.api.url_views import TranscriptionFromUrlApi
 from jobs.api.views import (
     TranscriptionCancelApi,
     TranscriptionDetailApi,
@@ -11,8 +13,11 @@ from jobs.api.views import (
 
 urlpatterns = [
     path("transcribe/", TranscriptionListCreateApi.as_view(), name="api-transcribe"),
+    # Before the detail route, which would take "url" for a job id.
+    path("transcribe/url/", TranscriptionFromUrlApi.as_view(), name="api-transcribe-url"),
     path("transcribe/<str:job_id>/", TranscriptionDetailApi.as_view(), name="api-transcription"),
     path("transcribe/<str:job_id>/cancel/", TranscriptionCancelApi.as_view(), name="api-cancel"),
     path("languages/", LanguageListApi.as_view(), name="api-languages"),
     path("models/", ModelListApi.as_view(), name="api-models"),
+    path("quote/", QuoteApi.as_view(), name="api-quote"),
 ]

@@ -13,9 +13,12 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from accounts.models import ApiKey, User
+from billing.selectors import paid_at_by_reference
 from config.api import OrganizationApiView
+from config.idempotency import IdempotentPostMixin
 from config.uploads import CappedUploadMixin
 from jobs.api import docs
+from jobs.api.quote import upload_quote
 from jobs.api.results import job_detail_output, job_export_response
 from jobs.api.serializers import TranscribeUploadInput, job_created_output, job_summary_output
 from jobs.errors import InvalidJobRequest
@@ -36,14 +39,17 @@ def _truthy(value: str | None) -> bool:
     return (value or "").lower() in {"1", "true", "yes", "on"}
 
 
-class TranscriptionListCreateApi(CappedUploadMixin, OrganizationApiView):
+class TranscriptionListCreateApi(IdempotentPostMixin, CappedUploadMixin, OrganizationApiView):
     parser_classes = [MultiPartParser, FormParser]
 
     @extend_schema(**docs.LIST)
     def get(self, request: Request) -> Response:
         paginator = JobCursorPagination()
-        page = paginator.paginate_queryset(jobs_for(self.organization), request, view=self)
-        return paginator.get_paginated_response([job_summary_output(job) for job in page or []])
+        jobs = paginator.paginate_queryset(jobs_for(self.organization), request, view=self) or []
+        paid = paid_at_by_reference(self.organization, [job.billing_reference for job in jobs])
+        return paginator.get_paginated_response(
+            [job_summary_output(job, paid_at=paid.get(job.billing_reference)) for job in jobs]
+        )
 
     @extend_schema(**docs.CREATE)
     def post(self, request: Request) -> Response:
@@ -51,6 +57,9 @@ class TranscriptionListCreateApi(CappedUploadMixin, OrganizationApiView):
         if "file" not in request.FILES:
             raise InvalidJobRequest("Attach the audio as a multipart form field named 'file'.")
         payload.is_valid(raise_exception=True)
+        if payload.validated_data["mode"] == "test":
+            # GoTranscript's test mode: the price, without a job or a charge.
+            return Response(upload_quote(self.organization, payload))
         upload = payload.validated_data["file"]
         job = job_create(
             organization=self.organization,
@@ -84,7 +93,7 @@ class TranscriptionDetailApi(OrganizationApiView):
         return Response(status=status.HTTP_204_NO_CONTENT)
 
 
-class TranscriptionCancelApi(OrganizationApiView):
+class TranscriptionCancelApi(IdempotentPostMixin, OrganizationApiView):
     @extend_schema(**docs.CANCEL)
     def post(self, request: Request, job_id: str) -> Response:
         job = job_cancel(organization=self.organization, job_id=job_id)

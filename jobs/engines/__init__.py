@@ -1,7 +1,10 @@
-"""Registry of speech engines: name → lazily imported class.
+"""Registry of speech engines and upstream providers: name → lazily imported class.
 
-Adding an engine is one module and one line here; the model choices offered by the API,
-the languages endpoint and the upload form are all derived from this dict.
+Adding one is one module and one line here; the model choices offered by the API, the
+languages endpoint, the upload form and routing are all derived from this dict. An
+engine is offered when it is listed in ``HARK_ENGINES`` (by default: ``local`` and every
+provider whose settings are present) and can serve right now (its library, model and
+settings are there); otherwise ``disabled_engines`` says why.
 """
 
 from __future__ import annotations
@@ -15,6 +18,10 @@ from jobs.engines.base import Engine, EngineInfo, ProviderError
 
 ENGINES: dict[str, str] = {
     "local": "jobs.engines.local.LocalEngine",
+    "whisper": "jobs.engines.whisper.WhisperEngine",
+    "openai": "jobs.engines.openai_upstream.OpenAIProvider",
+    "deepgram": "jobs.engines.deepgram.DeepgramProvider",
+    "assemblyai": "jobs.engines.assemblyai.AssemblyAIProvider",
 }
 
 
@@ -34,9 +41,31 @@ def engine_class(name: str) -> type[Engine]:
     return cls
 
 
+def engine_info(name: str) -> EngineInfo:
+    return engine_class(name).describe()
+
+
+def _listed() -> list[str]:
+    return [name for name in settings.HARK_ENGINES if name in ENGINES]
+
+
 def enabled_engines() -> list[EngineInfo]:
-    """Engines this installation offers, in the order of HARK_ENGINES."""
-    return [engine_class(name).info for name in settings.HARK_ENGINES if name in ENGINES]
+    """Engines this installation offers now, in the order of HARK_ENGINES."""
+    return [
+        engine_class(name).describe()
+        for name in _listed()
+        if engine_class(name).unavailable_reason() is None
+    ]
+
+
+def disabled_engines() -> dict[str, str]:
+    """Listed engines that cannot serve, with the reason, for the operator."""
+    reasons: dict[str, str] = {}
+    for name in _listed():
+        reason = engine_class(name).unavailable_reason()
+        if reason is not None:
+            reasons[name] = reason
+    return reasons
 
 
 def resolve_engine(requested: str | None) -> EngineInfo | None:

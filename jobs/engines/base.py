@@ -14,12 +14,29 @@ from typing import ClassVar, Protocol
 
 
 class ProviderError(Exception):
-    """A failure to transcribe; ``message`` is shown to the customer as it is."""
+    """A failure to transcribe; ``message`` is shown to the customer as it is.
 
-    def __init__(self, message: str, *, permanent: bool = False) -> None:
+    ``status`` is the upstream's HTTP status when there was one, and ``retry_after`` the
+    seconds it asked us to wait (429/503 with ``Retry-After``); routing uses both to decide
+    between waiting, falling back and giving up, and records them on the job's attempts.
+    """
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        permanent: bool = False,
+        status: int | None = None,
+        retry_after: float | None = None,
+        detail: str = "",
+    ) -> None:
         super().__init__(message)
         self.message = message
         self.permanent = permanent
+        self.status = status
+        self.retry_after = retry_after
+        # What the upstream said, for staff (attempt records, logs); never shown to customers.
+        self.detail = detail
 
 
 @dataclass(frozen=True)
@@ -41,6 +58,17 @@ class Segment:
 
 
 @dataclass(frozen=True)
+class Callbacks:
+    """How an asynchronous provider (submit, then wait) learns its result is ready
+    without asking again and again: it gives the upstream ``url(provider)`` (None when
+    this installation cannot be reached from outside) and checks ``arrived(provider,
+    upstream_id)``, which turns true once the upstream has called that URL."""
+
+    url: Callable[[str], str | None]
+    arrived: Callable[[str, str], bool]
+
+
+@dataclass(frozen=True)
 class TranscriptionRequest:
     path: Path
     language: str = "en"
@@ -49,6 +77,12 @@ class TranscriptionRequest:
     diarization: bool = False
     word_timestamps: bool = True
     vocabulary: tuple[str, ...] = ()
+    callbacks: Callbacks | None = None
+
+    @property
+    def seconds(self) -> float | None:
+        """The length of the requested span, when its end is known."""
+        return None if self.end is None else max(self.end - self.start, 0.0)
 
 
 @dataclass(frozen=True)
@@ -70,7 +104,8 @@ ProgressCallback = Callable[[float], None]
 
 @dataclass(frozen=True)
 class EngineInfo:
-    """What an engine can serve; the API validates requests against it."""
+    """What an engine can serve; the API validates requests against it and routing
+    chooses among engines by it."""
 
     name: str
     label: str
@@ -83,11 +118,47 @@ class EngineInfo:
     speed_rank: int = 1
     notes: str = ""
     aliases: tuple[str, ...] = field(default_factory=tuple)
+    # Whether it can work out the language itself (a request may leave it blank).
+    detects_language: bool = False
+    translation: bool = False
+    # What one request may carry; None means no limit of its own.
+    max_upload_bytes: int | None = None
+    max_duration_seconds: float | None = None
+    # Long audio is cut at silences into chunks of about this length, transcribed in
+    # parallel tasks: short for engines on our own CPUs (a chunk is a unit of work a
+    # worker can finish quickly), minutes for upstreams (each request has a fixed cost).
+    chunk_seconds: float = 30.0
+    # An upstream receives its audio re-encoded to low-bitrate mono, not our samples.
+    upstream: bool = False
 
 
 class Engine(Protocol):
-    info: ClassVar[EngineInfo]
+    """An engine class: ``describe`` and ``unavailable_reason`` are asked of the class,
+    because what a configurable provider offers depends on settings read at call time."""
+
+    @classmethod
+    def describe(cls) -> EngineInfo: ...
+
+    @classmethod
+    def unavailable_reason(cls) -> str | None:
+        """Why the engine cannot serve right now (a missing model, library or setting),
+        written for the operator; None when it can."""
+        ...
 
     def transcribe(
         self, request: TranscriptionRequest, on_progress: ProgressCallback
     ) -> TranscriptionResult: ...
+
+
+class StaticEngine:
+    """For engines whose abilities do not depend on settings: a fixed ``info``."""
+
+    info: ClassVar[EngineInfo]
+
+    @classmethod
+    def describe(cls) -> EngineInfo:
+        return cls.info
+
+    @classmethod
+    def unavailable_reason(cls) -> str | None:
+        return None

@@ -21,6 +21,7 @@ from jobs.engines.base import (
     ProgressCallback,
     ProviderError,
     Segment,
+    StaticEngine,
     TranscriptionRequest,
     TranscriptionResult,
     Word,
@@ -43,7 +44,7 @@ _idle_decoders: list[Decoder] = []
 _idle_lock = threading.Lock()
 
 
-class LocalEngine:
+class LocalEngine(StaticEngine):
     info: ClassVar[EngineInfo] = EngineInfo(
         name="local",
         label="Local (pocketsphinx, English)",

@@ -74,6 +74,27 @@ def engine_option(info: EngineInfo) -> dict[str, Any]:
     }
 
 
+def auto_option(engines: list[dict[str, Any]]) -> dict[str, Any]:
+    """``model=auto``: the best enabled engine for the options chosen, with the others
+    as fallbacks; it can do what any of them can."""
+    languages = {lang["code"]: lang for engine in engines for lang in engine["languages"]}
+    dearest = max(engines, key=lambda engine: Decimal(engine["price_per_minute"]))
+    return {
+        "name": "auto",
+        "label": "Automatic (best available, with fallbacks)",
+        "notes": "Picks the best engine that can serve your options and falls back to the "
+        "next one if it fails. You pay the price of the engine that transcribes.",
+        "languages": [
+            {"code": "", "name": "Detect automatically"},
+            *sorted(languages.values(), key=lambda lang: lang["name"]),
+        ],
+        "diarization": any(engine["diarization"] for engine in engines),
+        "word_timestamps": any(engine["word_timestamps"] for engine in engines),
+        "vocabulary": any(engine["vocabulary"] for engine in engines),
+        "price_per_minute": dearest["price_per_minute"],
+    }
+
+
 def export_formats() -> list[Exporter]:
     names = [f for f in PREFERRED_FORMATS if f in EXPORTERS]
     names += [f for f in EXPORTERS if f not in PREFERRED_FORMATS]
@@ -100,6 +121,8 @@ def dashboard(request: HttpRequest) -> HttpResponse:
 @ensure_csrf_cookie
 def transcribe_new(request: HttpRequest) -> HttpResponse:
     engines = [engine_option(info) for info in enabled_engines()]
+    if len(engines) > 1:
+        engines.append(auto_option(engines))
     return org_render(
         request,
         "jobs/transcribe_new.html",

@@ -15,12 +15,14 @@ from django.db import transaction
 from django_q.tasks import async_task
 
 from accounts.models import ApiKey, Organization, User
-from billing.pricing import price_for_seconds
-from billing.services import hold_place
+from billing.pricing import priced_options
+from billing.selectors import available_credits
+from billing.services import InsufficientCredits, hold_place
 from jobs.errors import FileTooLarge, InvalidJobRequest, UnsupportedMediaError
 from jobs.media.probe import MediaInfo, UnsupportedMedia, probe
 from jobs.models import JobType, TranscriptionJob
-from jobs.options import TranscriptionOptions, options_resolve_engine
+from jobs.options import TranscriptionOptions
+from jobs.routing import Route, route_plan, route_price
 
 logger = logging.getLogger(__name__)
 
@@ -35,9 +37,13 @@ CONTAINER_EXTENSIONS = {
 class Quote:
     engine: str
     language: str
+    # Seconds to transcribe and bill: the media's length, or its from/till stretch.
     seconds: float
     credits: Decimal
     media: MediaInfo
+    route: Route | None = None
+    trim_start: float = 0.0
+    trim_end: float | None = None
 
 
 def max_upload_bytes() -> int:
@@ -53,20 +59,42 @@ def ensure_size_allowed(size: int) -> None:
 
 
 def media_quote(*, path: Path, options: TranscriptionOptions) -> Quote:
-    """Probe the file and price it for the engine that would serve ``options``."""
-    engine, language = options_resolve_engine(options)
+    """Probe the file and price it for the providers that would serve ``options``
+    (the dearest of them when routing may fall back), after from/till trimming."""
+    route = route_plan(options)
     try:
         media = probe(path)
     except UnsupportedMedia as exc:
         raise UnsupportedMediaError(exc.message) from None
+    trim_start, trim_end = trimmed_span(options, media.duration)
+    seconds = (media.duration if trim_end is None else trim_end) - trim_start
     cap = settings.HARK_MAX_DURATION_SECONDS
-    if media.duration > cap:
+    if seconds > cap:
         raise InvalidJobRequest(
-            f"This recording is {media.duration / 60:.0f} minutes long; the limit is "
+            f"This recording is {seconds / 60:.0f} minutes long; the limit is "
             f"{cap / 60:.0f} minutes. Split it into shorter files."
         )
-    credits = price_for_seconds(media.duration, engine=engine.name)
-    return Quote(engine.name, language, media.duration, credits, media)
+    summary = options.summary or options.job_type == JobType.SUMMARY
+    extras = priced_options(diarization=options.diarization, summary=summary)
+    credits = route_price(route, seconds, options=extras)
+    return Quote(route.engine, route.language, seconds, credits, media, route, trim_start, trim_end)
+
+
+def trimmed_span(options: TranscriptionOptions, duration: float) -> tuple[float, float | None]:
+    """GoTranscript's from/till against the media's real length: (start, end or None)."""
+    start = options.trim_start or 0.0
+    end = options.trim_end
+    if start < 0 or (end is not None and end < 0):
+        raise InvalidJobRequest("from and till are seconds from the start, never negative.")
+    if end is not None and end <= start:
+        raise InvalidJobRequest("till must be later than from.")
+    if start >= duration:
+        raise InvalidJobRequest(
+            f"from is {start:g} seconds, but the recording is only {duration:.1f} seconds long."
+        )
+    if end is not None and end >= duration:
+        end = None  # up to the end: nothing to trim there
+    return start, end
 
 
 def job_create(
@@ -77,20 +105,30 @@ def job_create(
     options: TranscriptionOptions,
     created_by: User | None = None,
     api_key: ApiKey | None = None,
+    source_url: str = "",
 ) -> TranscriptionJob:
     """Probe, price, hold credits, store the media and queue the work, all or nothing.
 
     The hold, the job row and the queued task share one transaction (the ORM broker
     writes the task to the same database), so a job is never queued without its hold
     nor held without being queued. The stored media file is removed if anything fails.
+    The media is stored before the transaction and the hold placed last in it, so the
+    wallet row is locked only for the hold and the commit, never for a file copy.
     """
     ensure_size_allowed(path.stat().st_size)
     quote = media_quote(path=path, options=options)
+    # An unlocked early look, so a file the wallet cannot pay for is never copied into
+    # storage; hold_place decides under the lock.
+    available = available_credits(organization)
+    if quote.credits > available:
+        raise InsufficientCredits(available=max(available, Decimal("0")), required=quote.credits)
     job_id = uuid.uuid4()
     extension = CONTAINER_EXTENSIONS.get(quote.media.container, "bin")
     key = f"org/{organization.pk}/{job_id}.{extension}"
     stored_name: str | None = None
     try:
+        with path.open("rb") as handle:
+            stored_name = default_storage.save(key, File(handle))
         with transaction.atomic():
             job = TranscriptionJob(
                 id=job_id,
@@ -109,19 +147,22 @@ def job_create(
                 original_filename=Path(filename).name[:255],
                 media_format=f"{quote.media.container}/{quote.media.codec}"[:40],
                 size_bytes=path.stat().st_size,
-                duration_seconds=quote.media.duration,
+                duration_seconds=quote.seconds,
                 estimated_credits=quote.credits,
+                prefer=options.prefer,
+                route=list(quote.route.providers if quote.route else (quote.engine,)),
+                trim_start=quote.trim_start,
+                trim_end=quote.trim_end,
+                source_url=source_url,
             )
+            job.media.name = stored_name
+            job.save(force_insert=True)
+            job_enqueue(job)
             hold_place(
                 organization=organization,
                 amount=job.estimated_credits,
                 reference=job.billing_reference,
             )
-            with path.open("rb") as handle:
-                stored_name = default_storage.save(key, File(handle))
-            job.media.name = stored_name
-            job.save(force_insert=True)
-            job_enqueue(job)
     except BaseException:
         if stored_name:
             default_storage.delete(stored_name)

@@ -13,6 +13,8 @@ from billing.services import hold_release
 from jobs.errors import JobConflict, JobNotFound
 from jobs.models import JobStatus, TranscriptionJob
 from jobs.selectors import job_get
+from webhooks.events import JOB_CANCELED
+from webhooks.services import job_event_emit
 
 CANCELABLE = (JobStatus.QUEUED, JobStatus.PROCESSING)
 
@@ -31,6 +33,7 @@ def job_cancel(*, organization: Organization, job_id: object) -> TranscriptionJo
     if not canceled:
         raise JobConflict(f"This job is already {job.status} and cannot be canceled.")
     hold_release(reference=job.billing_reference)
+    job_event_emit(job_id=job.pk, event_type=JOB_CANCELED)
     job.refresh_from_db()
     return job
 

@@ -2,13 +2,15 @@
 
 Every transition is a conditional UPDATE on (status, attempts), so a task delivered
 twice, a worker that lost its lease, or a job canceled mid-run can never finish a job a
-second time or charge it twice.
+second time or charge it twice. Short audio is transcribed here in one go, through the
+job's route of providers (``jobs.routing``); long audio is cut into chunks that run as
+tasks of their own (``jobs.services.chunks``).
 """
 
 from __future__ import annotations
 
 import logging
-import time
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -17,23 +19,31 @@ from django.db import transaction
 from django.db.models import F, Q
 from django.utils import timezone
 
-from billing.pricing import price_for_seconds
+from billing.pricing import priced_options
 from billing.services import hold_capture, hold_release
-from jobs.engines import get_engine
+from jobs.engines import engine_info
 from jobs.engines.base import ProviderError, TranscriptionRequest, TranscriptionResult
+from jobs.media.probe import UnsupportedMedia
 from jobs.media.storage import local_media
 from jobs.models import JobStatus, TranscriptionJob, TranscriptSegment
+from jobs.routing import Route, route_transcribe
+from jobs.services.attempts import attempt_recorder, served_by, usage_price
+from jobs.services.callbacks import job_callbacks
 from jobs.services.intake import job_enqueue
+from jobs.services.keepalive import HEARTBEAT_INTERVAL_SECONDS as HEARTBEAT_INTERVAL_SECONDS
+from jobs.services.keepalive import JobLost as JobLost
+from jobs.services.keepalive import Throttled as Throttled
+from jobs.services.keepalive import kept_alive as kept_alive
 from jobs.text import apply_job_type, summarize
+from webhooks.events import JOB_COMPLETED, JOB_FAILED
+from webhooks.services import job_event_emit
 
 logger = logging.getLogger(__name__)
 
-# Heartbeats renew the lease; more often than this would only add writes.
-HEARTBEAT_INTERVAL_SECONDS = 2.0
-
-
-class JobLost(Exception):
-    """The job was canceled, or another worker took it over after our lease expired."""
+CRASH_MESSAGE = (
+    "Something went wrong on our side while transcribing this file. "
+    "You have not been charged; please try again."
+)
 
 
 @dataclass(frozen=True)
@@ -42,8 +52,11 @@ class Claim:
     attempt: int
 
 
-def _lease_deadline() -> datetime:
+def lease_deadline() -> datetime:
     return timezone.now() + timedelta(seconds=settings.HARK_JOB_LEASE_SECONDS)
+
+
+_lease_deadline = lease_deadline
 
 
 def job_claim(job_id: str) -> Claim | None:
@@ -68,8 +81,18 @@ def job_claim(job_id: str) -> Claim | None:
     return Claim(job=job, attempt=job.attempts)
 
 
-def _mine(claim: Claim) -> Q:
+def mine(claim: Claim) -> Q:
+    """The job, as long as it is still this claim's to work on."""
     return Q(pk=claim.job.pk, status=JobStatus.PROCESSING, attempts=claim.attempt)
+
+
+_mine = mine
+
+
+def job_route(job: TranscriptionJob) -> Route:
+    """The providers chosen for the job at intake, in order."""
+    providers = tuple(job.route or [job.engine])
+    return Route(engine=job.engine, providers=providers, language=job.language)
 
 
 def job_heartbeat(claim: Claim, *, fraction: float) -> None:
@@ -83,16 +106,23 @@ def job_heartbeat(claim: Claim, *, fraction: float) -> None:
 
 
 @transaction.atomic
-def job_complete(claim: Claim, result: TranscriptionResult) -> bool:
+def job_complete(
+    claim: Claim, result: TranscriptionResult, *, usage: Mapping[str, float] | None = None
+) -> bool:
     """Store the transcript, capture the actual cost and mark the job completed.
 
-    Returns False (and changes nothing) when the job is no longer this attempt's.
+    ``usage`` is the seconds each provider served (chunks may have been served by
+    different ones); by default all of ``result.duration`` by ``result.engine``. Each
+    provider's seconds are charged at its price. Returns False (and changes nothing)
+    when the job is no longer this attempt's.
     """
     job = claim.job
     segments = apply_job_type(result.segments, job.job_type)
     text = " ".join(s.text for s in segments if s.text)
     summary, topics = summarize(segments) if job.summary_requested else ("", [])
-    cost = price_for_seconds(result.duration, engine=job.engine)
+    extras = priced_options(diarization=job.diarization, summary=job.summary_requested)
+    usage = usage or {result.engine or job.engine: result.duration}
+    cost = usage_price(usage, options=extras)
     finished = TranscriptionJob.objects.filter(_mine(claim)).update(
         status=JobStatus.COMPLETED,
         progress=100,
@@ -102,6 +132,7 @@ def job_complete(claim: Claim, result: TranscriptionResult) -> bool:
         summary=summary,
         topics=topics,
         detected_language=result.language,
+        providers=served_by(usage),
     )
     if not finished:
         return False
@@ -132,9 +163,12 @@ def job_complete(claim: Claim, result: TranscriptionResult) -> bool:
         reference=job.billing_reference,
         amount=cost,
         description=f"Transcription of {job.original_filename or job.pk} ({minutes:.2f} min)",
+        seconds=result.duration,
+        product=job.engine,
     )
     charged = -entry.amount if entry is not None else cost
     TranscriptionJob.objects.filter(pk=job.pk).update(credits_used=charged)
+    job_event_emit(job_id=job.pk, event_type=JOB_COMPLETED)
     return True
 
 
@@ -153,6 +187,7 @@ def job_fail(job: TranscriptionJob, message: str, *, attempt: int | None = None)
     )
     if failed:
         hold_release(reference=job.billing_reference)
+        job_event_emit(job_id=job.pk, event_type=JOB_FAILED)
     return bool(failed)
 
 
@@ -174,26 +209,20 @@ def job_run(job_id: str) -> None:
         logger.info("job %s is not claimable (finished, canceled or held); skipping", job_id)
         return
     job = claim.job
-    last_beat = 0.0
-
-    def on_progress(fraction: float) -> None:
-        nonlocal last_beat
-        if time.monotonic() - last_beat >= HEARTBEAT_INTERVAL_SECONDS or fraction >= 1:
-            job_heartbeat(claim, fraction=fraction)
-            last_beat = time.monotonic()
+    route = job_route(job)
+    # Imported here: chunks builds on this module's claim, complete and fail.
+    from jobs.services.chunks import chunks_start, should_chunk
 
     try:
-        with local_media(job.media.name or "") as path:
-            request = TranscriptionRequest(
-                path=path,
-                language=job.language,
-                diarization=job.diarization,
-                word_timestamps=True,
-                vocabulary=tuple(job.vocabulary),
-            )
-            result = get_engine(job.engine).transcribe(request, on_progress)
+        if job.chunks_total or should_chunk(job, route):
+            chunks_start(claim, route)
+            return
+        result = _transcribe_whole(claim, route)
     except JobLost:
         logger.info("job %s was canceled or taken over; stopping", job_id)
+        return
+    except UnsupportedMedia as exc:
+        job_fail(job, exc.message, attempt=claim.attempt)
         return
     except ProviderError as exc:
         if exc.permanent or claim.attempt >= settings.HARK_JOB_MAX_ATTEMPTS:
@@ -203,36 +232,74 @@ def job_run(job_id: str) -> None:
         return
     except Exception:
         logger.exception("job %s crashed", job_id)
-        job_fail(
-            job,
-            "Something went wrong on our side while transcribing this file. "
-            "You have not been charged; please try again.",
-            attempt=claim.attempt,
-        )
+        job_fail(job, CRASH_MESSAGE, attempt=claim.attempt)
         return
     if not job_complete(claim, result):
         logger.info("job %s finished by someone else; result discarded", job_id)
 
 
+def _transcribe_whole(claim: Claim, route: Route) -> TranscriptionResult:
+    job = claim.job
+    upstream = any(engine_info(name).upstream for name in route.providers)
+    with (
+        local_media(job.media.name or "") as path,
+        kept_alive(lambda: job_heartbeat_lease(claim), enabled=upstream) as guard,
+    ):
+        request = TranscriptionRequest(
+            path=path,
+            language=route.language,
+            start=job.trim_start,
+            end=job.trim_end,
+            diarization=job.diarization,
+            word_timestamps=True,
+            vocabulary=tuple(job.vocabulary),
+            callbacks=job_callbacks(job),
+        )
+        on_progress = Throttled(lambda fraction: job_heartbeat(claim, fraction=fraction))
+        result = route_transcribe(
+            route, request, guard.progress(on_progress), record=attempt_recorder(job)
+        )
+        guard.check()
+    return result
+
+
+def job_heartbeat_lease(claim: Claim) -> None:
+    """Renew the lease without touching progress; raises JobLost if no longer ours."""
+    if not TranscriptionJob.objects.filter(mine(claim)).update(lease_expires_at=lease_deadline()):
+        raise JobLost()
+
+
 def jobs_recover_abandoned() -> int:
     """Re-queue jobs whose worker stopped reporting (killed, crashed, machine lost);
     fail those that have used up their attempts. Returns how many were touched."""
+    from jobs.services.chunks import chunks_recover
+
     now = timezone.now()
     touched = 0
     stale = TranscriptionJob.objects.filter(status=JobStatus.PROCESSING, lease_expires_at__lt=now)
     for job in stale:
-        if job.attempts >= settings.HARK_JOB_MAX_ATTEMPTS:
-            touched += job_fail(
+        touched += job_abandon(job, Q(lease_expires_at__lt=now))
+    return touched + chunks_recover()
+
+
+def job_abandon(job: TranscriptionJob, still: Q) -> int:
+    """Give a job whose worker was lost back to the queue, or fail it when it has used up
+    its attempts; ``still`` is the condition under which it is still abandoned."""
+    if job.attempts >= settings.HARK_JOB_MAX_ATTEMPTS:
+        return int(
+            job_fail(
                 job,
                 "Transcription stopped repeatedly on our side. You have not been charged; "
                 "please try again or contact support.",
+                attempt=job.attempts,
             )
-            continue
-        with transaction.atomic():
-            requeued = TranscriptionJob.objects.filter(
-                pk=job.pk, status=JobStatus.PROCESSING, lease_expires_at__lt=now
-            ).update(status=JobStatus.QUEUED, lease_expires_at=None)
-            if requeued:
-                job_enqueue(job)
-                touched += 1
-    return touched
+        )
+    with transaction.atomic():
+        requeued = (
+            TranscriptionJob.objects.filter(pk=job.pk, status=JobStatus.PROCESSING)
+            .filter(still)
+            .update(status=JobStatus.QUEUED, lease_expires_at=None)
+        )
+        if requeued:
+            job_enqueue(job)
+    return requeued

@@ -7,6 +7,7 @@
   if (!form) return;
   var engines = JSON.parse(document.getElementById("engines-data").textContent);
   var fileInput = document.getElementById("file");
+  var urlInput = document.getElementById("media-url");
   var dropzone = document.getElementById("dropzone");
   var dropTitle = document.getElementById("drop-title");
   var dropHint = document.getElementById("drop-hint");
@@ -95,6 +96,8 @@
       dropTitle.textContent = "Drop an audio or video file here";
       return;
     }
+    // A file and a link are alternatives: choosing one clears the other.
+    if (urlInput) urlInput.value = "";
     dropTitle.textContent = chosenFile.name;
     dropHint.textContent = Hark.bytes(chosenFile.size) + " · click or drop to choose another file";
     if (chosenFile.size > maxBytes) {
@@ -140,6 +143,18 @@
     });
   });
 
+  if (urlInput) {
+    urlInput.addEventListener("input", function () {
+      if (urlInput.value.trim() && chosenFile) {
+        chosenFile = null;
+        fileInput.value = "";
+        dropzone.classList.remove("has-file");
+        dropTitle.textContent = "Drop an audio or video file here";
+      }
+      clearError();
+    });
+  }
+
   model.addEventListener("change", applyEngine);
   form.querySelectorAll("input[name=job_type]").forEach(function (radio) {
     radio.addEventListener("change", applyJobType);
@@ -156,11 +171,44 @@
     fileInput.disabled = on;
   }
 
+  function options() {
+    var values = {
+      model: model.value,
+      language: language.value,
+      job_type: form.querySelector("input[name=job_type]:checked").value
+    };
+    ["diarization", "word_timestamps", "summary"].forEach(function (name) {
+      values[name] = document.getElementById(name).checked ? "true" : "false";
+    });
+    var vocabulary = document.getElementById("vocabulary");
+    if (!vocabulary.disabled && vocabulary.value.trim()) values.vocabulary = vocabulary.value;
+    return values;
+  }
+
   form.addEventListener("submit", function (event) {
     event.preventDefault();
     clearError();
+    var link = urlInput ? urlInput.value.trim() : "";
+    if (link && !chosenFile) {
+      var body = options();
+      body.url = link;
+      var request = new XMLHttpRequest();
+      request.open("POST", form.dataset.urlAction);
+      request.setRequestHeader("Content-Type", "application/json");
+      request.setRequestHeader("X-CSRFToken", Hark.csrfToken());
+      request.setRequestHeader("Accept", "application/json");
+      finish(request);
+      busy(true);
+      submit.textContent = "Fetching…";
+      statusBox.hidden = false;
+      statusLabel.textContent = "Fetching the media from the link…";
+      statusNumbers.textContent = "";
+      setProgress(0);
+      request.send(JSON.stringify(body));
+      return;
+    }
     if (!chosenFile) {
-      showError("Choose an audio or video file first.");
+      showError("Choose an audio or video file, or paste a link, first.");
       return;
     }
     if (chosenFile.size > maxBytes) {
@@ -169,15 +217,10 @@
     }
     var data = new FormData();
     data.append("file", chosenFile, chosenFile.name);
-    data.append("model", model.value);
-    data.append("language", language.value);
-    data.append("job_type", form.querySelector("input[name=job_type]:checked").value);
-    ["diarization", "word_timestamps", "summary"].forEach(function (name) {
-      var box = document.getElementById(name);
-      data.append(name, box.checked ? "true" : "false");
+    var values = options();
+    Object.keys(values).forEach(function (name) {
+      data.append(name, values[name]);
     });
-    var vocabulary = document.getElementById("vocabulary");
-    if (!vocabulary.disabled && vocabulary.value.trim()) data.append("vocabulary", vocabulary.value);
 
     var xhr = new XMLHttpRequest();
     xhr.open("POST", form.action);
@@ -190,6 +233,16 @@
       statusNumbers.textContent = Hark.bytes(e.loaded) + " of " + Hark.bytes(e.total);
       if (e.loaded >= e.total) statusLabel.textContent = "Checking the audio…";
     };
+    finish(xhr);
+    busy(true);
+    statusBox.hidden = false;
+    statusLabel.textContent = "Uploading…";
+    setProgress(0);
+    xhr.send(data);
+  });
+
+  // What happens when the API answers, for an upload and for a link alike.
+  function finish(xhr) {
     xhr.onload = function () {
       var body = null;
       try {
@@ -223,12 +276,7 @@
       statusBox.hidden = true;
       showError("The upload was interrupted. Check your connection and try again.");
     };
-    busy(true);
-    statusBox.hidden = false;
-    statusLabel.textContent = "Uploading…";
-    setProgress(0);
-    xhr.send(data);
-  });
+  }
 
   applyEngine();
   applyJobType();

@@ -6,6 +6,7 @@ import os
 import signal
 import subprocess
 import sys
+from contextlib import suppress
 from typing import Any
 
 from django.core.management import call_command
@@ -30,10 +31,12 @@ class Command(BaseCommand):
         try:
             call_command("runserver", addrport, use_reloader=False)
         finally:
-            os.killpg(worker.pid, signal.SIGTERM)
-            try:
+            # SIGTERM to qcluster's main process alone: it stops its workers itself,
+            # whereas SIGTERM to every process of the group makes it hang.
+            worker.send_signal(signal.SIGTERM)
+            with suppress(subprocess.TimeoutExpired):
                 worker.wait(timeout=15)
-            except subprocess.TimeoutExpired:
+            with suppress(ProcessLookupError):
                 os.killpg(worker.pid, signal.SIGKILL)
 
 

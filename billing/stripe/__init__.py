@@ -1,0 +1,1 @@
+"""Stripe Checkout top-ups: credit packs, starting a payment, the signed webhook."""

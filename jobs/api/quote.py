@@ -1,0 +1,99 @@
+"""Prices before ordering: ``POST /api/v1/quote/`` and ``mode=test`` on the transcribe
+endpoints (GoTranscript's test mode). The file is probed and priced exactly as an
+order would be; nothing is stored, held or charged."""
+
+from __future__ import annotations
+
+import math
+from datetime import timedelta
+from pathlib import Path
+from typing import Any
+
+from django.conf import settings
+from django.utils import timezone
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiExample, OpenApiResponse, extend_schema
+from rest_framework.parsers import FormParser, MultiPartParser
+from rest_framework.request import Request
+from rest_framework.response import Response
+
+from accounts.models import Organization
+from billing.selectors import available_credits
+from config.api import OrganizationApiView
+from config.uploads import CappedUploadMixin
+from jobs.api.serializers import TranscribeUploadInput
+from jobs.errors import InvalidJobRequest
+from jobs.models import TranscriptionJob
+from jobs.options import TranscriptionOptions
+from jobs.services.estimates import (
+    DEFAULT_REAL_TIME_FACTOR,
+    REAL_TIME_FACTOR,
+    estimated_wait_seconds,
+)
+from jobs.services.intake import Quote, ensure_size_allowed, media_quote
+
+QUOTE_EXAMPLE = {
+    "mode": "test", "status": "success", "model": "local", "language": "en",
+    "estimated_credits": 0.19, "order_total": 0.19, "seconds": 11, "duration_seconds": 11.0,
+    "in_wallet": 59.81, "sufficient_credits": True, "estimated_wait": 6,
+    "delivery_estimate": "2026-11-21 16:23:01",
+}  # fmt: skip
+QUOTE_SCHEMA: dict[str, Any] = {
+    "summary": "Price a file without ordering",
+    "description": (
+        "The same fields as `POST /api/v1/transcribe/`. Answers what the job would cost "
+        "(`order_total` credits for `seconds` of audio), what you have (`in_wallet`) and "
+        "when it would be done (`delivery_estimate`, UTC). Nothing is stored or charged."
+    ),
+    "request": {"multipart/form-data": TranscribeUploadInput},
+    "responses": {200: OpenApiResponse(OpenApiTypes.OBJECT,
+                                       examples=[OpenApiExample("quote", value=QUOTE_EXAMPLE)])},
+}  # fmt: skip
+
+
+def quote_delivery_seconds(quote: Quote) -> int:
+    """The queue ahead plus the file's own processing time, spread over the workers."""
+    ahead = estimated_wait_seconds(TranscriptionJob(engine=quote.engine))
+    factor = REAL_TIME_FACTOR.get(quote.engine, DEFAULT_REAL_TIME_FACTOR)
+    return ahead + math.ceil(quote.seconds * factor / max(1, settings.HARK_WORKERS))
+
+
+def quote_output(organization: Organization, quote: Quote) -> dict[str, Any]:
+    in_wallet = available_credits(organization)
+    wait = quote_delivery_seconds(quote)
+    delivery = timezone.now() + timedelta(seconds=wait)
+    return {
+        "mode": "test",
+        "status": "success",
+        "model": quote.engine,
+        "language": quote.language,
+        "estimated_credits": float(quote.credits),
+        "order_total": float(quote.credits),
+        "seconds": round(quote.seconds),
+        "duration_seconds": round(quote.seconds, 3),
+        "in_wallet": float(in_wallet),
+        "sufficient_credits": in_wallet >= quote.credits,
+        "estimated_wait": wait,
+        "delivery_estimate": delivery.strftime("%Y-%m-%d %H:%M:%S"),
+    }
+
+
+def upload_quote(organization: Organization, payload: TranscribeUploadInput) -> dict[str, Any]:
+    """Price a validated upload; used by the quote endpoint and by ``mode=test``."""
+    upload = payload.validated_data["file"]
+    path = Path(upload.temporary_file_path())
+    ensure_size_allowed(path.stat().st_size)
+    options: TranscriptionOptions = payload.to_options()
+    return quote_output(organization, media_quote(path=path, options=options))
+
+
+class QuoteApi(CappedUploadMixin, OrganizationApiView):
+    parser_classes = [MultiPartParser, FormParser]
+
+    @extend_schema(**QUOTE_SCHEMA)
+    def post(self, request: Request) -> Response:
+        payload = TranscribeUploadInput(data=self.uploaded_data(request))
+        if "file" not in request.FILES:
+            raise InvalidJobRequest("Attach the audio as a multipart form field named 'file'.")
+        payload.is_valid(raise_exception=True)
+        return Response(upload_quote(self.organization, payload))

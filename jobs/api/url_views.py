@@ -1,0 +1,62 @@
+"""``POST /api/v1/transcribe/url/``: AudioToTextAI's "Transcribe from URL" (JSON)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiExample, OpenApiResponse, extend_schema
+from rest_framework import serializers, status
+from rest_framework.parsers import FormParser, JSONParser
+from rest_framework.request import Request
+from rest_framework.response import Response
+
+from accounts.models import ApiKey, User
+from config.api import OrganizationApiView
+from jobs.api.serializers import TranscriptionOptionsInput, job_created_output
+from jobs.services.estimates import estimated_wait_seconds
+from jobs.services.url_intake import job_create_from_url
+
+
+class TranscribeUrlInput(TranscriptionOptionsInput):
+    url = serializers.URLField(max_length=2000)
+
+
+CREATED_EXAMPLE = {
+    "id": "550e8400-e29b-41d4-a716-446655440000", "job_id": "550e8400-e29b-41d4-a716-446655440000",
+    "status": "queued", "estimated_credits": 5.5, "estimated_wait": 30,
+}  # fmt: skip
+URL_SCHEMA: dict[str, Any] = {
+    "summary": "Transcribe audio or video from a URL",
+    "description": (
+        "A direct link to an audio or video file, or a page on an allowed video site "
+        "(YouTube, Vimeo, SoundCloud). The same options as `POST /api/v1/transcribe/`. The "
+        "media is fetched and priced before the job is created; a URL that is refused "
+        "(private addresses), unreachable, too large or not media is a 400 and nothing "
+        "is charged."
+    ),
+    "request": {"application/json": TranscribeUrlInput},
+    "responses": {
+        200: OpenApiResponse(
+            OpenApiTypes.OBJECT, examples=[OpenApiExample("created", value=CREATED_EXAMPLE)]
+        )
+    },
+}
+
+
+class TranscriptionFromUrlApi(OrganizationApiView):
+    parser_classes = [JSONParser, FormParser]
+
+    @extend_schema(**URL_SCHEMA)
+    def post(self, request: Request) -> Response:
+        payload = TranscribeUrlInput(data=request.data)
+        payload.is_valid(raise_exception=True)
+        job = job_create_from_url(
+            organization=self.organization,
+            url=payload.validated_data["url"],
+            options=payload.to_options(),
+            created_by=request.user if isinstance(request.user, User) else None,
+            api_key=request.auth if isinstance(request.auth, ApiKey) else None,
+        )
+        body = job_created_output(job, estimated_wait=estimated_wait_seconds(job))
+        return Response(body, status=status.HTTP_200_OK)

@@ -1,0 +1,265 @@
+"""Which providers serve a request, and calling them in turn.
+
+``route_plan`` turns a client's ``model`` / ``prefer`` / ``fallbacks`` into an ordered
+list of enabled providers that can all serve the request (GateFlow's semantics):
+
+* a named model is tried first, then the ``fallbacks`` the client listed, in order;
+* ``model=auto`` ranks every capable provider by ``prefer`` (``quality`` by default,
+  ``speed``, or ``cost`` by price per minute), listed fallbacks moving to the front
+  after the best one, so "the next best" is always the automatic fallback.
+
+``route_transcribe`` calls them for one piece of audio: transient failures (connection
+errors, timeouts, 429, 5xx) move on to the next provider, after waiting out a short
+``Retry-After`` once; permanent failures (400, 401, 413, unreadable audio) stop at once;
+a provider whose circuit is open is skipped. Every call is reported to ``record``.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, replace
+from datetime import datetime
+from decimal import Decimal
+
+from django.conf import settings
+from django.utils import timezone
+
+from billing.pricing import price_for_seconds, price_per_minute
+from jobs.engines import enabled_engines, engine_info, get_engine
+from jobs.engines.base import (
+    EngineInfo,
+    ProgressCallback,
+    ProviderError,
+    TranscriptionRequest,
+    TranscriptionResult,
+)
+from jobs.errors import InvalidJobRequest
+from jobs.models import AttemptOutcome
+from jobs.options import PREFERENCES, TranscriptionOptions, engine_refusal, requested_language
+from jobs.services.breaker import breaker_failure, breaker_open_until, breaker_success
+
+logger = logging.getLogger(__name__)
+
+AUTO = "auto"
+
+
+@dataclass(frozen=True)
+class Route:
+    # What the job records as its model: a provider's name, or "auto".
+    engine: str
+    # Providers in the order they are tried.
+    providers: tuple[str, ...]
+    # The language to ask for; "" lets the providers detect it.
+    language: str
+
+    @property
+    def primary(self) -> str:
+        return self.providers[0]
+
+
+def route_plan(options: TranscriptionOptions) -> Route:
+    """The providers that will serve ``options``; InvalidJobRequest says why none can."""
+    enabled = enabled_engines()
+    model = (options.model or settings.HARK_DEFAULT_ENGINE or AUTO).strip()
+    if options.prefer and options.prefer not in PREFERENCES:
+        raise InvalidJobRequest(f"prefer must be one of {', '.join(PREFERENCES)}.")
+    if model == AUTO:
+        return _auto_route(enabled, options)
+    engine = _find(enabled, model)
+    if engine is None:
+        names = ", ".join([*(info.name for info in enabled), AUTO])
+        raise InvalidJobRequest(
+            f"The model '{model}' is not available here. Available models: {names}."
+        )
+    language = _language_for(engine, options)
+    refusal = engine_refusal(engine, language, options)
+    if refusal:
+        raise InvalidJobRequest(refusal)
+    chain = [engine.name]
+    for name in options.fallbacks:
+        fallback = _find(enabled, name)
+        if fallback is None:
+            raise InvalidJobRequest(
+                f"The fallback model '{name}' is not available here. Available models: "
+                f"{', '.join(info.name for info in enabled)}."
+            )
+        refusal = engine_refusal(fallback, _guess(fallback, language), options)
+        if refusal:
+            raise InvalidJobRequest(f"The fallback model '{name}' cannot serve this: {refusal}")
+        if fallback.name not in chain:
+            chain.append(fallback.name)
+    return Route(engine=engine.name, providers=tuple(chain), language=language)
+
+
+def _auto_route(enabled: list[EngineInfo], options: TranscriptionOptions) -> Route:
+    language = requested_language(options)
+    capable = [
+        info for info in enabled if engine_refusal(info, _guess(info, language), options) is None
+    ]
+    if not capable:
+        wanted = [
+            f"'{language}'" if language else "",
+            "speaker diarization" if options.diarization else "",
+            "custom vocabulary" if options.vocabulary else "",
+        ]
+        names = ", ".join(info.name for info in enabled) or "none"
+        raise InvalidJobRequest(
+            "No enabled model can transcribe this request ("
+            + ", ".join(w for w in wanted if w)
+            + f"). Available models: {names}."
+        )
+    ranked = sorted(capable, key=_ranking(options.prefer or "quality", enabled))
+    chain = [ranked[0].name]
+    for name in options.fallbacks:
+        info = _find(capable, name)
+        if info is None:
+            raise InvalidJobRequest(
+                f"The fallback model '{name}' is not available for this request. Models that "
+                f"can serve it: {', '.join(i.name for i in ranked)}."
+            )
+        if info.name not in chain:
+            chain.append(info.name)
+    chain += [info.name for info in ranked if info.name not in chain]
+    return Route(engine=AUTO, providers=tuple(chain), language=language)
+
+
+def _guess(info: EngineInfo, language: str) -> str:
+    """The language ``info`` is asked for: the requested one, or when none was given and
+    it cannot detect one, its first (the local engine's English, as it always assumed)."""
+    if language or info.detects_language:
+        return language
+    return info.languages[0]
+
+
+def _ranking(prefer: str, enabled: list[EngineInfo]) -> Callable[[EngineInfo], tuple[object, ...]]:
+    order = {info.name: index for index, info in enumerate(enabled)}
+
+    def key(info: EngineInfo) -> tuple[object, ...]:
+        # Ties keep the operator's order in HARK_ENGINES.
+        if prefer == "speed":
+            return (-info.speed_rank, -info.quality_rank, order[info.name])
+        if prefer == "cost":
+            return (price_per_minute(info.name), -info.quality_rank, order[info.name])
+        return (-info.quality_rank, -info.speed_rank, order[info.name])
+
+    return key
+
+
+def _find(engines: list[EngineInfo], name: str) -> EngineInfo | None:
+    for info in engines:
+        if name == info.name or name in info.aliases:
+            return info
+    return None
+
+
+def _language_for(engine: EngineInfo, options: TranscriptionOptions) -> str:
+    return _guess(engine, requested_language(options))
+
+
+def route_price(route: Route, seconds: float, *, options: tuple[str, ...] = ()) -> Decimal:
+    """What to hold: the price of the dearest provider the route may use."""
+    return max(price_for_seconds(seconds, engine=name, options=options) for name in route.providers)
+
+
+# --- Calling providers ------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class AttemptRecord:
+    provider: str
+    outcome: str
+    started_at: datetime
+    duration_seconds: float
+    audio_seconds: float = 0.0
+    http_status: int | None = None
+    message: str = ""
+
+
+Recorder = Callable[[AttemptRecord], None]
+
+
+class AllProvidersFailed(ProviderError):
+    """Every provider of the route failed transiently (or was skipped)."""
+
+
+def route_transcribe(
+    route: Route,
+    request: TranscriptionRequest,
+    on_progress: ProgressCallback,
+    *,
+    record: Recorder,
+    sleep: Callable[[float], None] = time.sleep,
+) -> TranscriptionResult:
+    """Transcribe ``request`` with the first provider of ``route`` that succeeds.
+
+    Raises the provider's ``ProviderError`` when a failure is permanent, and
+    ``AllProvidersFailed`` (transient) when every provider failed or was skipped.
+    """
+    failures: list[str] = []
+    retry_after: float | None = None
+    for name in route.providers:
+        unavailable = _unavailable(name)
+        if unavailable:
+            record(AttemptRecord(name, AttemptOutcome.SKIPPED, timezone.now(), 0.0,
+                                 message=unavailable))  # fmt: skip
+            failures.append(f"{name} is temporarily unavailable")
+            continue
+        asked = replace(request, language=_guess(engine_info(name), route.language))
+        for try_number in (1, 2):
+            try:
+                return _attempt(name, asked, on_progress, record)
+            except ProviderError as exc:
+                if exc.permanent:
+                    raise
+                waited = _short_wait(exc, try_number)
+                if waited is None:
+                    failures.append(f"{name}: {exc.message}")
+                    retry_after = exc.retry_after if exc.retry_after else retry_after
+                    break
+                logger.info("%s asked us to wait %.1f s; retrying once", name, waited)
+                sleep(waited)
+    raise AllProvidersFailed(
+        "No speech service could transcribe this right now (" + "; ".join(failures) + ").",
+        retry_after=retry_after,
+    )
+
+
+def _unavailable(name: str) -> str:
+    """Why ``name`` is skipped now: its circuit is open, or it was switched off since the
+    job was queued."""
+    if name not in {info.name for info in enabled_engines()}:
+        return "not enabled on this installation any more"
+    open_until = breaker_open_until(name)
+    return f"circuit open until {open_until.isoformat()}" if open_until else ""
+
+
+def _short_wait(exc: ProviderError, try_number: int) -> float | None:
+    if try_number > 1 or exc.retry_after is None:
+        return None
+    if exc.retry_after > settings.HARK_MAX_RETRY_AFTER_SECONDS:
+        return None
+    return exc.retry_after
+
+
+def _attempt(
+    name: str, request: TranscriptionRequest, on_progress: ProgressCallback, record: Recorder
+) -> TranscriptionResult:
+    started_at = timezone.now()
+    started = time.monotonic()
+    try:
+        result = get_engine(name).transcribe(request, on_progress)
+    except ProviderError as exc:
+        outcome = AttemptOutcome.PERMANENT if exc.permanent else AttemptOutcome.TRANSIENT
+        detail = f"{exc.message} {exc.detail}".strip()
+        record(AttemptRecord(name, outcome, started_at, time.monotonic() - started,
+                             http_status=exc.status, message=detail))  # fmt: skip
+        # Refused credentials are our misconfiguration: every call would fail alike.
+        if not exc.permanent or exc.status in {401, 403}:
+            breaker_failure(name, message=detail, retry_after=exc.retry_after)
+        raise
+    breaker_success(name)
+    record(AttemptRecord(name, AttemptOutcome.SUCCEEDED, started_at, time.monotonic() - started,
+                         audio_seconds=result.duration))  # fmt: skip
+    return result

@@ -1,0 +1,400 @@
+"""Long audio in parallel: cut a job into chunks, one task per chunk, stitch at the end.
+
+The job's task cuts the audio at silences (``jobs.media.chunking``), stores the chunks
+and queues a task for each in one transaction, then lets go of the job (its lease is
+cleared: the chunks' own leases say whether anyone is working). Each chunk task claims
+its chunk with a conditional update, routes it like a whole job (fallbacks, circuit
+breaker, attempts recorded with the chunk's index), stores its segments already moved
+onto the media's timeline, and counts the chunks done into the job's progress. Whoever
+finishes the last chunk stitches the segments in order and completes the job through
+``job_complete``, which charges once however many try.
+
+A failed chunk is retried alone; a permanent failure fails the job. A worker lost
+mid-chunk leaves a chunk whose lease runs out; the sweeper then gives the job back to
+the queue, and the next attempt keeps the finished chunks and re-queues the rest.
+"""
+
+from __future__ import annotations
+
+import logging
+import tempfile
+from collections import Counter, defaultdict
+from pathlib import Path
+from typing import Any
+
+from django.conf import settings
+from django.core.files import File
+from django.core.files.storage import default_storage
+from django.db import transaction
+from django.db.models import F, Q
+from django.utils import timezone
+from django_q.tasks import async_task
+
+from jobs.engines import engine_info
+from jobs.engines.base import (
+    EngineInfo,
+    ProviderError,
+    Segment,
+    TranscriptionRequest,
+    TranscriptionResult,
+    Word,
+)
+from jobs.media.chunking import cut_at_silences
+from jobs.media.storage import local_media
+from jobs.models import (
+    FINISHED_STATUSES,
+    ChunkStatus,
+    JobStatus,
+    TranscriptionChunk,
+    TranscriptionJob,
+)
+from jobs.routing import Route, route_transcribe
+from jobs.services.attempts import attempt_recorder
+from jobs.services.callbacks import job_callbacks
+from jobs.services.worker import (
+    CRASH_MESSAGE,
+    Claim,
+    JobLost,
+    Throttled,
+    job_complete,
+    job_fail,
+    job_heartbeat,
+    job_route,
+    kept_alive,
+    lease_deadline,
+    mine,
+)
+
+logger = logging.getLogger(__name__)
+
+FINISHED_CHUNKS = (ChunkStatus.COMPLETED, ChunkStatus.SKIPPED)
+
+
+def chunk_target_seconds(info: EngineInfo) -> float:
+    """How long a chunk may be for ``info``: short for our own CPUs, minutes upstream,
+    and always small enough to fit the upstream's size and length limits as MP3."""
+    if not info.upstream:
+        return float(settings.HARK_LOCAL_CHUNK_SECONDS)
+    target = info.chunk_seconds
+    if info.max_duration_seconds:
+        target = min(target, info.max_duration_seconds * 0.9)
+    if info.max_upload_bytes:
+        bytes_per_second = settings.HARK_UPSTREAM_KBPS * 1000 / 8
+        target = min(target, info.max_upload_bytes / bytes_per_second * 0.8)
+    return max(target, 10.0)
+
+
+def should_chunk(job: TranscriptionJob, route: Route) -> bool:
+    info = engine_info(route.primary)
+    if job.diarization and not info.upstream:
+        # The local speaker tracker labels voices across the whole recording; chunks
+        # would each number their own speakers.
+        return False
+    target = chunk_target_seconds(info)
+    if job.diarization:
+        # Upstreams label speakers per request: only cut what cannot go in one.
+        fits = (info.max_upload_bytes or float("inf")) / (settings.HARK_UPSTREAM_KBPS * 125)
+        return job.duration_seconds > min(fits * 0.9, info.max_duration_seconds or float("inf"))
+    return job.duration_seconds > target * 1.5
+
+
+def chunks_start(claim: Claim, route: Route) -> None:
+    """Cut the job into chunks and queue them; or, on a later attempt, re-queue the
+    chunks that had not finished. Raises JobLost when the job is no longer ours."""
+    job = claim.job
+    if TranscriptionChunk.objects.filter(job=job).exists():
+        _chunks_resume(claim)
+        return
+    target = chunk_target_seconds(engine_info(route.primary))
+    beat = Throttled(lambda fraction: job_heartbeat(claim, fraction=fraction * 0.01))
+    stored: list[str] = []
+    rows: list[TranscriptionChunk] = []
+    folder_key = f"org/{job.organization_id}/chunks/{job.pk}"
+    try:
+        with (
+            local_media(job.media.name or "") as path,
+            tempfile.TemporaryDirectory(dir=settings.FILE_UPLOAD_TEMP_DIR) as folder,
+        ):
+            cuts = cut_at_silences(
+                path, Path(folder), target=target, start=job.trim_start, end=job.trim_end,
+                total=job.duration_seconds, on_progress=beat,
+            )  # fmt: skip
+            for cut in cuts:
+                name = ""
+                if cut.path is not None:
+                    key = f"{folder_key}/{claim.attempt}-{cut.index:05d}.flac"
+                    with cut.path.open("rb") as handle:
+                        name = default_storage.save(key, File(handle))
+                    stored.append(name)
+                    cut.path.unlink()
+                rows.append(
+                    TranscriptionChunk(
+                        job=job, index=cut.index, start=cut.start, end=cut.end, media=name,
+                        status=ChunkStatus.QUEUED if name else ChunkStatus.SKIPPED,
+                        job_attempt=claim.attempt,
+                    )
+                )  # fmt: skip
+        skipped = sum(1 for row in rows if row.status == ChunkStatus.SKIPPED)
+        with transaction.atomic():
+            alive = TranscriptionJob.objects.filter(mine(claim)).update(
+                chunks_total=len(rows),
+                chunks_done=skipped,
+                progress=min(99, skipped * 100 // max(len(rows), 1)),
+                lease_expires_at=None,
+            )
+            if not alive:
+                raise JobLost()
+            TranscriptionChunk.objects.bulk_create(rows)
+            queued = TranscriptionChunk.objects.filter(job=job, status=ChunkStatus.QUEUED)
+            for chunk_id in queued.values_list("pk", flat=True):
+                chunk_enqueue(chunk_id, claim.attempt)
+    except BaseException:
+        for name in stored:
+            default_storage.delete(name)
+        raise
+    logger.info("job %s: %d chunks, %d silent", job.pk, len(rows), skipped)
+    if skipped == len(rows):
+        chunks_finish(str(job.pk), claim.attempt)
+
+
+def _chunks_resume(claim: Claim) -> None:
+    job = claim.job
+    with transaction.atomic():
+        if not TranscriptionJob.objects.filter(mine(claim)).update(lease_expires_at=None):
+            raise JobLost()
+        unfinished = TranscriptionChunk.objects.filter(job=job).exclude(status__in=FINISHED_CHUNKS)
+        chunk_ids = list(unfinished.values_list("pk", flat=True))
+        unfinished.update(
+            status=ChunkStatus.QUEUED, job_attempt=claim.attempt, attempts=0, lease_expires_at=None
+        )
+        for chunk_id in chunk_ids:
+            chunk_enqueue(chunk_id, claim.attempt)
+    logger.info("job %s attempt %d: %d chunks re-queued", job.pk, claim.attempt, len(chunk_ids))
+    if not chunk_ids:
+        chunks_finish(str(job.pk), claim.attempt)
+
+
+def chunk_enqueue(chunk_id: int, job_attempt: int) -> None:
+    # Inside the caller's transaction, like job_enqueue.
+    async_task("jobs.tasks.transcribe_chunk", chunk_id, job_attempt, task_name=f"chunk {chunk_id}")
+
+
+def _ours(chunk_id: int, job_attempt: int) -> Q:
+    return Q(
+        pk=chunk_id,
+        status=ChunkStatus.PROCESSING,
+        job_attempt=job_attempt,
+        job__status=JobStatus.PROCESSING,
+        job__attempts=job_attempt,
+    )
+
+
+def chunk_run(chunk_id: int, job_attempt: int) -> None:
+    """Transcribe one chunk; safe to call any number of times for the same chunk."""
+    claimed = TranscriptionChunk.objects.filter(
+        pk=chunk_id,
+        status=ChunkStatus.QUEUED,
+        job_attempt=job_attempt,
+        attempts__lt=settings.HARK_JOB_MAX_ATTEMPTS,
+        job__status=JobStatus.PROCESSING,
+        job__attempts=job_attempt,
+    ).update(
+        status=ChunkStatus.PROCESSING, attempts=F("attempts") + 1, lease_expires_at=lease_deadline()
+    )
+    if not claimed:
+        logger.info("chunk %s is not claimable; skipping", chunk_id)
+        return
+    chunk = TranscriptionChunk.objects.select_related("job").get(pk=chunk_id)
+    job = chunk.job
+    route = job_route(job)
+
+    def renew() -> None:
+        alive = TranscriptionChunk.objects.filter(_ours(chunk_id, job_attempt)).update(
+            lease_expires_at=lease_deadline()
+        )
+        if not alive:
+            raise JobLost()
+
+    try:
+        with local_media(chunk.media.name or "") as path, kept_alive(renew) as guard:
+            request = TranscriptionRequest(
+                path=path,
+                language=route.language,
+                diarization=job.diarization,
+                word_timestamps=True,
+                vocabulary=tuple(job.vocabulary),
+                callbacks=job_callbacks(job),
+            )
+            result = route_transcribe(
+                route,
+                request,
+                guard.progress(Throttled(lambda _: renew())),
+                record=attempt_recorder(job, chunk_index=chunk.index),
+            )
+            guard.check()
+    except JobLost:
+        logger.info("chunk %s: job %s was canceled or taken over", chunk_id, job.pk)
+        return
+    except ProviderError as exc:
+        if exc.permanent or chunk.attempts >= settings.HARK_JOB_MAX_ATTEMPTS:
+            job_fail(job, exc.message, attempt=job_attempt)
+        else:
+            _chunk_requeue(chunk_id, job_attempt)
+        return
+    except Exception:
+        logger.exception("chunk %s of job %s crashed", chunk_id, job.pk)
+        job_fail(job, CRASH_MESSAGE, attempt=job_attempt)
+        return
+    if _chunk_store(chunk, job_attempt, result):
+        _progress_count(job, job_attempt)
+
+
+def _chunk_requeue(chunk_id: int, job_attempt: int) -> None:
+    with transaction.atomic():
+        requeued = TranscriptionChunk.objects.filter(_ours(chunk_id, job_attempt)).update(
+            status=ChunkStatus.QUEUED, lease_expires_at=None
+        )
+        if requeued:
+            chunk_enqueue(chunk_id, job_attempt)
+
+
+def _chunk_store(chunk: TranscriptionChunk, job_attempt: int, result: TranscriptionResult) -> bool:
+    segments = [_segment_json(s, chunk.start, chunk.end) for s in result.segments]
+    stored = TranscriptionChunk.objects.filter(_ours(chunk.pk, job_attempt)).update(
+        status=ChunkStatus.COMPLETED,
+        segments=[s for s in segments if s["text"]],
+        provider=result.engine,
+        language=result.language,
+        lease_expires_at=None,
+    )
+    return bool(stored)
+
+
+def _progress_count(job: TranscriptionJob, job_attempt: int) -> None:
+    # Counted after our own update has committed, so of two chunks finishing at once at
+    # least the later one sees both done (one stitches; job_complete lets only one win).
+    done = TranscriptionChunk.objects.filter(job=job, status__in=FINISHED_CHUNKS).count()
+    total = job.chunks_total or 1
+    TranscriptionJob.objects.filter(
+        pk=job.pk, status=JobStatus.PROCESSING, attempts=job_attempt
+    ).update(chunks_done=done, progress=min(99, done * 100 // total))
+    if done >= total:
+        chunks_finish(str(job.pk), job_attempt)
+
+
+def _segment_json(segment: Segment, offset: float, limit: float) -> dict[str, Any]:
+    """A chunk's segment on the media's timeline, kept inside the chunk."""
+
+    def at(seconds: float) -> float:
+        return round(min(max(seconds + offset, offset), limit), 3)
+
+    words = [
+        {"word": w.text, "start": at(w.start), "end": max(at(w.end), at(w.start)),
+         "confidence": round(w.confidence, 4)}
+        for w in segment.words
+    ]  # fmt: skip
+    return {
+        "start": at(segment.start),
+        "end": max(at(segment.end), at(segment.start)),
+        "text": segment.text,
+        "speaker": segment.speaker or "",
+        "confidence": round(segment.confidence, 4),
+        "words": words,
+    }
+
+
+def chunks_finish(job_id: str, job_attempt: int) -> bool:
+    """Stitch the chunks of a job whose chunks are all done and complete it."""
+    job = TranscriptionJob.objects.filter(
+        pk=job_id, status=JobStatus.PROCESSING, attempts=job_attempt
+    ).first()
+    if job is None:
+        return False
+    chunks = list(TranscriptionChunk.objects.filter(job=job).order_by("index"))
+    if not chunks or any(c.status not in FINISHED_CHUNKS for c in chunks):
+        return False
+    primary = job_route(job).primary
+    usage: dict[str, float] = defaultdict(float)
+    languages: Counter[str] = Counter()
+    segments: list[Segment] = []
+    for chunk in chunks:
+        # A silent chunk was "served" by the provider the job was planned for.
+        usage[chunk.provider or primary] += chunk.seconds
+        if chunk.language:
+            languages[chunk.language] += round(chunk.seconds)
+        segments += [_segment(item) for item in chunk.segments]
+    language = languages.most_common(1)[0][0] if languages else (job.language or "en")
+    result = TranscriptionResult(
+        segments=segments,
+        language=language,
+        duration=round(sum(c.seconds for c in chunks), 3),
+        engine=max(usage, key=lambda name: usage[name]),
+    )
+    completed = job_complete(Claim(job=job, attempt=job_attempt), result, usage=dict(usage))
+    if completed:
+        names = [c.media.name for c in chunks if c.media.name]
+        transaction.on_commit(lambda: _delete_files(names))
+        TranscriptionChunk.objects.filter(job=job).update(media="")
+    return completed
+
+
+def _segment(item: dict[str, Any]) -> Segment:
+    words = tuple(
+        Word(w["word"], w["start"], w["end"], w.get("confidence", 0.0)) for w in item["words"]
+    )
+    return Segment(
+        start=item["start"],
+        end=item["end"],
+        text=item["text"],
+        confidence=item.get("confidence", 0.0),
+        words=words,
+        speaker=item.get("speaker") or None,
+    )
+
+
+def _delete_files(names: list[str]) -> None:
+    for name in names:
+        default_storage.delete(name)
+
+
+def chunks_recover() -> int:
+    """The sweeper's part for chunked jobs; returns how many jobs it touched.
+
+    A chunk whose lease ran out means its worker was lost: the job goes back to the queue
+    (or fails, out of attempts), and its next attempt re-queues the unfinished chunks. A
+    job whose chunks are all done but that was never stitched (the last worker died in
+    between) is stitched here. Chunk files of finished jobs are deleted.
+    """
+    from jobs.services.worker import job_abandon  # the job-level half of the sweeper
+
+    now = timezone.now()
+    touched = 0
+    stale = (
+        TranscriptionChunk.objects.filter(
+            status=ChunkStatus.PROCESSING,
+            lease_expires_at__lt=now,
+            job__status=JobStatus.PROCESSING,
+            job__attempts=F("job_attempt"),
+        )
+        .select_related("job")
+        .order_by("job_id")
+    )
+    seen: set[Any] = set()
+    for chunk in stale:
+        if chunk.job_id in seen:
+            continue
+        seen.add(chunk.job_id)
+        touched += job_abandon(chunk.job, Q(attempts=chunk.job_attempt))
+    unstitched = TranscriptionJob.objects.filter(
+        status=JobStatus.PROCESSING, lease_expires_at__isnull=True, chunks_total__gt=0
+    ).exclude(chunks__status__in=(ChunkStatus.QUEUED, ChunkStatus.PROCESSING))
+    for job in unstitched:
+        touched += chunks_finish(str(job.pk), job.attempts)
+    leftovers = TranscriptionChunk.objects.filter(job__status__in=FINISHED_STATUSES).exclude(
+        media=""
+    )
+    names = list(leftovers.values_list("media", flat=True))
+    if names:
+        leftovers.update(media="")
+        _delete_files(names)
+    return touched

@@ -1,0 +1,235 @@
+"""Media from a URL: fetched into a temporary file, then priced, held and queued exactly
+like an upload (``job_create``); if anything fails, nothing is stored or charged.
+
+Direct links to audio or video are streamed through the SSRF guard (``lib.outbound``:
+public addresses only, the connection pinned to the vetted address, every redirect
+vetted again) with the upload size cap and a deadline for the whole download. Pages of
+video sites (YouTube and the others in ``HARK_URL_EXTRACTORS``) are read by yt-dlp,
+restricted to those sites' extractors: its "generic" extractor, which would fetch any
+page it is given, is never loaded. yt-dlp only finds the media; the media itself is
+downloaded through the guard like a direct link.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+import tempfile
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from importlib import import_module
+from pathlib import Path
+from typing import Any
+from urllib.parse import unquote, urlsplit
+
+import httpx
+from django.conf import settings
+
+from accounts.models import ApiKey, Organization, User
+from jobs.errors import JobError
+from jobs.models import TranscriptionJob
+from jobs.options import TranscriptionOptions
+from jobs.services.intake import job_create, max_upload_bytes
+from lib import outbound
+
+logger = logging.getLogger(__name__)
+
+# Each network operation (connect, one read); the whole download has HARK_URL_FETCH_SECONDS.
+_STEP_SECONDS = 30.0
+_SAFE_NAME = re.compile(r"[^A-Za-z0-9._ -]+")
+# An entry of HARK_URL_EXTRACTORS that names a class (an operator's own extractor).
+_DOTTED = re.compile(r"^[A-Za-z_]\w*(\.[A-Za-z_]\w*)+$")
+
+
+class UrlIntakeFailed(JobError):
+    """The URL could not be turned into media; ``message`` says why, for the customer."""
+
+
+@dataclass(frozen=True)
+class FetchedMedia:
+    path: Path
+    filename: str
+
+
+def job_create_from_url(
+    *,
+    organization: Organization,
+    url: str,
+    options: TranscriptionOptions,
+    created_by: User | None = None,
+    api_key: ApiKey | None = None,
+) -> TranscriptionJob:
+    """Fetch ``url`` and create its job as ``job_create`` does for an upload.
+
+    Raises UrlIntakeFailed (400) for a URL that is refused, unreachable, too large or
+    too long, or not media; the usual JobErrors and InsufficientCredits otherwise.
+    """
+    with tempfile.TemporaryDirectory(dir=settings.FILE_UPLOAD_TEMP_DIR) as folder:
+        media = media_fetch(url, Path(folder))
+        try:
+            return job_create(
+                organization=organization,
+                path=media.path,
+                filename=media.filename,
+                options=options,
+                created_by=created_by,
+                api_key=api_key,
+                source_url=url,
+            )
+        except JobError as exc:
+            if exc.status in {413, 415}:
+                # From a URL, "not media" and "too big" are properties of the link.
+                raise UrlIntakeFailed(exc.message) from None
+            raise
+
+
+def media_fetch(url: str, folder: Path) -> FetchedMedia:
+    """Download the media ``url`` points to (directly, or through an allowed site's
+    page) into ``folder``."""
+    try:
+        outbound.vet_url(url)
+        page = _site_page(url)
+        if page is None:
+            return _download(url, folder)
+        return _download_from_page(url, page, folder)
+    except outbound.OutboundRefused as exc:
+        raise UrlIntakeFailed(f"This URL cannot be fetched. {exc.message}") from None
+    except outbound.OutboundUnresolvable as exc:
+        raise UrlIntakeFailed(f"This URL could not be reached: {exc.message}") from None
+    except httpx.TooManyRedirects:
+        raise UrlIntakeFailed("This URL redirects too many times.") from None
+    except httpx.TimeoutException:
+        raise UrlIntakeFailed(
+            "The server behind this URL did not answer in time. Try again later, or upload "
+            "the file."
+        ) from None
+    except httpx.HTTPError as exc:
+        raise UrlIntakeFailed(f"This URL could not be reached ({type(exc).__name__}).") from None
+
+
+def _download(url: str, folder: Path, *, headers: dict[str, str] | None = None) -> FetchedMedia:
+    cap = max_upload_bytes()
+    deadline = time.monotonic() + settings.HARK_URL_FETCH_SECONDS
+    path = folder / "download"
+    with outbound.stream(url, headers=headers, timeout=_STEP_SECONDS) as response:
+        if response.status_code >= 400:
+            raise UrlIntakeFailed(
+                f"The server behind this URL answered HTTP {response.status_code}; "
+                "check that the link works without logging in."
+            )
+        declared = int(response.headers.get("content-length") or 0)
+        if declared > cap:
+            raise _too_large()
+        written = 0
+        with path.open("wb") as out:
+            for piece in response.iter_bytes():
+                written += len(piece)
+                if written > cap:
+                    raise _too_large()
+                if time.monotonic() > deadline:
+                    raise UrlIntakeFailed(
+                        f"Downloading this URL took longer than "
+                        f"{settings.HARK_URL_FETCH_SECONDS} seconds. Upload the file instead."
+                    )
+                out.write(piece)
+        name = _filename(response, str(response.url))
+    if written == 0:
+        raise UrlIntakeFailed("This URL led to an empty file.")
+    return FetchedMedia(path, name)
+
+
+def _too_large() -> UrlIntakeFailed:
+    return UrlIntakeFailed(
+        f"The media at this URL is larger than the {settings.HARK_MAX_UPLOAD_MB} MB limit."
+    )
+
+
+def _filename(response: httpx.Response, url: str) -> str:
+    disposition = response.headers.get("content-disposition", "")
+    match = re.search(r"filename\*?=(?:UTF-8'')?\"?([^\";]+)", disposition)
+    raw = unquote(match.group(1)) if match else unquote(urlsplit(url).path.rsplit("/", 1)[-1])
+    name = _SAFE_NAME.sub("_", raw).strip(" ._")[:200]
+    return name or urlsplit(url).hostname or "media"
+
+
+# --- Video sites, through yt-dlp -----------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class _Page:
+    extractor: str
+
+
+def _extractors() -> list[type[Any]]:
+    """The yt-dlp extractor classes allowed: named ones (matched whole, as yt-dlp's own
+    ``allowed_extractors`` does) and dotted paths to extra classes."""
+    from yt_dlp.extractor import gen_extractor_classes
+
+    wanted = [name.lower() for name in settings.HARK_URL_EXTRACTORS if not _DOTTED.match(name)]
+    found: list[type[Any]] = [
+        cls
+        for cls in gen_extractor_classes()
+        if any(re.fullmatch(name, cls.IE_NAME.lower()) for name in wanted)
+        and cls.IE_NAME.lower() != "generic"
+    ]
+    for dotted in (name for name in settings.HARK_URL_EXTRACTORS if _DOTTED.match(name)):
+        module_name, _, class_name = dotted.rpartition(".")
+        found.append(getattr(import_module(module_name), class_name))
+    return found
+
+
+def _site_page(url: str) -> _Page | None:
+    for cls in _extractors():
+        if cls.suitable(url):
+            return _Page(str(cls.IE_NAME))
+    return None
+
+
+@contextmanager
+def _youtube_dl() -> Iterator[Any]:
+    import yt_dlp
+
+    params = {
+        "quiet": True,
+        "no_warnings": True,
+        "skip_download": True,
+        "noplaylist": True,
+        "socket_timeout": _STEP_SECONDS,
+        "proxy": "",  # never a proxy from the environment
+        "format": "bestaudio/best",
+        "logger": logging.getLogger("yt_dlp"),
+    }
+    with yt_dlp.YoutubeDL(params, auto_init=False) as ydl:
+        for cls in _extractors():
+            ydl.add_info_extractor(cls())
+        yield ydl
+
+
+def _download_from_page(url: str, page: _Page, folder: Path) -> FetchedMedia:
+    import yt_dlp
+
+    try:
+        with _youtube_dl() as ydl:
+            info = ydl.extract_info(url, download=False)
+    except yt_dlp.utils.DownloadError as exc:
+        reason = re.sub(r"^ERROR: (\[[^\]]+\] )?", "", str(exc)).strip()
+        raise UrlIntakeFailed(f"This {page.extractor} page could not be read: {reason}") from None
+    if not isinstance(info, dict) or not info.get("url"):
+        raise UrlIntakeFailed(f"This {page.extractor} page has no audio we can download.")
+    duration = info.get("duration")
+    if duration and float(duration) > settings.HARK_MAX_DURATION_SECONDS:
+        raise UrlIntakeFailed(
+            f"This recording is {float(duration) / 60:.0f} minutes long; the limit is "
+            f"{settings.HARK_MAX_DURATION_SECONDS / 60:.0f} minutes."
+        )
+    size = info.get("filesize") or info.get("filesize_approx")
+    if size and int(size) > max_upload_bytes():
+        raise _too_large()
+    headers = {str(k): str(v) for k, v in (info.get("http_headers") or {}).items()}
+    media = _download(str(info["url"]), folder, headers=headers)
+    title = _SAFE_NAME.sub("_", str(info.get("title") or "")).strip(" ._")[:190]
+    extension = _SAFE_NAME.sub("", str(info.get("ext") or ""))[:8]
+    name = f"{title}.{extension}" if title and extension else media.filename
+    return FetchedMedia(media.path, name)

@@ -1,0 +1,1 @@
+"""Loopback servers speaking the upstream speech APIs' documented protocols."""

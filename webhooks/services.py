@@ -1,0 +1,291 @@
+"""Writes for webhooks: endpoints, signing secrets, and turning events into deliveries.
+
+Other apps call ``job_event_emit`` (jobs, at each job transition) and
+``webhook_url_check`` (the API, for a job's ``webhook_url``); attempts themselves are
+made by ``webhooks.delivery`` in the worker.
+"""
+
+from __future__ import annotations
+
+import logging
+import uuid
+from collections.abc import Sequence
+from datetime import timedelta
+from typing import Any
+
+from django.conf import settings
+from django.db import transaction
+from django.utils import timezone
+
+from accounts.models import Organization, User
+from lib.outbound import OutboundRefused, OutboundUnresolvable, vet_url
+from webhooks import events
+from webhooks.delivery import delivery_enqueue
+from webhooks.errors import InvalidEndpoint, WebhookConflict, WebhookUrlRefused
+from webhooks.models import Delivery, DeliveryStatus, Endpoint, RotatableSecret, SigningSecret
+from webhooks.selectors import delivery_get, endpoint_get, endpoints_subscribed
+from webhooks.signing import secret_generate
+
+logger = logging.getLogger(__name__)
+
+
+def message_id_new() -> str:
+    return f"msg_{uuid.uuid4().hex}"
+
+
+def webhook_url_check(url: str) -> None:
+    """Refuse a URL that Hark would never send to; WebhookUrlRefused says why.
+
+    A name that does not resolve right now is accepted: DNS may be briefly down or the
+    receiver not yet deployed, and every attempt is vetted again before it connects.
+    """
+    try:
+        vet_url(url)
+    except OutboundUnresolvable:
+        return
+    except OutboundRefused as exc:
+        raise WebhookUrlRefused(f"This webhook URL is not allowed. {exc.message}") from None
+
+
+def _events_clean(chosen: Sequence[str] | None) -> list[str]:
+    if chosen is None:
+        return list(events.EVENT_TYPES)
+    unknown = [name for name in chosen if name not in events.EVENT_TYPES]
+    if unknown:
+        raise InvalidEndpoint(
+            f"Unknown event '{unknown[0]}'. Events: {', '.join(events.EVENT_TYPES)}."
+        )
+    if not chosen:
+        raise InvalidEndpoint("Choose at least one event to send to this endpoint.")
+    return [name for name in events.EVENT_TYPES if name in chosen]
+
+
+@transaction.atomic
+def endpoint_create(
+    *,
+    organization: Organization,
+    url: str,
+    description: str = "",
+    event_types: Sequence[str] | None = None,
+    thin_payload: bool = False,
+    created_by: User | None = None,
+) -> tuple[Endpoint, str]:
+    """Register a receiver; returns it with its secret, which callers show once."""
+    webhook_url_check(url)
+    secret = secret_generate()
+    endpoint = Endpoint.objects.create(
+        organization=organization,
+        url=url,
+        description=description.strip()[:200],
+        events=_events_clean(event_types),
+        thin_payload=thin_payload,
+        secret=secret,
+        created_by=created_by if created_by and created_by.pk else None,
+    )
+    return endpoint, secret
+
+
+@transaction.atomic
+def endpoint_update(
+    *, organization: Organization, endpoint_id: object, changes: dict[str, Any]
+) -> Endpoint:
+    """Change url, description, events, thin_payload or enabled. Re-enabling clears the
+    failure count, so an endpoint gets a fresh run before it can be disabled again."""
+    endpoint = endpoint_get(organization, endpoint_id)
+    fields: list[str] = []
+    if "url" in changes and changes["url"] != endpoint.url:
+        webhook_url_check(changes["url"])
+        endpoint.url = changes["url"]
+        fields.append("url")
+    if "description" in changes:
+        endpoint.description = str(changes["description"]).strip()[:200]
+        fields.append("description")
+    if "events" in changes:
+        endpoint.events = _events_clean(changes["events"])
+        fields.append("events")
+    if "thin_payload" in changes:
+        endpoint.thin_payload = bool(changes["thin_payload"])
+        fields.append("thin_payload")
+    if "enabled" in changes and bool(changes["enabled"]) != endpoint.enabled:
+        endpoint.enabled = bool(changes["enabled"])
+        endpoint.disabled_reason = "" if endpoint.enabled else "Disabled by a member."
+        endpoint.failed_deliveries_in_a_row = 0
+        fields += ["enabled", "disabled_reason", "failed_deliveries_in_a_row"]
+    if fields:
+        endpoint.save(update_fields=[*fields, "updated_at"])
+    return endpoint
+
+
+def endpoint_delete(*, organization: Organization, endpoint_id: object) -> None:
+    """Delete an endpoint with its delivery log; pending deliveries stop with it."""
+    endpoint_get(organization, endpoint_id).delete()
+
+
+def _rotate(holder: RotatableSecret) -> str:
+    now = timezone.now()
+    holder.previous_secret = holder.secret
+    holder.previous_secret_expires_at = now + timedelta(
+        hours=settings.HARK_WEBHOOK_SECRET_OVERLAP_HOURS
+    )
+    holder.secret = secret_generate()
+    return holder.secret
+
+
+@transaction.atomic
+def endpoint_rotate_secret(
+    *, organization: Organization, endpoint_id: object
+) -> tuple[Endpoint, str]:
+    """Replace the endpoint's secret; the old one keeps signing for the overlap period."""
+    endpoint = endpoint_get(organization, endpoint_id)
+    secret = _rotate(endpoint)
+    endpoint.save(
+        update_fields=["secret", "previous_secret", "previous_secret_expires_at", "updated_at"]
+    )
+    return endpoint, secret
+
+
+def organization_secret(organization: Organization) -> SigningSecret:
+    """The organization's signing secret for jobs' webhook_url, made on first use."""
+    holder, _ = SigningSecret.objects.get_or_create(
+        organization=organization, defaults={"secret": secret_generate()}
+    )
+    return holder
+
+
+@transaction.atomic
+def organization_secret_rotate(*, organization: Organization) -> SigningSecret:
+    holder = SigningSecret.objects.select_for_update().get(pk=organization_secret(organization).pk)
+    _rotate(holder)
+    holder.rotated_at = timezone.now()
+    holder.save(
+        update_fields=["secret", "previous_secret", "previous_secret_expires_at", "rotated_at"]
+    )
+    return holder
+
+
+def _deliveries_create(deliveries: list[Delivery]) -> list[Delivery]:
+    """Store the deliveries and queue their first attempts, in the caller's transaction:
+    the ORM broker's rows commit with them, so none is lost or sent for a rollback."""
+    now = timezone.now()
+    for delivery in deliveries:
+        delivery.next_attempt_at = now
+    Delivery.objects.bulk_create(deliveries)
+    for delivery in deliveries:
+        delivery_enqueue(delivery.pk)
+    return deliveries
+
+
+def _endpoint_deliveries(
+    organization: Organization,
+    event_type: str,
+    payload: dict[str, Any],
+    *,
+    message_id: str,
+    job_id: uuid.UUID | None = None,
+) -> list[Delivery]:
+    return [
+        Delivery(
+            organization=organization,
+            endpoint=endpoint,
+            url=endpoint.url,
+            event_type=event_type,
+            message_id=message_id,
+            job_id=job_id,
+            payload=events.encode(events.thin(payload) if endpoint.thin_payload else payload),
+        )
+        for endpoint in endpoints_subscribed(organization, event_type)
+    ]
+
+
+def job_event_emit(*, job_id: uuid.UUID | str, event_type: str) -> int:
+    """Queue ``event_type`` for the job's organization's subscribed endpoints and for the
+    job's own ``webhook_url``; returns how many deliveries were queued.
+
+    Call it inside the transaction that changes the job: the deliveries commit with the
+    change (or vanish with its rollback) and are attempted once it has committed. A
+    failure here is logged and never undoes the job's transition.
+    """
+    from jobs.models import TranscriptionJob
+
+    try:
+        with transaction.atomic():
+            job = TranscriptionJob.objects.select_related("organization").get(pk=job_id)
+            full = events.job_payload(job, event_type=event_type, occurred_at=timezone.now())
+            message_id = message_id_new()
+            deliveries = _endpoint_deliveries(
+                job.organization, event_type, full, message_id=message_id, job_id=job.pk
+            )
+            if job.webhook_url:
+                organization_secret(job.organization)
+                deliveries.append(
+                    Delivery(
+                        organization=job.organization,
+                        url=job.webhook_url,
+                        event_type=event_type,
+                        message_id=message_id,
+                        job_id=job.pk,
+                        payload=events.encode(full),
+                    )
+                )
+            return len(_deliveries_create(deliveries))
+    except Exception:
+        logger.exception("could not queue %s webhooks for job %s", event_type, job_id)
+        return 0
+
+
+def event_emit(*, organization: Organization, event_type: str, data: dict[str, Any]) -> int:
+    """Queue an event that is not about one job (e.g. a wallet event, once it is in
+    ``events.EVENT_TYPES``) for the organization's subscribed endpoints. Same rules as
+    ``job_event_emit``: call it inside the transaction that makes it true."""
+    payload = {"type": event_type, "event": events.gumzo_event_name(event_type),
+               "timestamp": timezone.now(), **data}  # fmt: skip
+    try:
+        with transaction.atomic():
+            deliveries = _endpoint_deliveries(
+                organization, event_type, payload, message_id=message_id_new()
+            )
+            return len(_deliveries_create(deliveries))
+    except Exception:
+        logger.exception("could not queue %s webhooks for %s", event_type, organization)
+        return 0
+
+
+@transaction.atomic
+def endpoint_send_test(*, organization: Organization, endpoint_id: object) -> Delivery:
+    """Send a ``webhook.test`` event to the endpoint, whatever events it subscribes to."""
+    endpoint = endpoint_get(organization, endpoint_id)
+    if not endpoint.enabled:
+        raise WebhookConflict("This endpoint is disabled. Enable it to send it a test event.")
+    payload = events.ping_payload(occurred_at=timezone.now(), endpoint_id=endpoint.pk)
+    delivery = Delivery(
+        organization=organization,
+        endpoint=endpoint,
+        url=endpoint.url,
+        event_type=events.TEST_EVENT,
+        message_id=message_id_new(),
+        payload=events.encode(payload),
+    )
+    return _deliveries_create([delivery])[0]
+
+
+@transaction.atomic
+def delivery_resend(*, organization: Organization, delivery_id: object) -> Delivery:
+    """Send a delivery's message again, as a new delivery with the same ``webhook-id``
+    and body, so a receiver that already has it can recognise it."""
+    original = delivery_get(organization, delivery_id)
+    endpoint = original.endpoint
+    if endpoint is not None and not endpoint.enabled:
+        raise WebhookConflict("This endpoint is disabled. Enable it before resending to it.")
+    if original.status == DeliveryStatus.PENDING:
+        raise WebhookConflict("This delivery is still being attempted; wait for it to finish.")
+    copy = Delivery(
+        organization=organization,
+        endpoint=endpoint,
+        url=endpoint.url if endpoint is not None else original.url,
+        event_type=original.event_type,
+        message_id=original.message_id,
+        job_id=original.job_id,
+        payload=original.payload,
+        resent_from=original,
+    )
+    return _deliveries_create([copy])[0]

@@ -267,3 +267,15 @@ def test_short_audio_is_transcribed_whole(chunked, upstream, alice):
     job = TranscriptionJob.objects.get(pk=job_id)
     assert (job.status, job.chunks_total) == (JobStatus.COMPLETED, 0)
     assert not TranscriptionChunk.objects.exists()
+
+
+def test_deleting_a_job_mid_way_deletes_its_chunk_files(chunked, upstream, alice, tones):
+    job_id = upload(alice, tones, model="openai").json()["id"]
+    job_run(job_id)
+    names = [str(c.media.name) for c in TranscriptionChunk.objects.filter(job_id=job_id)]
+    assert names
+    assert all(default_storage.exists(name) for name in names)
+
+    assert alice.client().delete(f"/api/v1/transcribe/{job_id}/").status_code == 204
+    assert not TranscriptionChunk.objects.exists()
+    assert not any(default_storage.exists(name) for name in names)

@@ -37,7 +37,7 @@ def whisper(settings, tmp_path):
 
 
 @pytest.fixture
-def broken_model(whisper, tmp_path) -> Path:
+def broken_model(whisper, tmp_path: Path) -> Path:
     """A provisioned model folder whose weights are not a model at all."""
     folder = tmp_path / "faster-whisper-small"
     folder.mkdir()

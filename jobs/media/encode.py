@@ -32,10 +32,6 @@ class PcmEncoder:
         assert isinstance(stream, av.AudioStream)
         if kbps:
             stream.bit_rate = kbps * 1000
-        if kind == "mp3":
-            # LAME's quality 7 encodes twice as fast as its default at the same bitrate;
-            # what it gives up is inaudible in speech and irrelevant to recognizers.
-            stream.codec_context.options = {"compression_level": "7"}
         self._stream = stream
         self._pending = bytearray()
 

@@ -37,7 +37,6 @@ from jobs.engines.base import (
     Segment,
     TranscriptionRequest,
     TranscriptionResult,
-    Word,
 )
 from jobs.media.chunking import cut_at_silences
 from jobs.media.storage import local_media
@@ -51,6 +50,7 @@ from jobs.models import (
 from jobs.routing import Route, route_transcribe
 from jobs.services.attempts import attempt_recorder
 from jobs.services.callbacks import job_callbacks
+from jobs.services.stitching import segment_from_json, segment_on_timeline
 from jobs.services.worker import (
     CRASH_MESSAGE,
     Claim,
@@ -259,7 +259,7 @@ def _chunk_requeue(chunk_id: int, job_attempt: int) -> None:
 
 
 def _chunk_store(chunk: TranscriptionChunk, job_attempt: int, result: TranscriptionResult) -> bool:
-    segments = [_segment_json(s, chunk.start, chunk.end) for s in result.segments]
+    segments = [segment_on_timeline(s, chunk.start, chunk.end) for s in result.segments]
     stored = TranscriptionChunk.objects.filter(_ours(chunk.pk, job_attempt)).update(
         status=ChunkStatus.COMPLETED,
         segments=[s for s in segments if s["text"]],
@@ -282,27 +282,6 @@ def _progress_count(job: TranscriptionJob, job_attempt: int) -> None:
         chunks_finish(str(job.pk), job_attempt)
 
 
-def _segment_json(segment: Segment, offset: float, limit: float) -> dict[str, Any]:
-    """A chunk's segment on the media's timeline, kept inside the chunk."""
-
-    def at(seconds: float) -> float:
-        return round(min(max(seconds + offset, offset), limit), 3)
-
-    words = [
-        {"word": w.text, "start": at(w.start), "end": max(at(w.end), at(w.start)),
-         "confidence": round(w.confidence, 4)}
-        for w in segment.words
-    ]  # fmt: skip
-    return {
-        "start": at(segment.start),
-        "end": max(at(segment.end), at(segment.start)),
-        "text": segment.text,
-        "speaker": segment.speaker or "",
-        "confidence": round(segment.confidence, 4),
-        "words": words,
-    }
-
-
 def chunks_finish(job_id: str, job_attempt: int) -> bool:
     """Stitch the chunks of a job whose chunks are all done and complete it."""
     job = TranscriptionJob.objects.filter(
@@ -322,7 +301,7 @@ def chunks_finish(job_id: str, job_attempt: int) -> bool:
         usage[chunk.provider or primary] += chunk.seconds
         if chunk.language:
             languages[chunk.language] += round(chunk.seconds)
-        segments += [_segment(item) for item in chunk.segments]
+        segments += [segment_from_json(item) for item in chunk.segments]
     language = languages.most_common(1)[0][0] if languages else (job.language or "en")
     result = TranscriptionResult(
         segments=segments,
@@ -336,20 +315,6 @@ def chunks_finish(job_id: str, job_attempt: int) -> bool:
         transaction.on_commit(lambda: _delete_files(names))
         TranscriptionChunk.objects.filter(job=job).update(media="")
     return completed
-
-
-def _segment(item: dict[str, Any]) -> Segment:
-    words = tuple(
-        Word(w["word"], w["start"], w["end"], w.get("confidence", 0.0)) for w in item["words"]
-    )
-    return Segment(
-        start=item["start"],
-        end=item["end"],
-        text=item["text"],
-        confidence=item.get("confidence", 0.0),
-        words=words,
-        speaker=item.get("speaker") or None,
-    )
 
 
 def _delete_files(names: list[str]) -> None:

@@ -47,8 +47,15 @@ def job_delete(*, organization: Organization, job_id: object) -> None:
             with suppress(JobConflict):
                 job_cancel(organization=organization, job_id=job.pk)
         media_name = job.media.name
+        # A long job's chunk files, when it is deleted before they were cleaned up.
+        names = [media_name, *job.chunks.exclude(media="").values_list("media", flat=True)]
         deleted, _ = TranscriptionJob.objects.filter(organization=organization, pk=job.pk).delete()
         if not deleted:
             raise JobNotFound()
-        if media_name:
-            transaction.on_commit(lambda: default_storage.delete(media_name))
+        transaction.on_commit(lambda: _delete_files(names))
+
+
+def _delete_files(names: list[str | None]) -> None:
+    for name in names:
+        if name:
+            default_storage.delete(name)

@@ -12,7 +12,7 @@ from typing import Any
 from yt_dlp.extractor.common import InfoExtractor
 
 
-class LoopbackTubeIE(InfoExtractor):  # type: ignore[misc]
+class LoopbackTubeIE(InfoExtractor):
     IE_NAME = "loopbacktube"
     _VALID_URL = r"https?://127\.0\.0\.1:\d+/watch\?v=(?P<id>[\w-]+)"
 

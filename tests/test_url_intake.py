@@ -279,3 +279,35 @@ def test_the_upload_page_offers_a_url_field_that_posts_json_to_the_url_endpoint(
     )
     assert response.status_code == 200, response.content
     assert TranscriptionJob.objects.get().source_url == url
+
+
+@pytest.mark.browser
+def test_in_a_browser_a_pasted_link_becomes_a_job_and_a_refused_one_says_why(
+    loopback_allowed, host, alice, live_server
+):
+    from playwright.sync_api import expect
+
+    from tests.browser import DESKTOP, chromium
+
+    good = host.serve("/episode.mp3", Reply(200, MP3, {"Content-Type": "audio/mpeg"}))
+    with chromium() as browser:
+        page = browser.new_page(viewport=DESKTOP)
+        page.goto(live_server.url + "/accounts/login/?next=/transcribe/new/")
+        page.fill("input[name=login]", alice.user.email)
+        page.fill("input[name=password]", "correct horse battery")
+        page.get_by_role("button", name="Sign In").click()
+        page.wait_for_url("**/transcribe/new/")
+
+        page.fill("#media-url", "http://169.254.169.254/latest/meta-data/")
+        page.click("#submit")
+        expect(page.locator("#upload-error")).to_contain_text("cloud metadata")
+        expect(page.locator("#submit")).to_be_enabled()
+
+        page.fill("#media-url", good)
+        page.click("#submit")
+        page.wait_for_url("**/jobs/*/")
+        job_url = page.url
+
+    job = TranscriptionJob.objects.get()
+    assert job_url.endswith(f"/jobs/{job.pk}/")
+    assert (job.source_url, job.original_filename) == (good, "episode.mp3")

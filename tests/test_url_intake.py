@@ -311,3 +311,20 @@ def test_in_a_browser_a_pasted_link_becomes_a_job_and_a_refused_one_says_why(
     job = TranscriptionJob.objects.get()
     assert job_url.endswith(f"/jobs/{job.pk}/")
     assert (job.source_url, job.original_filename) == (good, "episode.mp3")
+
+
+def test_a_repeated_idempotency_key_fetches_and_charges_once(
+    loopback_allowed, host, alice, isolated_media
+):
+    url = host.serve("/once.mp3", Reply(200, MP3, {"Content-Type": "audio/mpeg"}))
+    client = alice.client()
+    first = client.post("/api/v1/transcribe/url/", {"url": url}, format="json",
+                        HTTP_IDEMPOTENCY_KEY="order-42")  # fmt: skip
+    again = client.post("/api/v1/transcribe/url/", {"url": url}, format="json",
+                        HTTP_IDEMPOTENCY_KEY="order-42")  # fmt: skip
+    assert first.status_code == again.status_code == 200
+    assert again.json()["id"] == first.json()["id"]
+    assert again["Idempotent-Replayed"] == "true"
+    assert TranscriptionJob.objects.count() == 1
+    assert Hold.objects.count() == 1
+    assert len(host.requests) == 1

@@ -13,6 +13,7 @@ from rest_framework.response import Response
 
 from accounts.models import ApiKey, User
 from config.api import OrganizationApiView
+from config.idempotency import IdempotentPostMixin
 from jobs.api.serializers import TranscriptionOptionsInput, job_created_output
 from jobs.services.estimates import estimated_wait_seconds
 from jobs.services.url_intake import job_create_from_url
@@ -44,7 +45,7 @@ URL_SCHEMA: dict[str, Any] = {
 }
 
 
-class TranscriptionFromUrlApi(OrganizationApiView):
+class TranscriptionFromUrlApi(IdempotentPostMixin, OrganizationApiView):
     parser_classes = [JSONParser, FormParser]
 
     @extend_schema(**URL_SCHEMA)

@@ -9,7 +9,7 @@ from django.db.models import QuerySet
 
 from accounts.models import Organization
 from jobs.errors import JobNotFound
-from jobs.models import JobStatus, TranscriptionJob, TranscriptSegment
+from jobs.models import TranscriptionJob, TranscriptSegment
 
 
 def jobs_for(organization: Organization) -> QuerySet[TranscriptionJob]:
@@ -29,11 +29,3 @@ def job_get(organization: Organization, job_id: object) -> TranscriptionJob:
 
 def job_segments(job: TranscriptionJob) -> QuerySet[TranscriptSegment]:
     return TranscriptSegment.objects.filter(job=job).order_by("index")
-
-
-def queued_seconds_ahead(organization: Organization | None = None) -> float:
-    """Seconds of audio waiting or in progress, to estimate a new job's wait."""
-    rows = TranscriptionJob.objects.filter(
-        status__in=(JobStatus.QUEUED, JobStatus.PROCESSING)
-    ).values_list("duration_seconds", "progress")
-    return sum(duration * (100 - progress) / 100 for duration, progress in rows)

@@ -20,19 +20,9 @@ from tests.audio_fixtures import SHARED_AUDIO
 from tests.test_api_transcribe import upload
 from tests.upstreams.assemblyai import AssemblyAIUpstream
 from tests.upstreams.loopback import Fault
-from tests.upstreams.transcribers import Heard, pocketsphinx
+from tests.upstreams.transcribers import pocketsphinx, two_voices
 
 JFK = SHARED_AUDIO / "jfk.flac"
-
-
-def two_voices(path: Path) -> tuple[list[Heard], float]:
-    heard = [
-        Heard("Hello", 0.5, 0.9, 0.91, speaker=0),
-        Heard("there.", 1.0, 1.4, 0.92, speaker=0),
-        Heard("General", 3.0, 3.5, 0.88, speaker=1),
-        Heard("Kenobi!", 3.6, 4.2, 0.87, speaker=1),
-    ]
-    return heard, probe(path).duration
 
 
 @pytest.fixture

@@ -51,6 +51,17 @@ _BURST_THRESHOLD = 1000.0  # RMS of a frame; the bursts are written at ~9000
 _MAX_GAP_FRAMES = 5
 
 
+def two_voices(path: Path) -> tuple[list[Heard], float]:
+    """Two speakers taking turns: what diarizing upstreams report for any file."""
+    heard = [
+        Heard("Hello", 0.5, 0.9, 0.91, speaker=0),
+        Heard("there.", 1.0, 1.4, 0.92, speaker=0),
+        Heard("General", 3.0, 3.5, 0.88, speaker=1),
+        Heard("Kenobi!", 3.6, 4.2, 0.87, speaker=1),
+    ]
+    return heard, probe(path).duration
+
+
 def bursts(path: Path) -> tuple[list[Heard], float]:
     samples = np.frombuffer(b"".join(pcm_stream(path)), dtype="<i2").astype(np.float64)
     frames = len(samples) // _FRAME

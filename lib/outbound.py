@@ -46,6 +46,7 @@ from concurrent.futures import TimeoutError as FutureTimeout
 from contextlib import contextmanager
 from dataclasses import dataclass
 from functools import lru_cache
+from http.cookiejar import CookieJar
 from urllib.parse import urlsplit
 
 import httpx
@@ -334,15 +335,18 @@ def outbound_client(
     follow_redirects: bool = False,
     max_redirects: int = MAX_REDIRECTS,
     resolver: Resolver | None = None,
+    cookies: CookieJar | None = None,
 ) -> httpx.Client:
     """An httpx client whose every request passes the guard; redirects are off unless
-    asked for, and each one followed is vetted again."""
+    asked for, and each one followed is vetted again. ``cookies``, when given, is the
+    jar the client reads and updates (yt-dlp keeps a session's cookies in its own)."""
     return httpx.Client(
         transport=PinnedTransport(resolver=resolver),
         timeout=timeouts(timeout),
         follow_redirects=follow_redirects,
         max_redirects=max_redirects,
         trust_env=False,
+        cookies=cookies,
     )
 
 

@@ -6,8 +6,11 @@ public addresses only, the connection pinned to the vetted address, every redire
 vetted again) with the upload size cap and a deadline for the whole download. Pages of
 video sites (YouTube and the others in ``HARK_URL_EXTRACTORS``) are read by yt-dlp,
 restricted to those sites' extractors: its "generic" extractor, which would fetch any
-page it is given, is never loaded. yt-dlp only finds the media; the media itself is
-downloaded through the guard like a direct link.
+page it is given, is never loaded. yt-dlp's own requests (the page, the site's APIs,
+every redirect) are made through the same guard (``lib.ytdlp_transport``: its only
+request handler, pinned, no proxies, each response capped and all of them bounded by
+the deadline). yt-dlp only finds the media; the media itself is downloaded through the
+guard like a direct link.
 """
 
 from __future__ import annotations
@@ -189,7 +192,7 @@ def _site_page(url: str) -> _Page | None:
 
 @contextmanager
 def _youtube_dl() -> Iterator[Any]:
-    import yt_dlp
+    from lib import ytdlp_transport  # imports yt-dlp: about half a second, only when used
 
     params = {
         "quiet": True,
@@ -201,21 +204,24 @@ def _youtube_dl() -> Iterator[Any]:
         "format": "bestaudio/best",
         "logger": logging.getLogger("yt_dlp"),
     }
-    with yt_dlp.YoutubeDL(params, auto_init=False) as ydl:
+    with ytdlp_transport.GuardedYoutubeDL(
+        params,
+        max_bytes=max_upload_bytes(),
+        deadline=time.monotonic() + settings.HARK_URL_FETCH_SECONDS,
+    ) as ydl:
         for cls in _extractors():
             ydl.add_info_extractor(cls())
         yield ydl
 
 
 def _download_from_page(url: str, page: _Page, folder: Path) -> FetchedMedia:
-    import yt_dlp
+    from yt_dlp.utils import YoutubeDLError
 
     try:
         with _youtube_dl() as ydl:
             info = ydl.extract_info(url, download=False)
-    except yt_dlp.utils.DownloadError as exc:
-        reason = re.sub(r"^ERROR: (\[[^\]]+\] )?", "", str(exc)).strip()
-        raise UrlIntakeFailed(f"This {page.extractor} page could not be read: {reason}") from None
+    except YoutubeDLError as exc:
+        raise _page_failure(exc, page) from None
     if not isinstance(info, dict) or not info.get("url"):
         raise UrlIntakeFailed(f"This {page.extractor} page has no audio we can download.")
     duration = info.get("duration")
@@ -233,3 +239,22 @@ def _download_from_page(url: str, page: _Page, folder: Path) -> FetchedMedia:
     extension = _SAFE_NAME.sub("", str(info.get("ext") or ""))[:8]
     name = f"{title}.{extension}" if title and extension else media.filename
     return FetchedMedia(media.path, name)
+
+
+def _page_failure(exc: Exception, page: _Page) -> Exception:
+    """What to tell the customer when yt-dlp could not read ``page``: the guard's own
+    refusal (the usual 400 of a refused URL) when that is what stopped it."""
+    from lib import ytdlp_transport
+
+    stop = ytdlp_transport.guard_stop(exc)
+    if isinstance(stop, ytdlp_transport.RequestRefused | ytdlp_transport.HostUnresolvable):
+        return stop.refusal  # media_fetch words it as for a direct link
+    if isinstance(stop, ytdlp_transport.DeadlinePassed):
+        return UrlIntakeFailed(
+            f"Reading this {page.extractor} page took longer than "
+            f"{settings.HARK_URL_FETCH_SECONDS} seconds. Upload the file instead."
+        )
+    if isinstance(stop, ytdlp_transport.ResponseTooLarge):
+        return UrlIntakeFailed(f"This {page.extractor} page could not be read: {stop.msg}.")
+    reason = re.sub(r"^ERROR: (\[[^\]]+\] )?", "", str(exc)).strip()
+    return UrlIntakeFailed(f"This {page.extractor} page could not be read: {reason}")

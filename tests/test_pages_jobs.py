@@ -9,27 +9,35 @@ import pytest
 from django.core.files.storage import default_storage
 from django.test import Client
 
+from billing.pricing import price_for_seconds
 from billing.selectors import available_credits
-from jobs.engines import resolve_engine
+from jobs.engines import engine_info, resolve_engine
 from jobs.models import JobStatus, TranscriptionJob
 from jobs.options import TranscriptionOptions
+from jobs.pages.formatting import clock_label, span_label
 from jobs.pages.media import RangeNotSatisfiable, parse_byte_range
+from jobs.selectors import job_segments
 from jobs.services.intake import job_create
 from jobs.services.worker import job_run
 from tests.audio_fixtures import SHARED_AUDIO
 from tests.conftest import Persona
+from tests.test_api_transcribe import assert_nothing_created
+from tests.upstreams.openai import OpenAIUpstream
+from tests.upstreams.transcribers import canned
 
 pytestmark = pytest.mark.django_db
 
 JFK = SHARED_AUDIO / "jfk.flac"
 
 
-def make_job(persona: Persona, path: Path = JFK) -> TranscriptionJob:
+def make_job(
+    persona: Persona, path: Path = JFK, options: TranscriptionOptions | None = None
+) -> TranscriptionJob:
     return job_create(
         organization=persona.organization,
         path=path,
         filename=path.name,
-        options=TranscriptionOptions(),
+        options=options or TranscriptionOptions(),
         created_by=persona.user,
     )
 
@@ -115,6 +123,186 @@ def test_the_upload_page_offers_the_enabled_engines_and_states_the_limits(alice,
     assert 'action="/api/v1/transcribe/"' in body
     # The upload script reads the CSRF token from this cookie.
     assert response.cookies["csrftoken"].value
+
+
+# --- Advanced upload options: prefer, fallbacks, from/till --------------------------
+
+
+@pytest.fixture
+def two_engines(settings):
+    """local (1 credit/min) and an OpenAI-compatible upstream (3 credits/min) on a real
+    loopback server, so the page has something to offer as a fallback."""
+    with OpenAIUpstream(canned(["ask", "not"])).running() as upstream:
+        settings.HARK_ENGINES = ["local", "openai"]
+        settings.HARK_DEFAULT_ENGINE = "local"
+        settings.HARK_OPENAI_BASE_URL = upstream.base_url
+        settings.HARK_OPENAI_API_KEY = upstream.key
+        settings.HARK_OPENAI_MODEL = "whisper-1"
+        settings.HARK_OPENAI_LABEL = ""
+        settings.HARK_ENGINE_PRICES = {"local": Decimal("1"), "openai": Decimal("3")}
+        yield settings
+
+
+def upload_page(persona: Persona) -> tuple[Client, str, str]:
+    """The upload page as a browser gets it: a session, the CSRF cookie and the HTML."""
+    client = Client(enforce_csrf_checks=True)
+    client.force_login(persona.user)
+    response = client.get("/transcribe/new/")
+    assert response.status_code == 200
+    return client, response.cookies["csrftoken"].value, response.content.decode()
+
+
+def submit_from_page(client: Client, token: str, **fields: object):
+    """What upload.js sends: multipart to the form's action, with the session and the
+    CSRF header, From/Till already converted to seconds, lists as repeated fields."""
+    with JFK.open("rb") as handle:
+        return client.post(
+            "/api/v1/transcribe/",
+            {"file": handle, **fields},
+            headers={"X-CSRFToken": token, "Accept": "application/json"},
+        )
+
+
+def test_the_upload_page_offers_prefer_fallbacks_and_from_till(alice, two_engines):
+    _, _, body = upload_page(alice)
+
+    assert '<details class="advanced" id="advanced">' in body
+    assert '<option value="auto">Automatic (best available, with fallbacks)</option>' in body
+    for name, help_text in [
+        ("quality", "the most accurate engine"),
+        ("speed", "the quickest engine"),
+        ("cost", "the cheapest engine"),
+    ]:
+        assert f'name="prefer" id="prefer-{name}" value="{name}"' in body
+        assert help_text in body
+    # Every enabled engine can be a fallback (the script hides the one chosen); never auto.
+    assert 'name="fallbacks" value="local"' in body
+    assert 'name="fallbacks" value="openai"' in body
+    assert 'name="fallbacks" value="auto"' not in body
+    assert engine_info("openai").label in body
+    assert 'id="trim-from" name="from"' in body
+    assert 'id="trim-till" name="till"' in body
+    assert "minutes:seconds" in body
+
+
+def test_with_one_engine_the_page_says_there_is_nothing_to_fall_back_to(alice):
+    _, _, body = upload_page(alice)
+
+    assert 'name="fallbacks" value="local"' in body  # hidden by the script: it is chosen
+    assert "No other model is enabled on this installation." in body
+    assert '<option value="auto"' not in body
+
+
+@pytest.mark.parametrize(
+    ("fields", "engine", "prefer", "route"),
+    [
+        ({"model": "local", "fallbacks": ["openai"]}, "local", "", ["local", "openai"]),
+        ({"model": "local"}, "local", "", ["local"]),
+        ({"model": "auto", "prefer": "cost"}, "auto", "cost", ["local", "openai"]),
+        ({"model": "auto", "prefer": "quality"}, "auto", "quality", ["openai", "local"]),
+    ],
+)
+def test_advanced_options_sent_by_the_upload_page_reach_the_job(
+    alice, two_engines, fields, engine, prefer, route
+):
+    client, token, _ = upload_page(alice)
+
+    response = submit_from_page(client, token, language="en", **fields, **{"from": 2, "till": 7.5})
+
+    assert response.status_code == 200, response.content
+    job = TranscriptionJob.objects.get(pk=response.json()["id"])
+    assert job.organization == alice.organization
+    assert (job.engine, job.prefer, job.route) == (engine, prefer, route)
+    assert (job.trim_start, job.trim_end) == (2.0, 7.5)
+    # Priced after trimming: 5.5 s at the dearest engine the route may use.
+    assert job.duration_seconds == pytest.approx(5.5)
+    dearest = "openai" if "openai" in route else "local"
+    assert job.estimated_credits == price_for_seconds(5.5, engine=dearest)
+    assert available_credits(alice.organization) == Decimal("60") - job.estimated_credits
+
+
+@pytest.mark.parametrize(
+    ("fields", "message"),
+    [
+        ({"from": 7, "till": 2}, "till must be later than from."),
+        ({"from": 5, "till": 5}, "till must be later than from."),
+        # What the page cannot read as a time it passes on as typed.
+        ({"from": "soon"}, "from: A valid number is required."),
+        ({"till": "-1"}, "till: Ensure this value is greater than or equal to 0."),
+        ({"from": 20}, "from is 20 seconds, but the recording is only 11.0 seconds long."),
+    ],
+)
+def test_bad_from_or_till_on_the_upload_page_is_explained_and_creates_nothing(
+    alice, isolated_media, fields, message
+):
+    client, token, _ = upload_page(alice)
+
+    response = submit_from_page(client, token, **fields)
+
+    assert response.status_code == 400
+    assert response.json() == {"error": "invalid_request", "message": message}
+    assert_nothing_created(isolated_media, alice.organization)
+
+
+def test_a_finished_trimmed_job_page_says_what_served_it_and_which_part(alice):
+    job = make_job(alice, options=TranscriptionOptions(trim_start=2.0, trim_end=7.0))
+    client = signed_in(alice)
+
+    queued = client.get(f"/jobs/{job.pk}/").content.decode()
+    assert '<span data-role="span">from 0:02 to 0:07</span>' in queued
+    assert "Served by" not in queued  # nothing has served it yet
+
+    job_run(str(job.pk))  # the real local engine, in-process
+    job.refresh_from_db()
+    assert job.status == JobStatus.COMPLETED
+    assert job.providers == ["local"]
+    body = client.get(f"/jobs/{job.pk}/").content.decode()
+
+    assert '<span data-role="served-by">Local (pocketsphinx, English)</span>' in body
+    assert '<span data-role="model">Local (pocketsphinx, English)</span>' in body
+    assert '<span data-role="span">from 0:02 to 0:07</span>' in body
+    assert "0:05 (from 0:02 to 0:07)" in body
+    # Only the span was transcribed; its times still match the whole recording.
+    segments = list(job_segments(job))
+    assert segments
+    assert all(s.start >= 2.0 and s.end <= 7.05 for s in segments)
+    assert "lovely" not in body  # said after 8 s
+
+
+def test_served_by_lists_every_provider_that_served_a_job_by_label(alice, alice_job, two_engines):
+    TranscriptionJob.objects.filter(pk=alice_job.pk).update(
+        status=JobStatus.COMPLETED, engine="auto", prefer="speed", providers=["openai", "local"]
+    )
+    body = signed_in(alice).get(f"/jobs/{alice_job.pk}/").content.decode()
+
+    openai_label = engine_info("openai").label
+    served = f'<span data-role="served-by">{openai_label}, Local (pocketsphinx, English)</span>'
+    assert served in body
+    assert '<span data-role="model">Automatic, prefer speed</span>' in body
+    assert 'data-role="span"' not in body  # the whole recording
+
+    # A provider since removed from the registry is still named.
+    TranscriptionJob.objects.filter(pk=alice_job.pk).update(providers=["retired"])
+    body = signed_in(alice).get(f"/jobs/{alice_job.pk}/").content.decode()
+    assert '<span data-role="served-by">retired</span>' in body
+
+
+def test_the_help_page_explains_prefer_fallbacks_and_from_till(alice):
+    body = signed_in(alice).get("/help/").content.decode()
+
+    assert '<a href="#advanced">Advanced options</a>' in body
+    for words in ("<strong>Prefer</strong>", "<strong>Fallbacks</strong>", "<strong>From</strong>"):
+        assert words in body
+    assert "only that part is charged" in body
+
+
+def test_spans_read_as_people_type_them():
+    assert span_label(0.0, None) == ""
+    assert span_label(10.0, 65.0) == "from 0:10 to 1:05"
+    assert span_label(0.0, 30.0) == "from 0:00 to 0:30"
+    assert span_label(90.0, None) == "from 1:30 to the end"
+    assert span_label(2.5, 3725.0) == "from 0:02.5 to 1:02:05"
+    assert clock_label(59.96) == "1:00"
 
 
 def test_a_queued_job_page_shows_progress_and_can_be_canceled(alice, alice_job):

@@ -21,3 +21,20 @@ def duration_label(seconds: float) -> str:
     if hours:
         return f"{hours}:{minutes:02d}:{whole:02d}"
     return f"{minutes}:{whole:02d}"
+
+
+def clock_label(seconds: float) -> str:
+    """A point in the media as people type it: ``1:05``, with tenths only when they matter
+    (a From of 2.5 s reads ``0:02.5``, not a rounded ``0:03``)."""
+    tenths = max(0, round(seconds * 10))
+    if tenths % 10 == 0:
+        return duration_label(tenths // 10)
+    whole, tenth = divmod(tenths, 10)
+    return f"{duration_label(whole)}.{tenth}"
+
+
+def span_label(start: float, end: float | None) -> str:
+    """GoTranscript's from/till as a phrase; "" when the whole recording is transcribed."""
+    if not start and end is None:
+        return ""
+    return f"from {clock_label(start)} to {'the end' if end is None else clock_label(end)}"

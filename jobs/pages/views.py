@@ -18,20 +18,28 @@ from django.views.decorators.http import require_POST
 
 from accounts.pages.base import org_render, page_organization
 from billing.pricing import format_credits, price_per_minute
-from jobs.engines import enabled_engines
+from jobs.engines import UnknownEngine, enabled_engines, engine_info
 from jobs.engines.base import EngineInfo
 from jobs.errors import JobConflict, JobNotFound
 from jobs.exporters import EXPORTERS, Exporter
 from jobs.languages import language_name
 from jobs.media.probe import ACCEPTED
 from jobs.models import JobStatus, JobType, TranscriptionJob
-from jobs.pages.formatting import duration_label, timestamp_label
+from jobs.options import PREFERENCES
+from jobs.pages.formatting import duration_label, span_label, timestamp_label
+from jobs.routing import AUTO
 from jobs.selectors import job_get, job_segments, jobs_for
 from jobs.services.lifecycle import job_cancel, job_delete
 
 JOBS_PER_PAGE = 20
 # The formats people ask for most come first; any other registered exporter follows.
 PREFERRED_FORMATS = ("txt", "srt", "vtt", "json")
+# One line each under the Prefer choice, in the order of jobs.options.PREFERENCES.
+PREFERENCE_HELP = {
+    "quality": "the most accurate engine",
+    "speed": "the quickest engine",
+    "cost": "the cheapest engine",
+}
 
 
 @dataclass(frozen=True)
@@ -80,7 +88,7 @@ def auto_option(engines: list[dict[str, Any]]) -> dict[str, Any]:
     languages = {lang["code"]: lang for engine in engines for lang in engine["languages"]}
     dearest = max(engines, key=lambda engine: Decimal(engine["price_per_minute"]))
     return {
-        "name": "auto",
+        "name": AUTO,
         "label": "Automatic (best available, with fallbacks)",
         "notes": "Picks the best engine that can serve your options and falls back to the "
         "next one if it fails. You pay the price of the engine that transcribes.",
@@ -93,6 +101,31 @@ def auto_option(engines: list[dict[str, Any]]) -> dict[str, Any]:
         "vocabulary": any(engine["vocabulary"] for engine in engines),
         "price_per_minute": dearest["price_per_minute"],
     }
+
+
+def engine_label(name: str) -> str:
+    """An engine's label for people; the bare name once it has left the registry."""
+    if name == AUTO:
+        return "Automatic"
+    try:
+        return engine_info(name).label
+    except UnknownEngine:
+        return name
+
+
+def model_label(job: TranscriptionJob) -> str:
+    if job.engine == AUTO and job.prefer:
+        return f"Automatic, prefer {job.prefer}"
+    return engine_label(job.engine)
+
+
+def served_by(job: TranscriptionJob) -> list[str]:
+    """Labels of the providers that transcribed a finished job, most of the audio first.
+    Jobs from before routing recorded providers were served by their one engine."""
+    if job.status != JobStatus.COMPLETED:
+        return []
+    names = job.providers or ([] if job.engine == AUTO else [job.engine])
+    return [engine_label(name) for name in names]
 
 
 def export_formats() -> list[Exporter]:
@@ -128,6 +161,9 @@ def transcribe_new(request: HttpRequest) -> HttpResponse:
         "jobs/transcribe_new.html",
         {
             "engines": engines,
+            # Fallbacks are real engines, never "auto"; the script hides the chosen one.
+            "fallback_engines": [engine for engine in engines if engine["name"] != AUTO],
+            "preferences": [(name, PREFERENCE_HELP.get(name, "")) for name in PREFERENCES],
             "default_engine": settings.HARK_DEFAULT_ENGINE,
             "job_types": JobType.choices,
             "max_upload_mb": settings.HARK_MAX_UPLOAD_MB,
@@ -158,6 +194,9 @@ def job_detail(request: HttpRequest, job_id: uuid.UUID) -> HttpResponse:
             "segments": segments,
             "formats": export_formats() if job.status == JobStatus.COMPLETED else [],
             "language_label": language_name(job.detected_language or job.language),
+            "model_label": model_label(job),
+            "served_by": served_by(job),
+            "span": span_label(job.trim_start, job.trim_end),
             "cancelable": job.status in (JobStatus.QUEUED, JobStatus.PROCESSING),
         },
     )

@@ -22,6 +22,12 @@
   var statusNumbers = document.getElementById("upload-numbers");
   var progress = document.getElementById("upload-progress");
   var submit = document.getElementById("submit");
+  var preferField = document.getElementById("prefer-field");
+  var fallbackChecks = Array.prototype.slice.call(form.querySelectorAll("[data-fallback]"));
+  var fallbacksHelp = document.getElementById("fallbacks-help");
+  var fallbacksNone = document.getElementById("fallbacks-none");
+  var trimFrom = document.getElementById("trim-from");
+  var trimTill = document.getElementById("trim-till");
   var maxBytes = Number(form.dataset.maxBytes);
   var chosenFile = null;
 
@@ -66,6 +72,44 @@
     var vocabulary = form.querySelector('[data-capability="vocabulary"]');
     vocabulary.hidden = !info.vocabulary;
     vocabulary.querySelector("input").disabled = !info.vocabulary;
+    applyRouting(info);
+  }
+
+  // Prefer only means something to Automatic; a model cannot fall back to itself.
+  function applyRouting(info) {
+    preferField.hidden = info.name !== "auto";
+    var offered = 0;
+    fallbackChecks.forEach(function (wrapper) {
+      var input = wrapper.querySelector("input");
+      var own = wrapper.dataset.fallback === info.name;
+      wrapper.hidden = own;
+      input.disabled = own;
+      if (own) input.checked = false;
+      else offered++;
+    });
+    fallbacksHelp.hidden = offered === 0;
+    fallbacksNone.hidden = offered > 0;
+  }
+
+  // "90", "90.5", "1:30" or "1:02:03" → seconds; null when empty. What does not read as
+  // a time is passed on as typed, so the API answers with its own sentence.
+  var CLOCK = /^\d+(\.\d+)?$|^\d+:[0-5]?\d(\.\d+)?$|^\d+:[0-5]?\d:[0-5]?\d(\.\d+)?$/;
+
+  function seconds(input) {
+    var text = input.value.trim();
+    if (!text) return null;
+    if (!CLOCK.test(text)) return text;
+    return text.split(":").reduce(function (total, part) {
+      return total * 60 + Number(part);
+    }, 0);
+  }
+
+  // The API's own sentence, before a large file is sent only to be refused.
+  function trimProblem(values) {
+    if (typeof values.from === "number" && typeof values.till === "number" && values.till <= values.from) {
+      return "till must be later than from.";
+    }
+    return "";
   }
 
   function applyJobType() {
@@ -156,6 +200,9 @@
   }
 
   model.addEventListener("change", applyEngine);
+  [trimFrom, trimTill].forEach(function (input) {
+    input.addEventListener("input", clearError);
+  });
   form.querySelectorAll("input[name=job_type]").forEach(function (radio) {
     radio.addEventListener("change", applyJobType);
   });
@@ -182,6 +229,22 @@
     });
     var vocabulary = document.getElementById("vocabulary");
     if (!vocabulary.disabled && vocabulary.value.trim()) values.vocabulary = vocabulary.value;
+    if (!preferField.hidden) values.prefer = form.querySelector("input[name=prefer]:checked").value;
+    var fallbacks = fallbackChecks
+      .map(function (wrapper) {
+        return wrapper.querySelector("input");
+      })
+      .filter(function (input) {
+        return input.checked && !input.disabled;
+      })
+      .map(function (input) {
+        return input.value;
+      });
+    if (fallbacks.length) values.fallbacks = fallbacks;
+    var from = seconds(trimFrom);
+    var till = seconds(trimTill);
+    if (from !== null) values.from = from;
+    if (till !== null) values.till = till;
     return values;
   }
 
@@ -189,8 +252,14 @@
     event.preventDefault();
     clearError();
     var link = urlInput ? urlInput.value.trim() : "";
+    var problem = "";
     if (link && !chosenFile) {
       var body = options();
+      problem = trimProblem(body);
+      if (problem) {
+        showError(problem);
+        return;
+      }
       body.url = link;
       var request = new XMLHttpRequest();
       request.open("POST", form.dataset.urlAction);
@@ -215,11 +284,19 @@
       choose(chosenFile);
       return;
     }
+    var values = options();
+    problem = trimProblem(values);
+    if (problem) {
+      showError(problem);
+      return;
+    }
     var data = new FormData();
     data.append("file", chosenFile, chosenFile.name);
-    var values = options();
     Object.keys(values).forEach(function (name) {
-      data.append(name, values[name]);
+      // Lists go as repeated fields (fallbacks=a&fallbacks=b), as the API reads them.
+      [].concat(values[name]).forEach(function (value) {
+        data.append(name, String(value));
+      });
     });
 
     var xhr = new XMLHttpRequest();

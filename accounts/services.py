@@ -57,11 +57,7 @@ def membership_add(
 ) -> Membership:
     """Add ``email`` to ``organization``; only owners and admins may, and only owners
     may make owners. A new user sets a password through password reset."""
-    actor_role = (
-        Membership.objects.filter(organization=organization, user=actor)
-        .values_list("role", flat=True)
-        .first()
-    )
+    actor_role = _role(organization, actor)
     if actor_role not in MANAGER_ROLES:
         raise PermissionDenied("Only owners and admins can add members.")
     if role not in Role.values:
@@ -78,10 +74,34 @@ def membership_add(
     return membership
 
 
+def _role(organization: Organization, user: User) -> str | None:
+    role: str | None = (
+        Membership.objects.filter(organization=organization, user=user)
+        .values_list("role", flat=True)
+        .first()
+    )
+    return role
+
+
+MANAGERS_ONLY = "Only owners and admins of this organization can manage API keys."
+
+
+def _require_key_manager(organization: Organization, actor: User | None) -> None:
+    """Keys are the organization's credentials: its owners and admins manage them, and
+    staff (the admin site). ``None`` is the operator at the server (CLI, fixtures)."""
+    if actor is None or actor.is_staff:
+        return
+    if _role(organization, actor) not in MANAGER_ROLES:
+        raise PermissionDenied(MANAGERS_ONLY)
+
+
 def api_key_create(
     *, organization: Organization, name: str, created_by: User | None
 ) -> tuple[ApiKey, str]:
-    """Create a key and return it with its raw secret, which is never stored or shown again."""
+    """Create a key and return it with its raw secret, which is never stored or shown again.
+
+    ``created_by`` must be allowed to manage the organization's keys (PermissionDenied)."""
+    _require_key_manager(organization, created_by)
     raw_key = API_KEY_PREFIX + secrets.token_urlsafe(32)
     api_key = ApiKey.objects.create(
         organization=organization,
@@ -93,8 +113,10 @@ def api_key_create(
     return api_key, raw_key
 
 
-def api_key_revoke(*, organization: Organization, key_id: int) -> bool:
-    """Revoke one of the organization's keys; False when it has no such active key."""
+def api_key_revoke(*, organization: Organization, key_id: int, actor: User | None) -> bool:
+    """Revoke one of the organization's keys; False when it has no such active key.
+    Raises PermissionDenied when ``actor`` may not manage its keys."""
+    _require_key_manager(organization, actor)
     return bool(
         ApiKey.objects.filter(organization=organization, pk=key_id, revoked_at=None).update(
             revoked_at=timezone.now()

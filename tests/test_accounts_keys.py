@@ -8,7 +8,13 @@ import pytest
 from django.core.management import call_command
 
 from accounts.models import ApiKey, Membership, Role, User
-from accounts.services import PermissionDenied, api_key_revoke, hash_api_key, membership_add
+from accounts.services import (
+    PermissionDenied,
+    api_key_create,
+    api_key_revoke,
+    hash_api_key,
+    membership_add,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -30,7 +36,9 @@ def test_both_authorization_schemes_authenticate(alice, scheme):
 
 
 def test_a_revoked_key_is_refused_with_the_error_shape(alice):
-    assert api_key_revoke(organization=alice.organization, key_id=alice.api_key.pk)
+    assert api_key_revoke(
+        organization=alice.organization, key_id=alice.api_key.pk, actor=alice.user
+    )
     response = alice.client().get("/api/v1/account/")
     assert response.status_code == 401
     assert response.json() == {
@@ -40,7 +48,9 @@ def test_a_revoked_key_is_refused_with_the_error_shape(alice):
 
 
 def test_an_organization_cannot_revoke_another_organizations_key(alice, bob):
-    assert not api_key_revoke(organization=bob.organization, key_id=alice.api_key.pk)
+    assert not api_key_revoke(
+        organization=bob.organization, key_id=alice.api_key.pk, actor=bob.user
+    )
     assert alice.client().get("/api/v1/account/").status_code == 200
 
 
@@ -92,3 +102,30 @@ def test_a_user_in_two_organizations_can_switch_between_them(alice, bob, client)
     session[SESSION_KEY] = bob.organization.pk
     session.save()
     assert client.get("/api/v1/account/").json()["organization"]["name"] == "Bob Org"
+
+
+def test_only_owners_admins_and_staff_manage_keys_whatever_calls_the_service(alice, bob):
+    member = membership_add(
+        organization=alice.organization, actor=alice.user, email="mia@example.org"
+    ).user
+    with pytest.raises(PermissionDenied, match="Only owners and admins"):
+        api_key_create(organization=alice.organization, name="mine", created_by=member)
+    with pytest.raises(PermissionDenied):
+        api_key_revoke(organization=alice.organization, key_id=alice.api_key.pk, actor=member)
+    # Someone else's owner is nobody here.
+    with pytest.raises(PermissionDenied):
+        api_key_create(organization=alice.organization, name="x", created_by=bob.user)
+    assert ApiKey.objects.filter(organization=alice.organization).count() == 1
+    assert alice.client().get("/api/v1/account/").status_code == 200
+
+    staff = User.objects.create_user(email="ops@hark.local", password="x", is_staff=True)
+    api_key, _ = api_key_create(organization=alice.organization, name="ops", created_by=staff)
+    assert api_key_revoke(organization=alice.organization, key_id=api_key.pk, actor=staff)
+
+
+def test_create_api_key_command_issues_a_key_for_a_plain_member(alice):
+    membership_add(organization=alice.organization, actor=alice.user, email="mia@example.org")
+    out = io.StringIO()
+    call_command("create_api_key", "mia@example.org", stdout=out)
+    key = ApiKey.objects.get(hashed_key=hash_api_key(out.getvalue().strip()))
+    assert (key.organization, key.created_by.email) == (alice.organization, "mia@example.org")

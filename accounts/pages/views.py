@@ -11,13 +11,12 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
 
 from accounts.models import User
-from accounts.pages.base import can_manage, org_render, page_membership, public_base_url
+from accounts.pages.base import org_render, page_membership, public_base_url
 from accounts.pages.forms import ApiKeyCreateForm, MemberAddForm
 from accounts.selectors import api_keys_for, organization_members
 from accounts.services import PermissionDenied, api_key_create, api_key_revoke, membership_add
 from accounts.tenancy import session_membership, switch_organization
 
-MANAGERS_ONLY = "Only owners and admins of this organization can manage API keys."
 # Pages about one job would be a 404 in the organization just switched to.
 JOB_PAGES = frozenset({"job-detail", "job-audio"})
 
@@ -45,17 +44,18 @@ def api_keys(request: HttpRequest) -> HttpResponse:
     membership = page_membership(request)
     if request.method != "POST":
         return _api_keys_page(request, ApiKeyCreateForm())
-    if not can_manage(membership):
-        messages.error(request, MANAGERS_ONLY)
-        return _api_keys_page(request, ApiKeyCreateForm(), status=403)
     form = ApiKeyCreateForm(request.POST)
     if not form.is_valid():
         return _api_keys_page(request, form, status=400)
-    api_key, raw_key = api_key_create(
-        organization=membership.organization,
-        name=form.cleaned_data["name"],
-        created_by=_user(request),
-    )
+    try:
+        api_key, raw_key = api_key_create(
+            organization=membership.organization,
+            name=form.cleaned_data["name"],
+            created_by=_user(request),
+        )
+    except PermissionDenied as denied:
+        messages.error(request, denied.message)
+        return _api_keys_page(request, ApiKeyCreateForm(), status=403)
     # Rendered straight from the POST, never stored: the secret exists only in this page.
     response = org_render(
         request,
@@ -70,10 +70,14 @@ def api_keys(request: HttpRequest) -> HttpResponse:
 @require_POST
 def api_key_revoke_view(request: HttpRequest, key_id: int) -> HttpResponse:
     membership = page_membership(request)
-    if not can_manage(membership):
-        messages.error(request, MANAGERS_ONLY)
+    try:
+        revoked = api_key_revoke(
+            organization=membership.organization, key_id=key_id, actor=_user(request)
+        )
+    except PermissionDenied as denied:
+        messages.error(request, denied.message)
         return _api_keys_page(request, ApiKeyCreateForm(), status=403)
-    if api_key_revoke(organization=membership.organization, key_id=key_id):
+    if revoked:
         messages.success(request, "The key was revoked. Requests using it now get 401.")
     else:
         messages.error(request, "That key does not exist or was already revoked.")

@@ -45,5 +45,9 @@ class Command(BaseCommand):
             organization = organization_create(
                 name=org or default_organization_name(user), owner=user
             )
-        _, raw_key = api_key_create(organization=organization, name=name, created_by=user)
+        # The operator at the server may issue a key for any member: checked as the
+        # operator (created_by=None), then recorded as the user's.
+        api_key, raw_key = api_key_create(organization=organization, name=name, created_by=None)
+        api_key.created_by = user
+        api_key.save(update_fields=["created_by"])
         self.stdout.write(raw_key)

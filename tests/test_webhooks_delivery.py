@@ -92,6 +92,8 @@ def test_a_completed_job_is_delivered_to_its_webhook_url_signed_with_the_org_sec
     assert {k: body[k] for k in api} == api
     expected = hmac.new(secret.encode(), request.body, hashlib.sha256).hexdigest()
     assert request.headers["x-hark-signature"] == expected
+    # A receiver written for Gumzo checks its own header name.
+    assert request.headers["x-gumzo-signature"] == expected
     assert request.headers["x-hark-event"] == "job.completed"
     assert request.headers["content-type"] == "application/json"
     assert request.headers["webhook-id"] == delivery.message_id

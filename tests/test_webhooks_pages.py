@@ -208,6 +208,7 @@ def test_the_docs_show_receivers_how_to_verify_in_python_and_javascript(alice):
     body = signed_in(alice.user).get("/docs/webhooks/").content.decode()
     for expected in (
         "webhook-id", "webhook-timestamp", "webhook-signature", "X-Hark-Signature",
+        "X-Gumzo-Signature",
         "from standardwebhooks.webhooks import Webhook", "hmac.new(key, signed, hashlib.sha256)",
         'require("node:crypto")', "crypto.timingSafeEqual", "job.completed", "job_completed",
         "result_url", "Retry-After", "410 Gone", "redirects, which are not followed",

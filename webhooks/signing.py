@@ -7,7 +7,9 @@
   space-separated, as the specification allows.
 * Gumzo-style: ``X-Hark-Signature: <hex HMAC-SHA256 of the body>``, keyed with the
   secret exactly as shown (``whsec_…`` as UTF-8), which is what such receivers compute.
-  During an overlap ``X-Hark-Signature-Previous`` carries the old secret's.
+  The same value goes as ``X-Gumzo-Signature`` too, the header Gumzo's documentation
+  names, so a receiver written for Gumzo needs only its secret changed. During an
+  overlap ``X-Hark-Signature-Previous`` carries the old secret's.
 """
 
 from __future__ import annotations
@@ -56,6 +58,7 @@ def signed_headers(
         "X-Hark-Event": event_type,
         "X-Hark-Signature": hark_signature(secrets[0], body),
     }
+    headers["X-Gumzo-Signature"] = headers["X-Hark-Signature"]
     if len(secrets) > 1:
         headers["X-Hark-Signature-Previous"] = hark_signature(secrets[1], body)
     return headers

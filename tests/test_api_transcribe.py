@@ -8,11 +8,13 @@ from decimal import Decimal
 from pathlib import Path
 
 import pytest
+from django.http import QueryDict
 from django_q.models import OrmQ
 
 from billing.models import Hold, HoldStatus, LedgerEntry
 from billing.selectors import available_credits
 from billing.services import credits_grant
+from jobs.api.serializers import TranscriptionOptionsInput
 from jobs.models import JobStatus, JobType, TranscriptionJob
 from tests.audio_fixtures import SHARED_AUDIO
 
@@ -277,3 +279,21 @@ def test_diarization_is_accepted_because_the_local_engine_labels_speakers(alice)
     response = upload(alice, diarization="true")
     assert response.status_code == 200
     assert TranscriptionJob.objects.get(pk=response.json()["id"]).diarization
+
+
+@pytest.mark.parametrize(
+    "form",
+    [
+        "vocabulary=Kubernetes&vocabulary=Dr.+Okonkwo",
+        "vocabulary[]=Kubernetes&vocabulary[]=Dr.+Okonkwo",
+        "vocabulary=Kubernetes,+Dr.+Okonkwo",
+        "vocabulary=%5B%22Kubernetes%22,%22Dr.+Okonkwo%22%5D",
+    ],
+)
+def test_vocabulary_and_fallbacks_keep_every_repeated_form_field(form):
+    fallbacks = form.replace("vocabulary", "fallbacks").replace("Dr.+Okonkwo", "openai")
+    fields = QueryDict(f"{form}&{fallbacks.replace('Kubernetes', 'local')}")
+    serializer = TranscriptionOptionsInput(data=fields)
+    assert serializer.is_valid(), serializer.errors
+    assert serializer.validated_data["vocabulary"] == ("Kubernetes", "Dr. Okonkwo")
+    assert serializer.validated_data["fallbacks"] == ("local", "openai")

@@ -17,7 +17,18 @@ JOB_TYPES = {choice.lower(): choice for choice in JobType.values}
 
 
 class VocabularyField(serializers.Field):  # type: ignore[type-arg]
-    """A JSON array, a comma-separated string, or repeated form fields."""
+    """A JSON array, a comma-separated string, or repeated form fields
+    (``vocabulary=a&vocabulary=b`` or ``vocabulary[]=a``, as HTTP clients send lists)."""
+
+    def get_value(self, dictionary: Any) -> Any:
+        getlist = getattr(dictionary, "getlist", None)
+        if getlist is not None:
+            values = getlist(self.field_name) or getlist(f"{self.field_name}[]")
+            if len(values) > 1:
+                return values
+            if values:
+                return values[0]
+        return super().get_value(dictionary)
 
     def to_internal_value(self, data: Any) -> tuple[str, ...]:
         if isinstance(data, list):
@@ -45,18 +56,7 @@ class VocabularyField(serializers.Field):  # type: ignore[type-arg]
 
 
 class ModelListField(VocabularyField):
-    """Model names: a JSON array, a comma-separated string, or repeated form fields
-    (``fallbacks=a&fallbacks=b`` or ``fallbacks[]=a``, as HTTP clients send lists)."""
-
-    def get_value(self, dictionary: Any) -> Any:
-        getlist = getattr(dictionary, "getlist", None)
-        if getlist is not None:
-            values = getlist(self.field_name) or getlist(f"{self.field_name}[]")
-            if len(values) > 1:
-                return values
-            if values:
-                return values[0]
-        return super().get_value(dictionary)
+    """Model names, taken in the same shapes as vocabulary."""
 
 
 class TranscriptionOptionsInput(serializers.Serializer):  # type: ignore[type-arg]

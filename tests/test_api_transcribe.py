@@ -15,7 +15,9 @@ from billing.models import Hold, HoldStatus, LedgerEntry
 from billing.selectors import available_credits
 from billing.services import credits_grant
 from jobs.api.serializers import TranscriptionOptionsInput
+from jobs.engines.base import Segment, TranscriptionResult
 from jobs.models import JobStatus, JobType, TranscriptionJob
+from jobs.services.worker import job_claim, job_complete
 from tests.audio_fixtures import SHARED_AUDIO
 
 pytestmark = pytest.mark.django_db
@@ -297,3 +299,23 @@ def test_vocabulary_and_fallbacks_keep_every_repeated_form_field(form):
     assert serializer.is_valid(), serializer.errors
     assert serializer.validated_data["vocabulary"] == ("Kubernetes", "Dr. Okonkwo")
     assert serializer.validated_data["fallbacks"] == ("local", "openai")
+
+
+def test_speakers_are_listed_by_first_appearance_with_their_speaking_time(alice):
+    job = TranscriptionJob.objects.get(pk=upload(alice, diarization="true").json()["id"])
+    claim = job_claim(str(job.id))
+    assert claim is not None
+    turns = [("SPEAKER_01", 0.0, 2.5), ("SPEAKER_00", 2.5, 3.0), (None, 3.0, 4.0)]
+    turns += [("SPEAKER_01", 4.0, 5.25), ("SPEAKER_00", 5.25, 9.0)]
+    segments = [
+        Segment(start, end, f"turn {i}", 0.9, speaker=who)
+        for i, (who, start, end) in enumerate(turns)
+    ]
+    result = TranscriptionResult(segments=segments, language="en", duration=9.0, engine="local")
+    assert job_complete(claim, result)
+
+    body = alice.client().get(f"/api/v1/transcribe/{job.id}/").json()
+    assert body["speakers"] == [
+        {"id": "SPEAKER_01", "label": "SPEAKER_01", "speaking_time": 3.75},
+        {"id": "SPEAKER_00", "label": "SPEAKER_00", "speaking_time": 4.25},
+    ]

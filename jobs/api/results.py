@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections import defaultdict
 from typing import Any
 
 from django.http import HttpResponse
@@ -13,7 +12,7 @@ from jobs.engines.base import Segment, Word
 from jobs.errors import InvalidJobRequest, JobConflict
 from jobs.exporters import EXPORTERS, TranscriptDocument, get_exporter
 from jobs.models import JobStatus, TranscriptionJob, TranscriptSegment
-from jobs.selectors import job_segments
+from jobs.selectors import job_segments, job_speaking_times
 
 
 def segment_output(
@@ -32,14 +31,10 @@ def segment_output(
     return body
 
 
-def speakers_output(segments: list[TranscriptSegment]) -> list[dict[str, Any]]:
-    speaking_time: dict[str, float] = defaultdict(float)
-    for segment in segments:
-        if segment.speaker:
-            speaking_time[segment.speaker] += segment.end - segment.start
+def speakers_output(job: TranscriptionJob) -> list[dict[str, Any]]:
     return [
         {"id": speaker, "label": speaker, "speaking_time": round(seconds, 2)}
-        for speaker, seconds in speaking_time.items()
+        for speaker, seconds in job_speaking_times(job)
     ]
 
 
@@ -65,13 +60,12 @@ def job_detail_output(
     if job.status == JobStatus.COMPLETED:
         # Which speech service served the job (several when chunks fell back).
         body.update(provider=(job.providers or [job.engine])[0], providers=job.providers)
-        segments = list(job_segments(job))
         body.update(
             transcript=job.transcript_text,
             duration_seconds=round(job.duration_seconds, 3),
             language=job.detected_language or job.language,
             credits_used=credits(job.credits_used),
-            speakers=speakers_output(segments),
+            speakers=speakers_output(job),
             finished_at=job.finished_at,
         )
         if job.summary_requested:
@@ -79,7 +73,7 @@ def job_detail_output(
         if include_segments:
             body["segments"] = [
                 segment_output(s, include_times=job.timestamps, include_words=include_words)
-                for s in segments
+                for s in job_segments(job)
             ]
     elif job.status == JobStatus.FAILED:
         body.update(error_message=job.error_message, error=job.error_message)

@@ -9,6 +9,9 @@ Windows are then merged bottom-up, closest centroids first, until the closest pa
 further apart than one speaker's own drift between sentences; no speaker count is
 assumed. Each region takes the label that most of its voiced frames got.
 
+The same voice statistics and distance link the speakers of separately diarized
+pieces of one recording (``voice_clusters``; see ``jobs.services.speaker_linking``).
+
 It is deliberately modest: it tells apart voices that differ in pitch or timbre, and
 keeps one speaker as one speaker, but two similar voices (say, two men in one meeting
 room) often come out as one.
@@ -17,7 +20,7 @@ room) often come out as one.
 from __future__ import annotations
 
 import itertools
-from collections.abc import Sequence
+from collections.abc import Hashable, Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -93,19 +96,12 @@ class SpeakerTracker:
             raise ValueError("max_speakers must be at least 1.")
         self.max_speakers = max_speakers
         self._regions = 0
-        self._windows: list[tuple[int, _WindowStats]] = []
+        self._windows: list[tuple[int, VoiceWindow]] = []
 
     def add(self, pcm: bytes) -> None:
         index = self._regions
         self._regions += 1
-        if len(pcm) < 2 * _MIN_REGION_SECONDS * _SAMPLE_RATE:
-            return
-        window = int(_WINDOW_SECONDS * _SAMPLE_RATE)
-        self._windows.extend(
-            (index, stats)
-            for stats in _window_stats(_samples(pcm), window)
-            if stats.voiced * _FRAME_HOP >= _MIN_VOICED_SECONDS * _SAMPLE_RATE
-        )
+        self._windows.extend((index, stats) for stats in voice_windows(pcm))
 
     def labels(self) -> list[str]:
         if not self._regions:
@@ -125,8 +121,59 @@ class SpeakerTracker:
         return _number_by_appearance([_nearest_vote(voted, i) for i in range(self._regions)])
 
 
+def voice_windows(pcm: bytes) -> list[VoiceWindow]:
+    """The usable windows of one stretch of one speaker's speech (16 kHz s16le PCM).
+
+    A stretch under 0.3 s, and a window with too little voiced speech to judge, give
+    nothing. Only these small statistics need keeping, not the audio.
+    """
+    if len(pcm) < 2 * _MIN_REGION_SECONDS * _SAMPLE_RATE:
+        return []
+    window = int(_WINDOW_SECONDS * _SAMPLE_RATE)
+    return [
+        stats
+        for stats in _window_stats(_samples(pcm), window)
+        if stats.voiced * _FRAME_HOP >= _MIN_VOICED_SECONDS * _SAMPLE_RATE
+    ]
+
+
+def voice_clusters(
+    voices: Sequence[Sequence[VoiceWindow]], *, apart: Sequence[Hashable]
+) -> list[int | None]:
+    """Which of ``voices`` are the same person: a cluster id for each, None for one
+    without usable windows.
+
+    Each entry is already known to be one speaker (say, one label of one diarized
+    request), so it is placed as a whole by the weighted centroid of its windows, with
+    the same distance and stopping rule as ``SpeakerTracker``. Two entries with equal
+    ``apart`` keys are known to be different people and never end up together. Ids are
+    the index of a cluster's first entry; no speaker count is assumed.
+    """
+    if len(apart) != len(voices):
+        raise ValueError("voice_clusters needs one apart key per voice.")
+    usable = [i for i, windows in enumerate(voices) if windows]
+    result: list[int | None] = [None] * len(voices)
+    if not usable:
+        return result
+    points, seconds = _points([w for i in usable for w in voices[i]])
+    centroids, weights = [], []
+    bounds = np.cumsum([0] + [len(voices[i]) for i in usable])
+    for first, last in itertools.pairwise(bounds):
+        weight = seconds[first:last]
+        centroids.append((points[first:last] * weight[:, None]).sum(axis=0) / weight.sum())
+        weights.append(float(weight.sum()))
+    clusters = _agglomerate(
+        np.array(centroids), np.array(weights), len(usable), apart=[apart[i] for i in usable]
+    )
+    for i, cluster in zip(usable, clusters, strict=True):
+        result[i] = usable[cluster]
+    return result
+
+
 @dataclass(frozen=True)
-class _WindowStats:
+class VoiceWindow:
+    """One window's voiced-frame statistics: what is kept of the audio."""
+
     voiced: int  # voiced frames
     cepstra_sum: FloatArray  # sum over voiced frames, shape (_CEPSTRA,)
     cepstra_square_sum: FloatArray
@@ -139,7 +186,7 @@ def _samples(pcm: bytes) -> Float32Array:
     return np.frombuffer(pcm[:usable], dtype="<i2").astype(np.float32) / np.float32(32768.0)
 
 
-def _window_stats(samples: Float32Array, window: int) -> list[_WindowStats]:
+def _window_stats(samples: Float32Array, window: int) -> list[VoiceWindow]:
     """Voiced-frame statistics of a region cut into equal windows close to ``window`` long.
 
     Each window is analysed on its own so that memory stays bounded by the window, not
@@ -151,7 +198,7 @@ def _window_stats(samples: Float32Array, window: int) -> list[_WindowStats]:
     for start, end in itertools.pairwise(bounds):
         cepstra, log_pitch = _voiced_features(samples[start:end])
         stats.append(
-            _WindowStats(
+            VoiceWindow(
                 voiced=len(cepstra),
                 cepstra_sum=cepstra.sum(axis=0),
                 cepstra_square_sum=(cepstra**2).sum(axis=0),
@@ -223,7 +270,7 @@ def _pitch(frames: Float32Array, max_lag: int) -> tuple[FloatArray, npt.NDArray[
     return log_pitch, voiced
 
 
-def _points(windows: list[_WindowStats]) -> tuple[FloatArray, FloatArray]:
+def _points(windows: list[VoiceWindow]) -> tuple[FloatArray, FloatArray]:
     """Each window as a point where distance 1 means "another speaker", and its weight."""
     weights = np.array([w.voiced for w in windows], dtype=np.float64)
     sums = np.array([w.cepstra_sum for w in windows])
@@ -265,20 +312,37 @@ def _cluster(points: FloatArray, seconds: FloatArray, max_speakers: int) -> list
     return [merged[label] for label in labels]
 
 
-def _agglomerate(points: FloatArray, seconds: FloatArray, max_speakers: int) -> list[int]:
-    """Centroid-linkage agglomerative clustering that stops at "another speaker"."""
+def _agglomerate(
+    points: FloatArray,
+    seconds: FloatArray,
+    max_speakers: int,
+    *,
+    apart: Sequence[Hashable] | None = None,
+) -> list[int]:
+    """Centroid-linkage agglomerative clustering that stops at "another speaker".
+
+    Points with equal ``apart`` keys, and so the clusters holding them, never merge.
+    """
     points = points.copy()
     seconds = seconds.copy()
     n = len(points)
     members = list(range(n))  # each point's current cluster (the lowest merged index)
     alive = np.ones(n, dtype=bool)
+    conflict = np.zeros((n, n), dtype=bool)  # pairs that must stay apart
+    if apart is not None:
+        codes: dict[Hashable, int] = {}
+        keys = np.array([codes.setdefault(key, len(codes)) for key in apart])
+        conflict = keys[:, None] == keys[None, :]
     distance = np.full((n, n), np.inf)
     for i in range(n):
         distance[i, i + 1 :] = _merge_cost(points, seconds, i, slice(i + 1, n))
         distance[i + 1 :, i] = distance[i, i + 1 :]
+    distance[conflict] = np.inf
     clusters = n
     while clusters > 1:
         i, j = divmod(int(np.argmin(distance)), n)
+        if not np.isfinite(distance[i, j]):
+            break  # every pair left is known to be two people
         if distance[i, j] >= 0.0 and clusters <= max_speakers:
             break
         # Keep the lower index so that the result does not depend on tie order.
@@ -290,9 +354,12 @@ def _agglomerate(points: FloatArray, seconds: FloatArray, max_speakers: int) -> 
         distance[gone, :] = np.inf
         distance[:, gone] = np.inf
         members = [keep if m == gone else m for m in members]
+        conflict[keep] |= conflict[gone]
+        conflict[:, keep] = conflict[keep]
         row = _merge_cost(points, seconds, keep, slice(0, n))
         row[~alive] = np.inf
         row[keep] = np.inf
+        row[conflict[keep]] = np.inf
         distance[keep, :] = row
         distance[:, keep] = row
         clusters -= 1

@@ -178,6 +178,19 @@ HARK_ENGINE_PRICES = env_decimal_map("HARK_ENGINE_PRICES", "")
 # A claimed job whose worker has not reported for this long is considered abandoned.
 HARK_JOB_LEASE_SECONDS = env_int("HARK_JOB_LEASE_SECONDS", 300)
 HARK_JOB_MAX_ATTEMPTS = env_int("HARK_JOB_MAX_ATTEMPTS", 3)
+# Pause before the next try of a job (or chunk) that every provider of its route failed
+# transiently: ±20% jitter, never shorter than the longest Retry-After asked for (up to
+# 10 minutes); the last entry repeats.
+try:
+    HARK_JOB_RETRY_SCHEDULE = [
+        float(item) for item in env_list("HARK_JOB_RETRY_SCHEDULE", "5,20,60")
+    ]
+    if not HARK_JOB_RETRY_SCHEDULE or min(HARK_JOB_RETRY_SCHEDULE) < 0:
+        raise ValueError("no pause, or a negative one")
+except ValueError as _exc:
+    raise ImproperlyConfigured(
+        f"HARK_JOB_RETRY_SCHEDULE: {_exc}. It takes seconds, comma-separated (5,20,60)."
+    ) from None
 # How long an OpenAI-compatible request waits for its job before answering 504 (the job
 # goes on and can be fetched from the native API).
 HARK_SYNC_TIMEOUT_SECONDS = env_int("HARK_SYNC_TIMEOUT_SECONDS", 600)

@@ -38,7 +38,7 @@ class ChunkInline(admin.TabularInline):  # type: ignore[type-arg]
     model = TranscriptionChunk
     extra = 0
     fields = ("index", "start", "end", "status", "provider", "attempts", "job_attempt",
-              "lease_expires_at")  # fmt: skip
+              "lease_expires_at", "retry_at")  # fmt: skip
     readonly_fields = fields
     can_delete = False
     max_num = 0
@@ -80,12 +80,13 @@ class ProviderHealthAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
 class TranscriptionJobAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
     list_display = ("id", "organization", "original_filename", "status", "progress", "engine",
                     "providers", "duration_seconds", "estimated_credits", "credits_used",
-                    "attempts", "created_at")  # fmt: skip
+                    "attempts", "retry_at", "created_at")  # fmt: skip
     list_filter = ("status", "engine", "job_type", "language", "created_at")
     search_fields = ("id", "original_filename", "organization__name", "created_by__email")
     list_select_related = ("organization",)
     date_hierarchy = "created_at"
     readonly_fields = ("id", "organization", "created_by", "api_key", "media", "size_bytes",
                        "duration_seconds", "estimated_credits", "credits_used", "attempts",
-                       "lease_expires_at", "created_at", "started_at", "finished_at")  # fmt: skip
+                       "lease_expires_at", "retry_at", "created_at", "started_at",
+                       "finished_at")  # fmt: skip
     inlines = (ProviderAttemptInline, ChunkInline, SegmentInline)

@@ -93,6 +93,9 @@ class TranscriptionJob(models.Model):
     # attempt may finish the job, and an expired lease lets another worker take over.
     attempts = models.PositiveSmallIntegerField(default=0)
     lease_expires_at = models.DateTimeField(null=True, blank=True, db_index=True)
+    # A queued job that every provider failed transiently waits until then for its next
+    # attempt (no worker is held meanwhile, and none may claim it sooner).
+    retry_at = models.DateTimeField(null=True, blank=True)
 
     created_at = models.DateTimeField(auto_now_add=True, db_index=True)
     started_at = models.DateTimeField(null=True, blank=True)
@@ -164,6 +167,8 @@ class TranscriptionChunk(models.Model):
     job_attempt = models.PositiveSmallIntegerField(default=1)
     attempts = models.PositiveSmallIntegerField(default=0)
     lease_expires_at = models.DateTimeField(null=True, blank=True, db_index=True)
+    # As TranscriptionJob.retry_at, for a queued chunk waiting out a transient failure.
+    retry_at = models.DateTimeField(null=True, blank=True)
     provider = models.CharField(max_length=40, blank=True)
     language = models.CharField(max_length=12, blank=True)
     # Segments as stored on TranscriptSegment, times already on the media's timeline.

@@ -195,16 +195,19 @@ def route_transcribe(
     """Transcribe ``request`` with the first provider of ``route`` that succeeds.
 
     Raises the provider's ``ProviderError`` when a failure is permanent, and
-    ``AllProvidersFailed`` (transient) when every provider failed or was skipped.
+    ``AllProvidersFailed`` (transient) when every provider failed or was skipped; its
+    ``retry_after`` is the longest wait any of them asked for (or is closed for), so the
+    job's next attempt is not made before it could help.
     """
     failures: list[str] = []
-    retry_after: float | None = None
+    waits: list[float] = []
     for name in route.providers:
-        unavailable = _unavailable(name)
+        unavailable, closed_for = _unavailable(name)
         if unavailable:
             record(AttemptRecord(name, AttemptOutcome.SKIPPED, timezone.now(), 0.0,
                                  message=unavailable))  # fmt: skip
             failures.append(f"{name} is temporarily unavailable")
+            waits += [closed_for] if closed_for else []
             continue
         asked = replace(request, language=_guess(engine_info(name), route.language))
         for try_number in (1, 2):
@@ -216,23 +219,26 @@ def route_transcribe(
                 waited = _short_wait(exc, try_number)
                 if waited is None:
                     failures.append(f"{name}: {exc.message}")
-                    retry_after = exc.retry_after if exc.retry_after else retry_after
+                    waits += [exc.retry_after] if exc.retry_after else []
                     break
                 logger.info("%s asked us to wait %.1f s; retrying once", name, waited)
                 sleep(waited)
     raise AllProvidersFailed(
         "No speech service could transcribe this right now (" + "; ".join(failures) + ").",
-        retry_after=retry_after,
+        retry_after=max(waits, default=None),
     )
 
 
-def _unavailable(name: str) -> str:
-    """Why ``name`` is skipped now: its circuit is open, or it was switched off since the
-    job was queued."""
+def _unavailable(name: str) -> tuple[str, float | None]:
+    """Why ``name`` is skipped now (its circuit is open, or it was switched off since the
+    job was queued) and, for an open circuit, the seconds until it closes."""
     if name not in {info.name for info in enabled_engines()}:
-        return "not enabled on this installation any more"
+        return "not enabled on this installation any more", None
     open_until = breaker_open_until(name)
-    return f"circuit open until {open_until.isoformat()}" if open_until else ""
+    if open_until is None:
+        return "", None
+    closed_for = (open_until - timezone.now()).total_seconds()
+    return f"circuit open until {open_until.isoformat()}", max(closed_for, 0.0)
 
 
 def _short_wait(exc: ProviderError, try_number: int) -> float | None:

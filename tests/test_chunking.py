@@ -166,6 +166,7 @@ def test_a_failed_chunk_falls_back_alone_and_each_provider_is_charged_its_share(
 def test_a_chunk_that_fails_transiently_is_retried_without_redoing_the_others(
     chunked, upstream, alice, tones
 ):
+    chunked.HARK_JOB_RETRY_SCHEDULE = [0.0]  # the backoff: tests/test_job_retry_backoff.py
     job_id = upload(alice, tones, model="openai").json()["id"]
     job_run(job_id)
     chunks = list(TranscriptionChunk.objects.filter(job_id=job_id).order_by("index"))

@@ -225,6 +225,7 @@ def test_when_every_provider_fails_transiently_the_job_is_requeued_then_failed_u
     providers, upstream, alice
 ):
     providers.HARK_JOB_MAX_ATTEMPTS = 2
+    providers.HARK_JOB_RETRY_SCHEDULE = [0.0]  # the backoff: tests/test_job_retry_backoff.py
     upstream.fail(*[Fault.status(500)] * 2)
     response = upload(alice, model="openai")
     job_id = response.json()["id"]

@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import email.utils
 import logging
-import random
 import time
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -24,12 +23,10 @@ from django.core.mail import send_mail
 from django.db import transaction
 from django.db.models import F, Q
 from django.utils import timezone
-from django_q.brokers import get_broker
-from django_q.brokers.orm import ORM
-from django_q.tasks import async_task
 
 from accounts.models import MANAGER_ROLES, Membership
 from lib.outbound import OutboundRefused, OutboundUnresolvable, outbound_client, read_limited
+from lib.queue import backoff_seconds, enqueue_not_before
 from webhooks.models import (
     Attempt,
     AttemptOutcome,
@@ -43,7 +40,6 @@ from webhooks.signing import secret_generate, signed_headers
 logger = logging.getLogger(__name__)
 
 EXCERPT_BYTES = 2048
-JITTER = 0.2
 # Longer than any attempt can take, so a live attempt's lease never lapses.
 LEASE_MARGIN_SECONDS = 30
 # A due delivery is left this long to its queued task before the sweeper queues another.
@@ -55,27 +51,17 @@ def max_attempts() -> int:
     return len(settings.HARK_WEBHOOK_RETRY_SCHEDULE) + 1
 
 
-class _NotBeforeORM(ORM):
-    """The ORM broker, writing the task with its lock at ``not_before``: the broker hands
-    out only rows whose lock has passed, so the row waits in the database until due."""
-
-    def __init__(self, not_before: datetime) -> None:
-        super().__init__()
-        self.not_before = not_before
-
-    def enqueue(self, task: str) -> int:
-        row = self.get_connection().create(key=self.list_key, payload=task, lock=self.not_before)
-        return int(row.pk)
-
-
 def delivery_enqueue(delivery_id: object, *, not_before: datetime | None = None) -> None:
     """Queue an attempt of the delivery (now, or once ``not_before`` has passed)."""
-    options: dict[str, object] = {"task_name": f"webhook {delivery_id}", "save": False}
-    if not_before is not None and isinstance(get_broker(), ORM):
-        options["broker"] = _NotBeforeORM(not_before)
-    # Another broker runs it at once; it finds nothing due, and the sweeper queues it
-    # again once it is.
-    async_task("webhooks.tasks.deliver", str(delivery_id), **options)
+    # Another broker than the ORM's runs it at once; it finds nothing due, and the
+    # sweeper queues it again once it is.
+    enqueue_not_before(
+        "webhooks.tasks.deliver",
+        str(delivery_id),
+        not_before=not_before,
+        task_name=f"webhook {delivery_id}",
+        save=False,
+    )
 
 
 @dataclass(frozen=True)
@@ -110,12 +96,12 @@ def retry_delay(attempt_number: int, retry_after: float | None = None) -> float:
     """Seconds before the attempt after ``attempt_number``: the schedule, ±20% so a
     receiver coming back is not hit by every waiting delivery at once, and never sooner
     than the receiver asked with Retry-After."""
-    schedule = settings.HARK_WEBHOOK_RETRY_SCHEDULE
-    base = schedule[min(attempt_number, len(schedule)) - 1]
-    delay = base * random.uniform(1 - JITTER, 1 + JITTER)  # noqa: S311 - jitter, not secrets
-    if retry_after is not None:
-        delay = max(delay, min(retry_after, MAX_RETRY_AFTER_SECONDS))
-    return delay
+    return backoff_seconds(
+        settings.HARK_WEBHOOK_RETRY_SCHEDULE,
+        attempt_number,
+        retry_after=retry_after,
+        max_retry_after=MAX_RETRY_AFTER_SECONDS,
+    )
 
 
 def _secrets(delivery: Delivery, now: datetime) -> list[str]:

@@ -9,9 +9,11 @@ onto the media's timeline, and counts the chunks done into the job's progress. W
 finishes the last chunk stitches the segments in order and completes the job through
 ``job_complete``, which charges once however many try.
 
-A failed chunk is retried alone; a permanent failure fails the job. A worker lost
-mid-chunk leaves a chunk whose lease runs out; the sweeper then gives the job back to
-the queue, and the next attempt keeps the finished chunks and re-queues the rest.
+A failed chunk is retried alone, after a pause on the jobs' retry schedule (its task
+waits on the broker, and claiming refuses it sooner); a permanent failure fails the job.
+A worker lost mid-chunk leaves a chunk whose lease runs out; the sweeper then gives the
+job back to the queue, and the next attempt keeps the finished chunks and re-queues the
+rest.
 """
 
 from __future__ import annotations
@@ -19,6 +21,7 @@ from __future__ import annotations
 import logging
 import tempfile
 from collections import Counter, defaultdict
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -28,7 +31,6 @@ from django.core.files.storage import default_storage
 from django.db import transaction
 from django.db.models import F, Q
 from django.utils import timezone
-from django_q.tasks import async_task
 
 from jobs.engines import engine_info
 from jobs.engines.base import (
@@ -50,9 +52,11 @@ from jobs.models import (
 from jobs.routing import Route, route_transcribe
 from jobs.services.attempts import attempt_recorder
 from jobs.services.callbacks import job_callbacks
+from jobs.services.speaker_linking import chunk_speakers_link
 from jobs.services.stitching import segment_from_json, segment_on_timeline
 from jobs.services.worker import (
     CRASH_MESSAGE,
+    OVERDUE_SECONDS,
     Claim,
     JobLost,
     Throttled,
@@ -63,7 +67,9 @@ from jobs.services.worker import (
     kept_alive,
     lease_deadline,
     mine,
+    retry_time,
 )
+from lib.queue import enqueue_not_before
 
 logger = logging.getLogger(__name__)
 
@@ -165,7 +171,11 @@ def _chunks_resume(claim: Claim) -> None:
         unfinished = TranscriptionChunk.objects.filter(job=job).exclude(status__in=FINISHED_CHUNKS)
         chunk_ids = list(unfinished.values_list("pk", flat=True))
         unfinished.update(
-            status=ChunkStatus.QUEUED, job_attempt=claim.attempt, attempts=0, lease_expires_at=None
+            status=ChunkStatus.QUEUED,
+            job_attempt=claim.attempt,
+            attempts=0,
+            lease_expires_at=None,
+            retry_at=None,
         )
         for chunk_id in chunk_ids:
             chunk_enqueue(chunk_id, claim.attempt)
@@ -174,9 +184,15 @@ def _chunks_resume(claim: Claim) -> None:
         chunks_finish(str(job.pk), claim.attempt)
 
 
-def chunk_enqueue(chunk_id: int, job_attempt: int) -> None:
+def chunk_enqueue(chunk_id: int, job_attempt: int, *, not_before: datetime | None = None) -> None:
     # Inside the caller's transaction, like job_enqueue.
-    async_task("jobs.tasks.transcribe_chunk", chunk_id, job_attempt, task_name=f"chunk {chunk_id}")
+    enqueue_not_before(
+        "jobs.tasks.transcribe_chunk",
+        chunk_id,
+        job_attempt,
+        not_before=not_before,
+        task_name=f"chunk {chunk_id}",
+    )
 
 
 def _ours(chunk_id: int, job_attempt: int) -> Q:
@@ -191,7 +207,9 @@ def _ours(chunk_id: int, job_attempt: int) -> Q:
 
 def chunk_run(chunk_id: int, job_attempt: int) -> None:
     """Transcribe one chunk; safe to call any number of times for the same chunk."""
+    now = timezone.now()
     claimed = TranscriptionChunk.objects.filter(
+        Q(retry_at__isnull=True) | Q(retry_at__lte=now),
         pk=chunk_id,
         status=ChunkStatus.QUEUED,
         job_attempt=job_attempt,
@@ -199,7 +217,10 @@ def chunk_run(chunk_id: int, job_attempt: int) -> None:
         job__status=JobStatus.PROCESSING,
         job__attempts=job_attempt,
     ).update(
-        status=ChunkStatus.PROCESSING, attempts=F("attempts") + 1, lease_expires_at=lease_deadline()
+        status=ChunkStatus.PROCESSING,
+        attempts=F("attempts") + 1,
+        lease_expires_at=lease_deadline(),
+        retry_at=None,
     )
     if not claimed:
         logger.info("chunk %s is not claimable; skipping", chunk_id)
@@ -239,7 +260,7 @@ def chunk_run(chunk_id: int, job_attempt: int) -> None:
         if exc.permanent or chunk.attempts >= settings.HARK_JOB_MAX_ATTEMPTS:
             job_fail(job, exc.message, attempt=job_attempt)
         else:
-            _chunk_requeue(chunk_id, job_attempt)
+            _chunk_requeue(chunk_id, job_attempt, retry_time(chunk.attempts, exc.retry_after))
         return
     except Exception:
         logger.exception("chunk %s of job %s crashed", chunk_id, job.pk)
@@ -249,13 +270,13 @@ def chunk_run(chunk_id: int, job_attempt: int) -> None:
         _progress_count(job, job_attempt)
 
 
-def _chunk_requeue(chunk_id: int, job_attempt: int) -> None:
+def _chunk_requeue(chunk_id: int, job_attempt: int, retry_at: datetime) -> None:
     with transaction.atomic():
         requeued = TranscriptionChunk.objects.filter(_ours(chunk_id, job_attempt)).update(
-            status=ChunkStatus.QUEUED, lease_expires_at=None
+            status=ChunkStatus.QUEUED, lease_expires_at=None, retry_at=retry_at
         )
         if requeued:
-            chunk_enqueue(chunk_id, job_attempt)
+            chunk_enqueue(chunk_id, job_attempt, not_before=retry_at)
 
 
 def _chunk_store(chunk: TranscriptionChunk, job_attempt: int, result: TranscriptionResult) -> bool:
@@ -295,16 +316,16 @@ def chunks_finish(job_id: str, job_attempt: int) -> bool:
     primary = job_route(job).primary
     usage: dict[str, float] = defaultdict(float)
     languages: Counter[str] = Counter()
-    segments: list[Segment] = []
+    by_chunk: list[list[Segment]] = []
     for chunk in chunks:
         # A silent chunk was "served" by the provider the job was planned for.
         usage[chunk.provider or primary] += chunk.seconds
         if chunk.language:
             languages[chunk.language] += round(chunk.seconds)
-        segments += [segment_from_json(item) for item in chunk.segments]
+        by_chunk.append([segment_from_json(item) for item in chunk.segments])
     language = languages.most_common(1)[0][0] if languages else (job.language or "en")
     result = TranscriptionResult(
-        segments=segments,
+        segments=chunk_speakers_link(job=job, chunks=by_chunk),
         language=language,
         duration=round(sum(c.seconds for c in chunks), 3),
         engine=max(usage, key=lambda name: usage[name]),
@@ -328,7 +349,8 @@ def chunks_recover() -> int:
     A chunk whose lease ran out means its worker was lost: the job goes back to the queue
     (or fails, out of attempts), and its next attempt re-queues the unfinished chunks. A
     job whose chunks are all done but that was never stitched (the last worker died in
-    between) is stitched here. Chunk files of finished jobs are deleted.
+    between) is stitched here. A chunk whose retry is overdue is queued again. Chunk
+    files of finished jobs are deleted.
     """
     from jobs.services.worker import job_abandon  # the job-level half of the sweeper
 
@@ -350,6 +372,7 @@ def chunks_recover() -> int:
             continue
         seen.add(chunk.job_id)
         touched += job_abandon(chunk.job, Q(attempts=chunk.job_attempt))
+    touched += _chunks_retry_overdue(now)
     unstitched = TranscriptionJob.objects.filter(
         status=JobStatus.PROCESSING, lease_expires_at__isnull=True, chunks_total__gt=0
     ).exclude(chunks__status__in=(ChunkStatus.QUEUED, ChunkStatus.PROCESSING))
@@ -363,3 +386,23 @@ def chunks_recover() -> int:
         leftovers.update(media="")
         _delete_files(names)
     return touched
+
+
+def _chunks_retry_overdue(now: datetime) -> int:
+    """As ``jobs_retry_overdue``, for chunks: their retry fell due a while ago and no task
+    claimed them. Returns how many jobs had a chunk queued again."""
+    overdue = TranscriptionChunk.objects.filter(
+        status=ChunkStatus.QUEUED,
+        retry_at__lte=now - timedelta(seconds=OVERDUE_SECONDS),
+        job__status=JobStatus.PROCESSING,
+        job__attempts=F("job_attempt"),
+    )
+    jobs: set[Any] = set()
+    for chunk in overdue:
+        with transaction.atomic():
+            if TranscriptionChunk.objects.filter(
+                pk=chunk.pk, status=ChunkStatus.QUEUED, retry_at=chunk.retry_at
+            ).update(retry_at=None):
+                chunk_enqueue(chunk.pk, chunk.job_attempt)
+                jobs.add(chunk.job_id)
+    return len(jobs)

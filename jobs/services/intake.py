@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 import uuid
 from dataclasses import dataclass
+from datetime import datetime
 from decimal import Decimal
 from pathlib import Path
 
@@ -12,7 +13,6 @@ from django.conf import settings
 from django.core.files import File
 from django.core.files.storage import default_storage
 from django.db import transaction
-from django_q.tasks import async_task
 
 from accounts.models import ApiKey, Organization, User
 from billing.pricing import priced_options
@@ -23,6 +23,7 @@ from jobs.media.probe import MediaInfo, UnsupportedMedia, probe
 from jobs.models import JobType, TranscriptionJob
 from jobs.options import TranscriptionOptions
 from jobs.routing import Route, route_plan, route_price
+from lib.queue import enqueue_not_before
 
 logger = logging.getLogger(__name__)
 
@@ -170,6 +171,13 @@ def job_create(
     return job
 
 
-def job_enqueue(job: TranscriptionJob) -> None:
-    # Runs inside the caller's transaction: the ORM broker's row commits with the job.
-    async_task("jobs.tasks.transcribe_job", str(job.id), task_name=f"transcribe {job.id}")
+def job_enqueue(job: TranscriptionJob, *, not_before: datetime | None = None) -> None:
+    """Queue the job's task, for now or (a retry) not before ``not_before``.
+
+    Runs inside the caller's transaction: the ORM broker's row commits with the job."""
+    enqueue_not_before(
+        "jobs.tasks.transcribe_job",
+        str(job.id),
+        not_before=not_before,
+        task_name=f"transcribe {job.id}",
+    )

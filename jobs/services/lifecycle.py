@@ -29,7 +29,9 @@ def job_cancel(*, organization: Organization, job_id: object) -> TranscriptionJo
     job = job_get(organization, job_id)
     canceled = TranscriptionJob.objects.filter(
         organization=organization, pk=job.pk, status__in=CANCELABLE
-    ).update(status=JobStatus.CANCELED, finished_at=timezone.now(), lease_expires_at=None)
+    ).update(
+        status=JobStatus.CANCELED, finished_at=timezone.now(), lease_expires_at=None, retry_at=None
+    )
     if not canceled:
         raise JobConflict(f"This job is already {job.status} and cannot be canceled.")
     hold_release(reference=job.billing_reference)

@@ -5,6 +5,12 @@ twice, a worker that lost its lease, or a job canceled mid-run can never finish 
 second time or charge it twice. Short audio is transcribed here in one go, through the
 job's route of providers (``jobs.routing``); long audio is cut into chunks that run as
 tasks of their own (``jobs.services.chunks``).
+
+When every provider of the route fails transiently, the job goes back to the queue with
+a ``retry_at`` on a growing schedule (``HARK_JOB_RETRY_SCHEDULE``, or longer when an
+upstream's Retry-After asked for more): its task waits as an ORM-broker row that no
+worker takes before then (``lib.queue``), and ``job_claim`` refuses it sooner, so a task
+delivered twice cannot skip the wait.
 """
 
 from __future__ import annotations
@@ -35,6 +41,7 @@ from jobs.services.keepalive import JobLost as JobLost
 from jobs.services.keepalive import Throttled as Throttled
 from jobs.services.keepalive import kept_alive as kept_alive
 from jobs.text import apply_job_type, summarize
+from lib.queue import backoff_seconds
 from webhooks.events import JOB_COMPLETED, JOB_FAILED
 from webhooks.services import job_event_emit
 
@@ -44,6 +51,11 @@ CRASH_MESSAGE = (
     "Something went wrong on our side while transcribing this file. "
     "You have not been charged; please try again."
 )
+# An upstream asking us to come back later is believed up to this long.
+MAX_RETRY_AFTER_SECONDS = 10 * 60
+# A job or chunk due this long ago whose task never ran is queued again by the sweeper
+# (another broker than the ORM's runs a delayed task at once, and it is refused).
+OVERDUE_SECONDS = 30
 
 
 @dataclass(frozen=True)
@@ -60,9 +72,11 @@ _lease_deadline = lease_deadline
 
 
 def job_claim(job_id: str) -> Claim | None:
-    """Take a queued job, or a running one whose worker's lease has expired."""
+    """Take a queued job whose retry is due, or a running one whose worker's lease has
+    expired."""
     now = timezone.now()
-    claimable = Q(status=JobStatus.QUEUED) | Q(
+    due = Q(retry_at__isnull=True) | Q(retry_at__lte=now)
+    claimable = Q(due, status=JobStatus.QUEUED) | Q(
         status=JobStatus.PROCESSING, lease_expires_at__lt=now
     )
     claimed = (
@@ -72,6 +86,7 @@ def job_claim(job_id: str) -> Claim | None:
             status=JobStatus.PROCESSING,
             attempts=F("attempts") + 1,
             lease_expires_at=_lease_deadline(),
+            retry_at=None,
             started_at=now,
         )
     )
@@ -183,6 +198,7 @@ def job_fail(job: TranscriptionJob, message: str, *, attempt: int | None = None)
         error_message=message,
         finished_at=timezone.now(),
         lease_expires_at=None,
+        retry_at=None,
         credits_used=0,
     )
     if failed:
@@ -191,14 +207,26 @@ def job_fail(job: TranscriptionJob, message: str, *, attempt: int | None = None)
     return bool(failed)
 
 
-def job_requeue(claim: Claim) -> bool:
-    """Give a transiently failed attempt back to the queue for another try."""
+def retry_time(tries: int, retry_after: float | None = None) -> datetime:
+    """When to try again after ``tries`` transiently failed tries."""
+    delay = backoff_seconds(
+        settings.HARK_JOB_RETRY_SCHEDULE,
+        tries,
+        retry_after=retry_after,
+        max_retry_after=MAX_RETRY_AFTER_SECONDS,
+    )
+    return timezone.now() + timedelta(seconds=delay)
+
+
+def job_requeue(claim: Claim, *, retry_at: datetime | None = None) -> bool:
+    """Give a transiently failed attempt back to the queue for another try, at once or
+    not before ``retry_at``; the job stays "queued" meanwhile."""
     with transaction.atomic():
         requeued = TranscriptionJob.objects.filter(_mine(claim)).update(
-            status=JobStatus.QUEUED, lease_expires_at=None, progress=0
+            status=JobStatus.QUEUED, lease_expires_at=None, progress=0, retry_at=retry_at
         )
         if requeued:
-            job_enqueue(claim.job)
+            job_enqueue(claim.job, not_before=retry_at)
     return bool(requeued)
 
 
@@ -228,7 +256,7 @@ def job_run(job_id: str) -> None:
         if exc.permanent or claim.attempt >= settings.HARK_JOB_MAX_ATTEMPTS:
             job_fail(job, exc.message, attempt=claim.attempt)
         else:
-            job_requeue(claim)
+            job_requeue(claim, retry_at=retry_time(claim.attempt, exc.retry_after))
         return
     except Exception:
         logger.exception("job %s crashed", job_id)
@@ -271,7 +299,8 @@ def job_heartbeat_lease(claim: Claim) -> None:
 
 def jobs_recover_abandoned() -> int:
     """Re-queue jobs whose worker stopped reporting (killed, crashed, machine lost);
-    fail those that have used up their attempts. Returns how many were touched."""
+    fail those that have used up their attempts; queue again waiting jobs whose retry
+    is overdue. Returns how many were touched."""
     from jobs.services.chunks import chunks_recover
 
     now = timezone.now()
@@ -279,7 +308,25 @@ def jobs_recover_abandoned() -> int:
     stale = TranscriptionJob.objects.filter(status=JobStatus.PROCESSING, lease_expires_at__lt=now)
     for job in stale:
         touched += job_abandon(job, Q(lease_expires_at__lt=now))
-    return touched + chunks_recover()
+    return touched + jobs_retry_overdue(now) + chunks_recover()
+
+
+def jobs_retry_overdue(now: datetime) -> int:
+    """Queue again the jobs whose retry fell due a while ago and was never claimed: its
+    delayed task was lost, or a broker without delays ran it early and it was refused."""
+    overdue = TranscriptionJob.objects.filter(
+        status=JobStatus.QUEUED, retry_at__lte=now - timedelta(seconds=OVERDUE_SECONDS)
+    )
+    queued = 0
+    for job in overdue:
+        with transaction.atomic():
+            # Cleared, so one overdue retry is queued once; a second task would be harmless.
+            if TranscriptionJob.objects.filter(
+                pk=job.pk, status=JobStatus.QUEUED, retry_at=job.retry_at
+            ).update(retry_at=None):
+                job_enqueue(job)
+                queued += 1
+    return queued
 
 
 def job_abandon(job: TranscriptionJob, still: Q) -> int:

@@ -40,7 +40,7 @@ import re
 import socket
 import ssl
 import time
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from concurrent.futures import TimeoutError as FutureTimeout
 from contextlib import contextmanager
@@ -62,6 +62,8 @@ DEFAULT_TIMEOUT_SECONDS = 10.0
 MAX_CONNECT_SECONDS = 5.0
 RESOLVE_TIMEOUT_SECONDS = 5.0
 MAX_REDIRECTS = 5
+# Bytes of a redirect's body read before following it (its body is never used).
+REDIRECT_BODY_MAX_BYTES = 64 * 1024
 
 _CGNAT = ipaddress.ip_network("100.64.0.0/10")
 _IETF_PROTOCOL = ipaddress.ip_network("192.0.0.0/24")  # includes Oracle's 192.0.0.192
@@ -319,10 +321,43 @@ class PinnedTransport(httpx.BaseTransport):
             stream=request.stream,
             extensions=extensions,
         )
-        return self._inner.handle_request(pinned)
+        response = self._inner.handle_request(pinned)
+        if not response.has_redirect_location or not isinstance(
+            response.stream, httpx.SyncByteStream
+        ):
+            return response
+        # httpx reads a redirect's whole body before following it, into memory: a
+        # hostile server could send gigabytes with its 302. Nobody needs more than this.
+        return httpx.Response(
+            response.status_code,
+            headers=response.headers,
+            stream=_CappedStream(response.stream, REDIRECT_BODY_MAX_BYTES),
+            extensions=response.extensions,
+        )
 
     def close(self) -> None:
         self._inner.close()
+
+
+class _CappedStream(httpx.SyncByteStream):
+    """The first ``limit`` bytes of a body; the connection is closed after them."""
+
+    def __init__(self, inner: Iterable[bytes], limit: int) -> None:
+        self._inner = inner
+        self._limit = limit
+
+    def __iter__(self) -> Iterator[bytes]:
+        left = self._limit
+        for chunk in self._inner:
+            if left <= 0:
+                break
+            yield chunk[:left]
+            left -= len(chunk)
+
+    def close(self) -> None:
+        close = getattr(self._inner, "close", None)
+        if close is not None:
+            close()
 
 
 def timeouts(seconds: float) -> httpx.Timeout:

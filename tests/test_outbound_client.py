@@ -196,3 +196,48 @@ def test_ipv6_addresses_are_pinned_too(settings):
     finally:
         server.shutdown()
         server.server_close()
+
+
+class _HugeRedirect(BaseHTTPRequestHandler):
+    """/start answers 302 with a 256 MB body; /final answers 200. Counts bytes sent."""
+
+    sent = 0
+    size = 256 * 1024 * 1024
+
+    def do_GET(self):
+        if self.path == "/final":
+            self.send_response(200)
+            self.send_header("Content-Length", "4")
+            self.end_headers()
+            self.wfile.write(b"done")
+            return
+        self.send_response(302)
+        self.send_header("Location", "/final")
+        self.send_header("Content-Length", str(self.size))
+        self.end_headers()
+        block = b"x" * 65536
+        try:
+            for _ in range(self.size // len(block)):
+                self.wfile.write(block)
+                type(self).sent += len(block)
+        except OSError:  # the client hung up, as it should
+            pass
+
+    def log_message(self, *args):
+        pass
+
+
+def test_a_redirects_body_is_not_read_past_a_small_cap(loopback_allowed):
+    server = ThreadingHTTPServer(("127.0.0.1", 0), _HugeRedirect)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        url = f"http://127.0.0.1:{server.server_address[1]}/start"
+        with stream(url) as response:
+            body = b"".join(response.iter_bytes())
+        result = fetch(url, follow_redirects=True)
+    finally:
+        server.shutdown()
+        server.server_close()
+    assert (response.status_code, body, result.content) == (200, b"done", b"done")
+    # What the sockets' buffers took before the client hung up, not the 2 x 256 MB sent.
+    assert _HugeRedirect.sent < 64 * 1024 * 1024

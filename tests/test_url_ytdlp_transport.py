@@ -25,6 +25,7 @@ from yt_dlp.networking.exceptions import (
 )
 
 from jobs.models import TranscriptionJob
+from jobs.services import url_intake
 from lib import outbound
 from lib.ytdlp_transport import GuardedYoutubeDL, HarkOutboundRH, RequestRefused
 from tests.test_url_intake import assert_refused, post_url, tube_site
@@ -174,6 +175,21 @@ def test_a_sites_response_over_the_size_cap_is_refused_while_streaming(
 
     assert_refused(response, "larger than 1 MB", alice, isolated_media)
     assert [r.path for r in host.requests] == ["/api/videos/jfk1961"]
+
+
+def test_a_page_is_capped_far_below_the_upload_cap_because_yt_dlp_holds_it_in_memory(
+    settings, host, alice, isolated_media, monkeypatch
+):
+    settings.HARK_OUTBOUND_ALLOWED_NETWORKS = ["127.0.0.0/8"]
+    settings.HARK_URL_EXTRACTORS = [TUBE]
+    settings.HARK_MAX_UPLOAD_MB = 500
+    monkeypatch.setattr(url_intake, "PAGE_MAX_BYTES", 1024 * 1024)
+    page = tube_site(host)
+    host.serve("/api/videos/jfk1961", Reply.json({"title": "x" * 2 * 1024 * 1024}))
+
+    response = post_url(alice, page)
+
+    assert_refused(response, "larger than 1 MB", alice, isolated_media)
 
 
 def test_a_site_slower_than_the_deadline_is_abandoned(settings, host, alice, isolated_media):

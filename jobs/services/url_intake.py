@@ -41,6 +41,8 @@ logger = logging.getLogger(__name__)
 
 # Each network operation (connect, one read); the whole download has HARK_URL_FETCH_SECONDS.
 _STEP_SECONDS = 30.0
+# The most yt-dlp may read of one page or API answer (a video page is a few MB at most).
+PAGE_MAX_BYTES = 32 * 1024 * 1024
 _SAFE_NAME = re.compile(r"[^A-Za-z0-9._ -]+")
 # An entry of HARK_URL_EXTRACTORS that names a class (an operator's own extractor).
 _DOTTED = re.compile(r"^[A-Za-z_]\w*(\.[A-Za-z_]\w*)+$")
@@ -206,7 +208,8 @@ def _youtube_dl() -> Iterator[Any]:
     }
     with ytdlp_transport.GuardedYoutubeDL(
         params,
-        max_bytes=max_upload_bytes(),
+        # yt-dlp reads pages and API answers whole into memory; media never comes this way.
+        max_bytes=min(PAGE_MAX_BYTES, max_upload_bytes()),
         deadline=time.monotonic() + settings.HARK_URL_FETCH_SECONDS,
     ) as ydl:
         for cls in _extractors():

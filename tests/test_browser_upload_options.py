@@ -31,12 +31,7 @@ def two_engines(settings):
     """A second engine (a real loopback upstream) so there is something to fall back to.
     Only the page sees it: the job below is routed to the local engine alone."""
     with OpenAIUpstream(canned(["ask", "not"])).running() as upstream:
-        settings.HARK_ENGINES = ["local", "openai"]
-        settings.HARK_DEFAULT_ENGINE = "local"
-        settings.HARK_OPENAI_BASE_URL = upstream.base_url
-        settings.HARK_OPENAI_API_KEY = upstream.key
-        settings.HARK_OPENAI_MODEL = "whisper-1"
-        settings.HARK_OPENAI_LABEL = "Loopback Whisper"
+        upstream.configure(settings, label="Loopback Whisper")
         yield settings
 
 

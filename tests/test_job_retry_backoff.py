@@ -59,13 +59,7 @@ def upstream():
 
 @pytest.fixture
 def openai_only(settings, upstream):
-    settings.HARK_ENGINES = ["local", "openai"]
-    settings.HARK_DEFAULT_ENGINE = "local"
-    settings.HARK_OPENAI_BASE_URL = upstream.base_url
-    settings.HARK_OPENAI_API_KEY = upstream.key
-    settings.HARK_OPENAI_MODEL = "whisper-1"
-    settings.HARK_OPENAI_EXTENSIONS = []
-    settings.HARK_ENGINE_PRICES = {"local": Decimal("1"), "openai": Decimal("3")}
+    upstream.configure(settings)
     settings.HARK_UPSTREAM_TIMEOUT_SECONDS = 5
     # A Retry-After above this is not waited out inside the attempt.
     settings.HARK_MAX_RETRY_AFTER_SECONDS = 5

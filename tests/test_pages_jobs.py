@@ -133,13 +133,7 @@ def two_engines(settings):
     """local (1 credit/min) and an OpenAI-compatible upstream (3 credits/min) on a real
     loopback server, so the page has something to offer as a fallback."""
     with OpenAIUpstream(canned(["ask", "not"])).running() as upstream:
-        settings.HARK_ENGINES = ["local", "openai"]
-        settings.HARK_DEFAULT_ENGINE = "local"
-        settings.HARK_OPENAI_BASE_URL = upstream.base_url
-        settings.HARK_OPENAI_API_KEY = upstream.key
-        settings.HARK_OPENAI_MODEL = "whisper-1"
-        settings.HARK_OPENAI_LABEL = ""
-        settings.HARK_ENGINE_PRICES = {"local": Decimal("1"), "openai": Decimal("3")}
+        upstream.configure(settings)
         yield settings
 
 

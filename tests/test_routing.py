@@ -42,13 +42,7 @@ def upstream():
 @pytest.fixture
 def providers(settings, upstream):
     """local (1 credit/min, quality 1, speed 3) and openai (3 credits/min, 4, 4)."""
-    settings.HARK_ENGINES = ["local", "openai"]
-    settings.HARK_DEFAULT_ENGINE = "local"
-    settings.HARK_OPENAI_BASE_URL = upstream.base_url
-    settings.HARK_OPENAI_API_KEY = upstream.key
-    settings.HARK_OPENAI_MODEL = "whisper-1"
-    settings.HARK_OPENAI_EXTENSIONS = []
-    settings.HARK_ENGINE_PRICES = {"local": Decimal("1"), "openai": Decimal("3")}
+    upstream.configure(settings)
     settings.HARK_UPSTREAM_TIMEOUT_SECONDS = 5
     settings.HARK_MAX_RETRY_AFTER_SECONDS = 5
     settings.HARK_CIRCUIT_FAILURES = 3

@@ -10,6 +10,7 @@ from __future__ import annotations
 import tempfile
 import time
 from collections.abc import Callable
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
@@ -41,6 +42,18 @@ class OpenAIUpstream(Loopback):
     @property
     def base_url(self) -> str:
         return f"{self.url}/v1"
+
+    def configure(self, settings: Any, *, label: str = "") -> None:
+        """Enable ``local`` (1 credit a minute, the default engine) and ``openai`` on this
+        upstream (3 credits a minute), as the routing, retry and page tests use them."""
+        settings.HARK_ENGINES = ["local", "openai"]
+        settings.HARK_DEFAULT_ENGINE = "local"
+        settings.HARK_OPENAI_BASE_URL = self.base_url
+        settings.HARK_OPENAI_API_KEY = self.key
+        settings.HARK_OPENAI_MODEL = "whisper-1"
+        settings.HARK_OPENAI_EXTENSIONS = []
+        settings.HARK_OPENAI_LABEL = label
+        settings.HARK_ENGINE_PRICES = {"local": Decimal("1"), "openai": Decimal("3")}
 
     def answer(self, recorded: Recorded) -> Reply:
         if (recorded.method, recorded.path) != ("POST", "/v1/audio/transcriptions"):

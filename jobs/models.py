@@ -29,7 +29,30 @@ class JobType(models.TextChoices):
     SUMMARY = "summary", "Summary"
 
 
-class TranscriptionJob(models.Model):
+class Parked(models.Model):
+    """Waiting on an asynchronous upstream that will call back (``jobs.services.parked``).
+
+    While ``parked_reference`` is set on a processing job (or chunk), no worker holds it:
+    ``parked_provider`` (the ``parked_position``-th of the route) has the work under that
+    reference, since ``parked_at`` (when the attempt began); ``lease_expires_at`` is the
+    end of its budget. The task its callback (or the sweeper's poll) queues takes it back
+    by clearing the reference with a conditional update, so only one task finishes it.
+    """
+
+    parked_provider = models.CharField(max_length=40, blank=True)
+    parked_reference = models.CharField(max_length=200, blank=True, db_index=True)
+    parked_position = models.PositiveSmallIntegerField(default=0)
+    parked_at = models.DateTimeField(null=True, blank=True)
+    # When the sweeper last asked the upstream, in case its callback was lost.
+    parked_polled_at = models.DateTimeField(null=True, blank=True)
+    # Seconds of audio sent; what the result is billed by.
+    parked_seconds = models.FloatField(default=0)
+
+    class Meta:
+        abstract = True
+
+
+class TranscriptionJob(Parked):
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
     organization = models.ForeignKey(
         "accounts.Organization", on_delete=models.CASCADE, related_name="jobs"
@@ -147,7 +170,7 @@ class ChunkStatus(models.TextChoices):
     SKIPPED = "skipped", "Skipped (silent)"
 
 
-class TranscriptionChunk(models.Model):
+class TranscriptionChunk(Parked):
     """One stretch of a long job's audio, cut at a silence, transcribed by its own task.
 
     ``job_attempt`` ties a chunk to the job attempt that queued it: when a job is taken
@@ -233,8 +256,9 @@ class ProviderHealth(models.Model):
 
 
 class UpstreamCallback(models.Model):
-    """An asynchronous provider told us one of its transcripts is ready (or failed); the
-    worker waiting on it sees this row and fetches the result at once."""
+    """An asynchronous provider told us one of its transcripts is ready (or failed); a
+    worker waiting on it sees this row and fetches the result at once, and a job parked
+    on it just after its callback came is resumed at once."""
 
     job = models.ForeignKey(
         TranscriptionJob, on_delete=models.CASCADE, related_name="upstream_callbacks"

@@ -12,6 +12,10 @@ list of enabled providers that can all serve the request (GateFlow's semantics):
 errors, timeouts, 429, 5xx) move on to the next provider, after waiting out a short
 ``Retry-After`` once; permanent failures (400, 401, 413, unreadable audio) stop at once;
 a provider whose circuit is open is skipped. Every call is reported to ``record``.
+An asynchronous provider that can call us back (``Deferrable``, when the request's
+callbacks can reach us) is only submitted to: routing raises ``Deferred``, and
+``route_transcribe(..., resume=Collected(...))`` later finishes that attempt with what
+the provider came back with and, after a transient failure, goes on down the route.
 """
 
 from __future__ import annotations
@@ -29,6 +33,8 @@ from django.utils import timezone
 from billing.pricing import price_for_seconds, price_per_minute
 from jobs.engines import enabled_engines, engine_info, get_engine
 from jobs.engines.base import (
+    Deferrable,
+    Deferred,
     EngineInfo,
     ProgressCallback,
     ProviderError,
@@ -191,17 +197,30 @@ def route_transcribe(
     *,
     record: Recorder,
     sleep: Callable[[float], None] = time.sleep,
+    resume: Collected | None = None,
 ) -> TranscriptionResult:
     """Transcribe ``request`` with the first provider of ``route`` that succeeds.
 
     Raises the provider's ``ProviderError`` when a failure is permanent, and
     ``AllProvidersFailed`` (transient) when every provider failed or was skipped; its
     ``retry_after`` is the longest wait any of them asked for (or is closed for), so the
-    job's next attempt is not made before it could help.
+    job's next attempt is not made before it could help. Raises ``Deferred`` when a
+    provider took the work and will call back; with ``resume``, the route starts by
+    finishing that provider's attempt (its result is returned, a permanent failure raised,
+    a transient one moves on to the provider after it).
     """
     failures: list[str] = []
     waits: list[float] = []
-    for name in route.providers:
+    start = 0
+    if resume is not None:
+        result = _finish_deferred(resume, record)
+        if isinstance(result, TranscriptionResult):
+            return result
+        failures.append(f"{resume.deferred.provider}: {result.message}")
+        start = resume.deferred.position + 1
+    for position, name in enumerate(route.providers):
+        if position < start:
+            continue
         unavailable, closed_for = _unavailable(name)
         if unavailable:
             record(AttemptRecord(name, AttemptOutcome.SKIPPED, timezone.now(), 0.0,
@@ -209,10 +228,10 @@ def route_transcribe(
             failures.append(f"{name} is temporarily unavailable")
             waits += [closed_for] if closed_for else []
             continue
-        asked = replace(request, language=_guess(engine_info(name), route.language))
+        asked = provider_request(route, request, name)
         for try_number in (1, 2):
             try:
-                return _attempt(name, asked, on_progress, record)
+                return _attempt(name, position, asked, on_progress, record)
             except ProviderError as exc:
                 if exc.permanent:
                     raise
@@ -227,6 +246,13 @@ def route_transcribe(
         "No speech service could transcribe this right now (" + "; ".join(failures) + ").",
         retry_after=max(waits, default=None),
     )
+
+
+def provider_request(
+    route: Route, request: TranscriptionRequest, name: str
+) -> TranscriptionRequest:
+    """``request`` as ``name`` is asked it: in the route's language, or its own guess."""
+    return replace(request, language=_guess(engine_info(name), route.language))
 
 
 def _unavailable(name: str) -> tuple[str, float | None]:
@@ -250,22 +276,71 @@ def _short_wait(exc: ProviderError, try_number: int) -> float | None:
 
 
 def _attempt(
-    name: str, request: TranscriptionRequest, on_progress: ProgressCallback, record: Recorder
+    name: str,
+    position: int,
+    request: TranscriptionRequest,
+    on_progress: ProgressCallback,
+    record: Recorder,
 ) -> TranscriptionResult:
     started_at = timezone.now()
     started = time.monotonic()
+    engine = get_engine(name)
     try:
-        result = get_engine(name).transcribe(request, on_progress)
+        if isinstance(engine, Deferrable) and _called_back(request, name):
+            submission = engine.submit(request, on_progress)
+            # Recorded once the upstream has answered (route_resume), not now.
+            raise Deferred(
+                provider=name, position=position, submission=submission, started_at=started_at
+            )
+        result = engine.transcribe(request, on_progress)
     except ProviderError as exc:
-        outcome = AttemptOutcome.PERMANENT if exc.permanent else AttemptOutcome.TRANSIENT
-        detail = f"{exc.message} {exc.detail}".strip()
-        record(AttemptRecord(name, outcome, started_at, time.monotonic() - started,
-                             http_status=exc.status, message=detail))  # fmt: skip
-        # Refused credentials are our misconfiguration: every call would fail alike.
-        if not exc.permanent or exc.status in {401, 403}:
-            breaker_failure(name, message=detail, retry_after=exc.retry_after)
+        _failed(name, exc, started_at, time.monotonic() - started, record)
         raise
-    breaker_success(name)
-    record(AttemptRecord(name, AttemptOutcome.SUCCEEDED, started_at, time.monotonic() - started,
-                         audio_seconds=result.duration))  # fmt: skip
+    _succeeded(name, result, started_at, time.monotonic() - started, record)
     return result
+
+
+def _called_back(request: TranscriptionRequest, name: str) -> bool:
+    """Whether ``name`` can reach us with a callback about this request."""
+    return request.callbacks is not None and request.callbacks.url(name) is not None
+
+
+def _failed(
+    name: str, exc: ProviderError, started_at: datetime, seconds: float, record: Recorder
+) -> None:
+    outcome = AttemptOutcome.PERMANENT if exc.permanent else AttemptOutcome.TRANSIENT
+    detail = f"{exc.message} {exc.detail}".strip()
+    record(AttemptRecord(name, outcome, started_at, seconds, http_status=exc.status,
+                         message=detail))  # fmt: skip
+    # Refused credentials are our misconfiguration: every call would fail alike.
+    if not exc.permanent or exc.status in {401, 403}:
+        breaker_failure(name, message=detail, retry_after=exc.retry_after)
+
+
+def _succeeded(
+    name: str, result: TranscriptionResult, started_at: datetime, seconds: float, record: Recorder
+) -> None:
+    breaker_success(name)
+    record(AttemptRecord(name, AttemptOutcome.SUCCEEDED, started_at, seconds,
+                         audio_seconds=result.duration))  # fmt: skip
+
+
+@dataclass(frozen=True)
+class Collected:
+    """What a provider that was ``Deferred`` came back with: its result, or its failure."""
+
+    deferred: Deferred
+    outcome: TranscriptionResult | ProviderError
+
+
+def _finish_deferred(collected: Collected, record: Recorder) -> TranscriptionResult | ProviderError:
+    """Record the deferred attempt; raise its failure when permanent."""
+    deferred, outcome = collected.deferred, collected.outcome
+    seconds = (timezone.now() - deferred.started_at).total_seconds()
+    if isinstance(outcome, TranscriptionResult):
+        _succeeded(deferred.provider, outcome, deferred.started_at, seconds, record)
+        return outcome
+    _failed(deferred.provider, outcome, deferred.started_at, seconds, record)
+    if outcome.permanent:
+        raise outcome
+    return outcome

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from jobs.services.chunks import chunk_run
+from jobs.services.parked import parked_resume
 from jobs.services.worker import job_run, jobs_recover_abandoned
 
 
@@ -16,3 +17,7 @@ def transcribe_chunk(chunk_id: int, job_attempt: int) -> None:
 
 def recover_abandoned_jobs() -> int:
     return jobs_recover_abandoned()
+
+
+def resume_parked(job_id: str, provider: str, reference: str) -> None:
+    parked_resume(job_id=job_id, provider=provider, reference=reference)

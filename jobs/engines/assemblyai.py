@@ -4,8 +4,10 @@ Configured by ``HARK_ASSEMBLYAI_API_KEY`` (``HARK_ASSEMBLYAI_BASE_URL`` and
 ``HARK_ASSEMBLYAI_MODEL`` are optional). ``POST /v2/upload`` takes the audio,
 ``POST /v2/transcript`` queues the transcript, and it is ready when
 ``GET /v2/transcript/{id}`` says ``completed``. When this installation has a public
-address, AssemblyAI calls back (``webhook_url``) and we fetch the transcript at once,
-asking it only rarely meanwhile; otherwise we ask every
+address, routing uses ``submit`` (with a ``webhook_url``): the job is parked and the
+worker is free at once; AssemblyAI's callback resumes the job through ``collect``, and
+the sweeper asks now and then in case a callback is lost (``jobs.services.parked``).
+Otherwise ``transcribe`` waits in the worker, asking every
 ``HARK_ASSEMBLYAI_POLL_SECONDS``. The transcript is deleted upstream once read.
 """
 
@@ -23,6 +25,7 @@ from jobs.engines.base import (
     EngineInfo,
     ProgressCallback,
     ProviderError,
+    Submission,
     TranscriptionRequest,
     TranscriptionResult,
     Word,
@@ -48,9 +51,6 @@ LANGUAGES: tuple[str, ...] = (
     "tr", "uk", "vi",
 )  # fmt: skip
 _MAX_BYTES = 2 * 1024**3
-# With a callback on its way we still ask now and then, in case it is lost.
-_SAFETY_POLL_SECONDS = 30.0
-_CALLBACK_CHECK_SECONDS = 0.5
 # A poll that fails is asked again; this many failures in a row give up.
 _POLL_FAILURES = 3
 # Words AssemblyAI uses when its own side failed, which another try may get past.
@@ -89,13 +89,52 @@ class AssemblyAIProvider:
             ensure_fits(audio, provider=NAME, max_bytes=_MAX_BYTES)
             upload_url = _upload(client, audio)
             on_progress(0.1)
-            webhook = request.callbacks.url(NAME) if request.callbacks else None
-            transcript_id = _submit(client, upload_url, request, webhook)
-            data = _wait(client, transcript_id, request, on_progress, audio.seconds, webhook)
+            # Routing parks a job (``submit``) when we can be called back; here we poll.
+            transcript_id = _submit(client, upload_url, request, None)
+            data = _wait(client, transcript_id, on_progress, audio.seconds)
             _forget(client, transcript_id)
             seconds = audio.seconds
         on_progress(1.0)
         return _result(data, request, seconds)
+
+    def submit(self, request: TranscriptionRequest, on_progress: ProgressCallback) -> Submission:
+        """Upload and queue the transcript with our callback address; no waiting."""
+        webhook = request.callbacks.url(NAME) if request.callbacks else None
+        if not webhook:
+            raise ValueError("submit needs a callback address; transcribe polls instead")
+        with upload_audio(request, provider=NAME) as audio, upstream_client() as client:
+            ensure_fits(audio, provider=NAME, max_bytes=_MAX_BYTES)
+            upload_url = _upload(client, audio)
+            on_progress(0.1)
+            transcript_id = _submit(client, upload_url, request, webhook)
+            seconds = audio.seconds
+        return Submission(
+            reference=transcript_id, audio_seconds=seconds, wait_seconds=_budget(seconds)
+        )
+
+    def collect(
+        self, reference: str, request: TranscriptionRequest, *, audio_seconds: float
+    ) -> TranscriptionResult | None:
+        """The submitted transcript, once AssemblyAI says it is completed."""
+        with upstream_client() as client:
+            try:
+                data = _poll(client, reference)
+            except ProviderError as exc:
+                if exc.permanent:
+                    raise
+                # Asking failed, not the transcript: it is asked again later.
+                logger.info("could not ask assemblyai about %s: %s", reference, exc)
+                return None
+        status = data.get("status")
+        if status == "completed":
+            return _result(data, request, audio_seconds)
+        if status == "error":
+            raise _failure(data)
+        return None
+
+    def forget(self, reference: str) -> None:
+        with upstream_client() as client:
+            _forget(client, reference)
 
 
 def _url(path: str) -> str:
@@ -147,17 +186,10 @@ def _submit(
 
 
 def _wait(
-    client: httpx.Client,
-    transcript_id: str,
-    request: TranscriptionRequest,
-    on_progress: ProgressCallback,
-    seconds: float,
-    webhook: str | None,
+    client: httpx.Client, transcript_id: str, on_progress: ProgressCallback, seconds: float
 ) -> dict[str, Any]:
     poll_every = float(settings.HARK_ASSEMBLYAI_POLL_SECONDS)
-    if webhook:
-        poll_every = max(poll_every, _SAFETY_POLL_SECONDS)
-    budget = settings.HARK_UPSTREAM_TIMEOUT_SECONDS + 2 * seconds
+    budget = _budget(seconds)
     started = time.monotonic()
     last_poll = float("-inf")
     failures = 0
@@ -165,10 +197,7 @@ def _wait(
         elapsed = time.monotonic() - started
         # Progress keeps the worker's lease; it creeps towards 0.9 while we wait.
         on_progress(0.1 + 0.8 * min(elapsed / max(seconds, 1.0), 1.0))
-        called_back = bool(
-            webhook and request.callbacks and request.callbacks.arrived(NAME, transcript_id)
-        )
-        if called_back or time.monotonic() - last_poll >= poll_every:
+        if time.monotonic() - last_poll >= poll_every:
             last_poll = time.monotonic()
             try:
                 data = _poll(client, transcript_id)
@@ -182,15 +211,25 @@ def _wait(
             if status == "completed":
                 return data
             if status == "error":
-                message = str(data.get("error") or "unknown error")
-                raise ProviderError(
-                    f"The assemblyai speech service could not transcribe this audio: {message}",
-                    permanent=not any(word in message.lower() for word in _TRANSIENT_WORDS),
-                    detail=message,
-                )
-        time.sleep(_CALLBACK_CHECK_SECONDS if webhook else min(poll_every, 1.0))
+                raise _failure(data)
+        time.sleep(min(poll_every, 1.0))
     raise ProviderError(
         f"The assemblyai speech service did not finish within {budget:.0f} seconds."
+    )
+
+
+def _budget(seconds: float) -> float:
+    """How long a transcript of ``seconds`` of audio may take upstream."""
+    return float(settings.HARK_UPSTREAM_TIMEOUT_SECONDS + 2 * seconds)
+
+
+def _failure(data: dict[str, Any]) -> ProviderError:
+    """What a transcript whose status is "error" means for us."""
+    message = str(data.get("error") or "unknown error")
+    return ProviderError(
+        f"The assemblyai speech service could not transcribe this audio: {message}",
+        permanent=not any(word in message.lower() for word in _TRANSIENT_WORDS),
+        detail=message,
     )
 
 

@@ -9,8 +9,9 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import datetime
 from pathlib import Path
-from typing import ClassVar, Protocol
+from typing import ClassVar, Protocol, runtime_checkable
 
 
 class ProviderError(Exception):
@@ -59,13 +60,10 @@ class Segment:
 
 @dataclass(frozen=True)
 class Callbacks:
-    """How an asynchronous provider (submit, then wait) learns its result is ready
-    without asking again and again: it gives the upstream ``url(provider)`` (None when
-    this installation cannot be reached from outside) and checks ``arrived(provider,
-    upstream_id)``, which turns true once the upstream has called that URL."""
+    """Where an asynchronous provider asks its upstream to call back: ``url(provider)``,
+    None when this installation cannot be reached from outside (then it polls)."""
 
     url: Callable[[str], str | None]
-    arrived: Callable[[str, str], bool]
 
 
 @dataclass(frozen=True)
@@ -148,6 +146,52 @@ class Engine(Protocol):
     def transcribe(
         self, request: TranscriptionRequest, on_progress: ProgressCallback
     ) -> TranscriptionResult: ...
+
+
+@dataclass(frozen=True)
+class Submission:
+    """Work an asynchronous provider has queued upstream and will call back about:
+    ``reference`` is its name for it (AssemblyAI's transcript id), ``audio_seconds`` what
+    was sent, and ``wait_seconds`` how long it may take before we stop waiting."""
+
+    reference: str
+    audio_seconds: float
+    wait_seconds: float
+
+
+class Deferred(Exception):
+    """Raised by routing instead of returning a result: ``provider`` (the ``position``-th
+    of the route) took the work, started at ``started_at``, and will call back. The worker
+    parks the job (or chunk) and is free; the callback resumes it."""
+
+    def __init__(self, *, provider: str, position: int, submission: Submission,
+                 started_at: datetime) -> None:  # fmt: skip
+        super().__init__(f"{provider} will call back about {submission.reference}")
+        self.provider = provider
+        self.position = position
+        self.submission = submission
+        self.started_at = started_at
+
+
+@runtime_checkable
+class Deferrable(Protocol):
+    """An engine that can hand its work over and be called back, instead of waiting in
+    ``transcribe``; routing uses it when the request's callbacks can reach us."""
+
+    def submit(self, request: TranscriptionRequest, on_progress: ProgressCallback) -> Submission:
+        """Send the audio and queue the work with a callback; ProviderError on failure."""
+        ...
+
+    def collect(
+        self, reference: str, request: TranscriptionRequest, *, audio_seconds: float
+    ) -> TranscriptionResult | None:
+        """The result of submitted work; None while it is not finished (or could not be
+        asked right now); ProviderError when the upstream says it failed."""
+        ...
+
+    def forget(self, reference: str) -> None:
+        """Delete the work upstream once its result is ours (never raises)."""
+        ...
 
 
 class StaticEngine:

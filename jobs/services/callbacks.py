@@ -1,4 +1,5 @@
-"""Asynchronous providers calling back: recorded here, noticed by the waiting worker."""
+"""Asynchronous providers calling back: recorded here, once per upstream transcript, so a
+job parked just as its callback came is resumed at once (``jobs.services.parked``)."""
 
 from __future__ import annotations
 
@@ -25,9 +26,4 @@ def upstream_callback_record(
 
 def job_callbacks(job: TranscriptionJob) -> Callbacks:
     """What a provider needs to be called back about ``job`` instead of being polled."""
-    return Callbacks(
-        url=lambda provider: callback_url(provider, job.pk),
-        arrived=lambda provider, upstream_id: UpstreamCallback.objects.filter(
-            provider=provider, upstream_id=upstream_id
-        ).exists(),
-    )
+    return Callbacks(url=lambda provider: callback_url(provider, job.pk))

@@ -9,11 +9,12 @@ onto the media's timeline, and counts the chunks done into the job's progress. W
 finishes the last chunk stitches the segments in order and completes the job through
 ``job_complete``, which charges once however many try.
 
-A failed chunk is retried alone, after a pause on the jobs' retry schedule (its task
-waits on the broker, and claiming refuses it sooner); a permanent failure fails the job.
-A worker lost mid-chunk leaves a chunk whose lease runs out; the sweeper then gives the
-job back to the queue, and the next attempt keeps the finished chunks and re-queues the
-rest.
+A chunk whose provider will call back is parked like a job (``jobs.services.parked``)
+and stored when the callback resumes it. A failed chunk is retried alone, after a pause
+on the jobs' retry schedule (its task waits on the broker, and claiming refuses it
+sooner); a permanent failure fails the job. A worker lost mid-chunk leaves a chunk whose
+lease runs out; the sweeper then gives the job back to the queue, and the next attempt
+keeps the finished chunks and re-queues the rest.
 """
 
 from __future__ import annotations
@@ -21,9 +22,8 @@ from __future__ import annotations
 import logging
 import tempfile
 from collections import Counter, defaultdict
-from datetime import datetime, timedelta
+from datetime import datetime
 from pathlib import Path
-from typing import Any
 
 from django.conf import settings
 from django.core.files import File
@@ -34,6 +34,7 @@ from django.utils import timezone
 
 from jobs.engines import engine_info
 from jobs.engines.base import (
+    Deferred,
     EngineInfo,
     ProviderError,
     Segment,
@@ -43,20 +44,18 @@ from jobs.engines.base import (
 from jobs.media.chunking import cut_at_silences
 from jobs.media.storage import local_media
 from jobs.models import (
-    FINISHED_STATUSES,
     ChunkStatus,
     JobStatus,
     TranscriptionChunk,
     TranscriptionJob,
 )
-from jobs.routing import Route, route_transcribe
+from jobs.routing import Collected, Route, route_transcribe
 from jobs.services.attempts import attempt_recorder
 from jobs.services.callbacks import job_callbacks
 from jobs.services.speaker_linking import chunk_speakers_link
 from jobs.services.stitching import segment_from_json, segment_on_timeline
 from jobs.services.worker import (
     CRASH_MESSAGE,
-    OVERDUE_SECONDS,
     Claim,
     JobLost,
     Throttled,
@@ -176,6 +175,7 @@ def _chunks_resume(claim: Claim) -> None:
             attempts=0,
             lease_expires_at=None,
             retry_at=None,
+            parked_reference="",
         )
         for chunk_id in chunk_ids:
             chunk_enqueue(chunk_id, claim.attempt)
@@ -195,7 +195,8 @@ def chunk_enqueue(chunk_id: int, job_attempt: int, *, not_before: datetime | Non
     )
 
 
-def _ours(chunk_id: int, job_attempt: int) -> Q:
+def chunk_ours(chunk_id: int, job_attempt: int) -> Q:
+    """The chunk, as long as it is still the work of this job attempt."""
     return Q(
         pk=chunk_id,
         status=ChunkStatus.PROCESSING,
@@ -226,11 +227,20 @@ def chunk_run(chunk_id: int, job_attempt: int) -> None:
         logger.info("chunk %s is not claimable; skipping", chunk_id)
         return
     chunk = TranscriptionChunk.objects.select_related("job").get(pk=chunk_id)
+    chunk_transcribe(chunk, job_attempt)
+
+
+def chunk_transcribe(
+    chunk: TranscriptionChunk, job_attempt: int, *, resume: Collected | None = None
+) -> None:
+    """Transcribe a claimed chunk through its job's route (or, with ``resume``, on from
+    the provider it was parked with) and settle it: stored, parked, retried, or the job
+    failed."""
     job = chunk.job
     route = job_route(job)
 
     def renew() -> None:
-        alive = TranscriptionChunk.objects.filter(_ours(chunk_id, job_attempt)).update(
+        alive = TranscriptionChunk.objects.filter(chunk_ours(chunk.pk, job_attempt)).update(
             lease_expires_at=lease_deadline()
         )
         if not alive:
@@ -238,41 +248,51 @@ def chunk_run(chunk_id: int, job_attempt: int) -> None:
 
     try:
         with local_media(chunk.media.name or "") as path, kept_alive(renew) as guard:
-            request = TranscriptionRequest(
-                path=path,
-                language=route.language,
-                diarization=job.diarization,
-                word_timestamps=True,
-                vocabulary=tuple(job.vocabulary),
-                callbacks=job_callbacks(job),
-            )
             result = route_transcribe(
                 route,
-                request,
+                chunk_request(job, path),
                 guard.progress(Throttled(lambda _: renew())),
                 record=attempt_recorder(job, chunk_index=chunk.index),
+                resume=resume,
             )
             guard.check()
+    except Deferred as deferred:
+        from jobs.services.parked import chunk_park  # parked builds on this module
+
+        chunk_park(chunk, job_attempt, deferred)
+        return
     except JobLost:
-        logger.info("chunk %s: job %s was canceled or taken over", chunk_id, job.pk)
+        logger.info("chunk %s: job %s was canceled or taken over", chunk.pk, job.pk)
         return
     except ProviderError as exc:
         if exc.permanent or chunk.attempts >= settings.HARK_JOB_MAX_ATTEMPTS:
             job_fail(job, exc.message, attempt=job_attempt)
         else:
-            _chunk_requeue(chunk_id, job_attempt, retry_time(chunk.attempts, exc.retry_after))
+            _chunk_requeue(chunk.pk, job_attempt, retry_time(chunk.attempts, exc.retry_after))
         return
     except Exception:
-        logger.exception("chunk %s of job %s crashed", chunk_id, job.pk)
+        logger.exception("chunk %s of job %s crashed", chunk.pk, job.pk)
         job_fail(job, CRASH_MESSAGE, attempt=job_attempt)
         return
     if _chunk_store(chunk, job_attempt, result):
         _progress_count(job, job_attempt)
 
 
+def chunk_request(job: TranscriptionJob, path: Path) -> TranscriptionRequest:
+    """What a chunk of ``job`` (its audio at ``path``) asks of a provider."""
+    return TranscriptionRequest(
+        path=path,
+        language=job.language,
+        diarization=job.diarization,
+        word_timestamps=True,
+        vocabulary=tuple(job.vocabulary),
+        callbacks=job_callbacks(job),
+    )
+
+
 def _chunk_requeue(chunk_id: int, job_attempt: int, retry_at: datetime) -> None:
     with transaction.atomic():
-        requeued = TranscriptionChunk.objects.filter(_ours(chunk_id, job_attempt)).update(
+        requeued = TranscriptionChunk.objects.filter(chunk_ours(chunk_id, job_attempt)).update(
             status=ChunkStatus.QUEUED, lease_expires_at=None, retry_at=retry_at
         )
         if requeued:
@@ -281,7 +301,7 @@ def _chunk_requeue(chunk_id: int, job_attempt: int, retry_at: datetime) -> None:
 
 def _chunk_store(chunk: TranscriptionChunk, job_attempt: int, result: TranscriptionResult) -> bool:
     segments = [segment_on_timeline(s, chunk.start, chunk.end) for s in result.segments]
-    stored = TranscriptionChunk.objects.filter(_ours(chunk.pk, job_attempt)).update(
+    stored = TranscriptionChunk.objects.filter(chunk_ours(chunk.pk, job_attempt)).update(
         status=ChunkStatus.COMPLETED,
         segments=[s for s in segments if s["text"]],
         provider=result.engine,
@@ -333,76 +353,11 @@ def chunks_finish(job_id: str, job_attempt: int) -> bool:
     completed = job_complete(Claim(job=job, attempt=job_attempt), result, usage=dict(usage))
     if completed:
         names = [c.media.name for c in chunks if c.media.name]
-        transaction.on_commit(lambda: _delete_files(names))
+        transaction.on_commit(lambda: chunk_files_delete(names))
         TranscriptionChunk.objects.filter(job=job).update(media="")
     return completed
 
 
-def _delete_files(names: list[str]) -> None:
+def chunk_files_delete(names: list[str]) -> None:
     for name in names:
         default_storage.delete(name)
-
-
-def chunks_recover() -> int:
-    """The sweeper's part for chunked jobs; returns how many jobs it touched.
-
-    A chunk whose lease ran out means its worker was lost: the job goes back to the queue
-    (or fails, out of attempts), and its next attempt re-queues the unfinished chunks. A
-    job whose chunks are all done but that was never stitched (the last worker died in
-    between) is stitched here. A chunk whose retry is overdue is queued again. Chunk
-    files of finished jobs are deleted.
-    """
-    from jobs.services.worker import job_abandon  # the job-level half of the sweeper
-
-    now = timezone.now()
-    touched = 0
-    stale = (
-        TranscriptionChunk.objects.filter(
-            status=ChunkStatus.PROCESSING,
-            lease_expires_at__lt=now,
-            job__status=JobStatus.PROCESSING,
-            job__attempts=F("job_attempt"),
-        )
-        .select_related("job")
-        .order_by("job_id")
-    )
-    seen: set[Any] = set()
-    for chunk in stale:
-        if chunk.job_id in seen:
-            continue
-        seen.add(chunk.job_id)
-        touched += job_abandon(chunk.job, Q(attempts=chunk.job_attempt))
-    touched += _chunks_retry_overdue(now)
-    unstitched = TranscriptionJob.objects.filter(
-        status=JobStatus.PROCESSING, lease_expires_at__isnull=True, chunks_total__gt=0
-    ).exclude(chunks__status__in=(ChunkStatus.QUEUED, ChunkStatus.PROCESSING))
-    for job in unstitched:
-        touched += chunks_finish(str(job.pk), job.attempts)
-    leftovers = TranscriptionChunk.objects.filter(job__status__in=FINISHED_STATUSES).exclude(
-        media=""
-    )
-    names = list(leftovers.values_list("media", flat=True))
-    if names:
-        leftovers.update(media="")
-        _delete_files(names)
-    return touched
-
-
-def _chunks_retry_overdue(now: datetime) -> int:
-    """As ``jobs_retry_overdue``, for chunks: their retry fell due a while ago and no task
-    claimed them. Returns how many jobs had a chunk queued again."""
-    overdue = TranscriptionChunk.objects.filter(
-        status=ChunkStatus.QUEUED,
-        retry_at__lte=now - timedelta(seconds=OVERDUE_SECONDS),
-        job__status=JobStatus.PROCESSING,
-        job__attempts=F("job_attempt"),
-    )
-    jobs: set[Any] = set()
-    for chunk in overdue:
-        with transaction.atomic():
-            if TranscriptionChunk.objects.filter(
-                pk=chunk.pk, status=ChunkStatus.QUEUED, retry_at=chunk.retry_at
-            ).update(retry_at=None):
-                chunk_enqueue(chunk.pk, chunk.job_attempt)
-                jobs.add(chunk.job_id)
-    return len(jobs)

@@ -11,14 +11,18 @@ a ``retry_at`` on a growing schedule (``HARK_JOB_RETRY_SCHEDULE``, or longer whe
 upstream's Retry-After asked for more): its task waits as an ORM-broker row that no
 worker takes before then (``lib.queue``), and ``job_claim`` refuses it sooner, so a task
 delivered twice cannot skip the wait.
+
+When a provider takes the work and will call back (``Deferred``), the job is parked
+(``jobs.services.parked``): still processing, but no worker waits for it.
 """
 
 from __future__ import annotations
 
 import logging
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from pathlib import Path
 
 from django.conf import settings
 from django.db import transaction
@@ -28,11 +32,16 @@ from django.utils import timezone
 from billing.pricing import priced_options
 from billing.services import hold_capture, hold_release
 from jobs.engines import engine_info
-from jobs.engines.base import ProviderError, TranscriptionRequest, TranscriptionResult
+from jobs.engines.base import (
+    Deferred,
+    ProviderError,
+    TranscriptionRequest,
+    TranscriptionResult,
+)
 from jobs.media.probe import UnsupportedMedia
 from jobs.media.storage import local_media
 from jobs.models import JobStatus, TranscriptionJob, TranscriptSegment
-from jobs.routing import Route, route_transcribe
+from jobs.routing import Collected, Route, route_transcribe
 from jobs.services.attempts import attempt_recorder, served_by, usage_price
 from jobs.services.callbacks import job_callbacks
 from jobs.services.intake import job_enqueue
@@ -73,11 +82,11 @@ _lease_deadline = lease_deadline
 
 def job_claim(job_id: str) -> Claim | None:
     """Take a queued job whose retry is due, or a running one whose worker's lease has
-    expired."""
+    expired (a parked one is the parked sweeper's: ``jobs.services.parked``)."""
     now = timezone.now()
     due = Q(retry_at__isnull=True) | Q(retry_at__lte=now)
     claimable = Q(due, status=JobStatus.QUEUED) | Q(
-        status=JobStatus.PROCESSING, lease_expires_at__lt=now
+        status=JobStatus.PROCESSING, lease_expires_at__lt=now, parked_reference=""
     )
     claimed = (
         TranscriptionJob.objects.filter(claimable, pk=job_id)
@@ -88,6 +97,7 @@ def job_claim(job_id: str) -> Claim | None:
             lease_expires_at=_lease_deadline(),
             retry_at=None,
             started_at=now,
+            parked_reference="",
         )
     )
     if not claimed:
@@ -236,18 +246,34 @@ def job_run(job_id: str) -> None:
     if claim is None:
         logger.info("job %s is not claimable (finished, canceled or held); skipping", job_id)
         return
-    job = claim.job
-    route = job_route(job)
+    route = job_route(claim.job)
+    job_settle(claim, lambda: _job_work(claim, route))
+
+
+def _job_work(claim: Claim, route: Route) -> TranscriptionResult | None:
     # Imported here: chunks builds on this module's claim, complete and fail.
     from jobs.services.chunks import chunks_start, should_chunk
 
+    if claim.job.chunks_total or should_chunk(claim.job, route):
+        chunks_start(claim, route)
+        return None  # the chunks' tasks finish the job
+    return job_transcribe(claim, route)
+
+
+def job_settle(claim: Claim, work: Callable[[], TranscriptionResult | None]) -> None:
+    """Do ``work`` for the claimed job and act on how it ended: complete the job with its
+    result; park it when a provider will call back; give it back to the queue after a
+    transient failure (or fail it, out of attempts); fail it after a permanent one."""
+    job = claim.job
     try:
-        if job.chunks_total or should_chunk(job, route):
-            chunks_start(claim, route)
-            return
-        result = _transcribe_whole(claim, route)
+        result = work()
+    except Deferred as deferred:
+        from jobs.services.parked import job_park  # parked builds on this module
+
+        job_park(claim, deferred)
+        return
     except JobLost:
-        logger.info("job %s was canceled or taken over; stopping", job_id)
+        logger.info("job %s was canceled or taken over; stopping", job.pk)
         return
     except UnsupportedMedia as exc:
         job_fail(job, exc.message, attempt=claim.attempt)
@@ -259,33 +285,45 @@ def job_run(job_id: str) -> None:
             job_requeue(claim, retry_at=retry_time(claim.attempt, exc.retry_after))
         return
     except Exception:
-        logger.exception("job %s crashed", job_id)
+        logger.exception("job %s crashed", job.pk)
         job_fail(job, CRASH_MESSAGE, attempt=claim.attempt)
         return
-    if not job_complete(claim, result):
-        logger.info("job %s finished by someone else; result discarded", job_id)
+    if result is not None and not job_complete(claim, result):
+        logger.info("job %s finished by someone else; result discarded", job.pk)
 
 
-def _transcribe_whole(claim: Claim, route: Route) -> TranscriptionResult:
+def job_request(job: TranscriptionJob, path: Path) -> TranscriptionRequest:
+    """What the job asks of a provider for the audio at ``path`` (its media)."""
+    return TranscriptionRequest(
+        path=path,
+        language=job.language,
+        start=job.trim_start,
+        end=job.trim_end,
+        diarization=job.diarization,
+        word_timestamps=True,
+        vocabulary=tuple(job.vocabulary),
+        callbacks=job_callbacks(job),
+    )
+
+
+def job_transcribe(
+    claim: Claim, route: Route, *, resume: Collected | None = None
+) -> TranscriptionResult:
+    """The whole job's audio through its route (or, with ``resume``, on from the
+    provider that was parked), keeping the lease while upstreams think."""
     job = claim.job
     upstream = any(engine_info(name).upstream for name in route.providers)
     with (
         local_media(job.media.name or "") as path,
         kept_alive(lambda: job_heartbeat_lease(claim), enabled=upstream) as guard,
     ):
-        request = TranscriptionRequest(
-            path=path,
-            language=route.language,
-            start=job.trim_start,
-            end=job.trim_end,
-            diarization=job.diarization,
-            word_timestamps=True,
-            vocabulary=tuple(job.vocabulary),
-            callbacks=job_callbacks(job),
-        )
         on_progress = Throttled(lambda fraction: job_heartbeat(claim, fraction=fraction))
         result = route_transcribe(
-            route, request, guard.progress(on_progress), record=attempt_recorder(job)
+            route,
+            job_request(job, path),
+            guard.progress(on_progress),
+            record=attempt_recorder(job),
+            resume=resume,
         )
         guard.check()
     return result
@@ -300,14 +338,18 @@ def job_heartbeat_lease(claim: Claim) -> None:
 def jobs_recover_abandoned() -> int:
     """Re-queue jobs whose worker stopped reporting (killed, crashed, machine lost);
     fail those that have used up their attempts; queue again waiting jobs whose retry
-    is overdue. Returns how many were touched."""
-    from jobs.services.chunks import chunks_recover
+    is overdue; ask upstreams about parked jobs and chunks whose callback is late.
+    Returns how many were touched."""
+    from jobs.services.chunks_recovery import chunks_recover
+    from jobs.services.parked import parked_poll
 
+    touched = parked_poll()
     now = timezone.now()
-    touched = 0
-    stale = TranscriptionJob.objects.filter(status=JobStatus.PROCESSING, lease_expires_at__lt=now)
+    stale = TranscriptionJob.objects.filter(
+        status=JobStatus.PROCESSING, lease_expires_at__lt=now, parked_reference=""
+    )
     for job in stale:
-        touched += job_abandon(job, Q(lease_expires_at__lt=now))
+        touched += job_abandon(job, Q(lease_expires_at__lt=now, parked_reference=""))
     return touched + jobs_retry_overdue(now) + chunks_recover()
 
 

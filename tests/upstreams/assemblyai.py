@@ -7,7 +7,8 @@
 
 Without a ``webhook_url`` a transcript completes after ``polls_until_done`` polls. With
 one, it completes ``callback_delay`` seconds after submission and the server then POSTs
-``{"transcript_id", "status"}`` to the webhook, as AssemblyAI does.
+``{"transcript_id", "status"}`` to the webhook, as AssemblyAI does; with
+``callback_delay=None`` it stays "processing" until the test calls ``finish``.
 """
 
 from __future__ import annotations
@@ -33,7 +34,7 @@ class AssemblyAIUpstream(Loopback):
         *,
         key: str = "aai-loopback",
         polls_until_done: int = 2,
-        callback_delay: float = 0.3,
+        callback_delay: float | None = 0.3,
         fails_with: str = "",
     ) -> None:
         super().__init__()
@@ -81,7 +82,7 @@ class AssemblyAIUpstream(Loopback):
         transcript = {"id": transcript_id, "status": "queued", "request": body, "polls": 0}
         with self.lock:
             self.transcripts[transcript_id] = transcript
-        if body.get("webhook_url"):
+        if body.get("webhook_url") and self.callback_delay is not None:
             timer = threading.Timer(self.callback_delay, self._complete_and_call_back, [transcript])
             timer.daemon = True
             timer.start()
@@ -95,6 +96,8 @@ class AssemblyAIUpstream(Loopback):
                     self._finish(transcript)
                 elif transcript["status"] == "queued":
                     transcript["status"] = "processing"
+            elif transcript["status"] == "queued":
+                transcript["status"] = "processing"
         if transcript["status"] in {"queued", "processing"}:
             return Reply.json({"id": transcript["id"], "status": transcript["status"]})
         return Reply.json(transcript["result"])
@@ -124,6 +127,14 @@ class AssemblyAIUpstream(Loopback):
         }
         transcript["status"] = "completed"
         transcript["result"] = result
+
+    def finish(self, transcript_id: str) -> dict[str, str]:
+        """Finish a held transcript now (done, or failed with ``fails_with``); returns
+        the callback's body, for the test to deliver (or lose)."""
+        transcript = self.transcripts[transcript_id]
+        with self.lock:
+            self._finish(transcript)
+        return {"transcript_id": transcript_id, "status": transcript["status"]}
 
     def _complete_and_call_back(self, transcript: dict[str, Any]) -> None:
         with self.lock:

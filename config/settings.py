@@ -102,7 +102,7 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # WAL lets readers (status polls, pages) go on while a worker writes, and commits with
     # one fsync instead of several (measured: 1.3k → 4.1k commits/s on this disk).
     # synchronous=FULL keeps every committed ledger row through a power cut; NORMAL would
-    # be ~20× faster again but may lose the last commits.
+    # be ~20x faster again but may lose the last commits.
     DATABASES["default"]["OPTIONS"] = {
         "timeout": 30,
         "transaction_mode": "IMMEDIATE",

@@ -128,4 +128,5 @@ def test_create_api_key_command_issues_a_key_for_a_plain_member(alice):
     out = io.StringIO()
     call_command("create_api_key", "mia@example.org", stdout=out)
     key = ApiKey.objects.get(hashed_key=hash_api_key(out.getvalue().strip()))
+    assert key.created_by is not None
     assert (key.organization, key.created_by.email) == (alice.organization, "mia@example.org")

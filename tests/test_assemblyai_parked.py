@@ -201,9 +201,10 @@ def test_the_callback_resumes_the_job_which_completes_charged_once(configured, u
     assert job.transcript_text == TEXT
     assert job.providers == ["assemblyai"]
     assert attempts(job_id) == [(None, "assemblyai", AttemptOutcome.SUCCEEDED)]
-    attempt = ProviderAttempt.objects.get(job_id=job_id)
+    attempt = ProviderAttempt.objects.get(job__pk=job_id)
     assert attempt.audio_seconds == pytest.approx(11.0, abs=0.1)
     # From the attempt's start to the collected transcript, however long it waited.
+    assert job.finished_at is not None
     assert attempt.duration_seconds == pytest.approx(
         (job.finished_at - attempt.started_at).total_seconds(), abs=1.0
     )
@@ -269,7 +270,7 @@ def test_a_parked_job_past_its_budget_falls_back_as_a_timeout(configured, upstre
         (None, "assemblyai", AttemptOutcome.TRANSIENT),
         (None, "local", AttemptOutcome.SUCCEEDED),
     ]
-    timed_out = ProviderAttempt.objects.get(job_id=job_id, provider="assemblyai")
+    timed_out = ProviderAttempt.objects.get(job__pk=job_id, provider="assemblyai")
     assert "did not finish within" in timed_out.message
 
 
@@ -320,7 +321,7 @@ def test_a_transient_upstream_error_without_a_fallback_backs_off_and_runs_again(
         assert (job.status, job.attempts, job.parked_reference) == (JobStatus.QUEUED, 1, "")
         assert job.retry_at is not None
         assert waiting_tasks() == [("jobs.tasks.transcribe_job", [job_id], job.retry_at)]
-        assert "try again" in ProviderAttempt.objects.get(job_id=job_id).message
+        assert "try again" in ProviderAttempt.objects.get(job__pk=job_id).message
 
         # The next attempt parks again on a new transcript.
         failing.fails_with = ""
@@ -374,7 +375,7 @@ def test_a_long_job_whose_chunks_park_completes_once_every_chunk_is_called_back(
         configure(configured, server)
         job_id = submitted(alice, tones, model="assemblyai", word_timestamps="true")
         job_run(job_id)
-        chunks = TranscriptionChunk.objects.filter(job_id=job_id)
+        chunks = TranscriptionChunk.objects.filter(job__pk=job_id)
         assert chunks.count() >= 6
         assert run_all_due_tasks() == chunks.count()  # each chunk submits and parks
 

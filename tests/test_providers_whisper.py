@@ -22,7 +22,7 @@ from jobs.routing import route_plan
 from jobs.services.worker import job_run
 from lib.wer import word_error_rate
 from tests.audio_fixtures import SHARED_AUDIO
-from tests.test_api_transcribe import upload
+from tests.test_api_transcribe import JFK, upload
 
 faster_whisper = pytest.importorskip(
     "faster_whisper", reason="the [whisper] extra is not installed"
@@ -152,7 +152,8 @@ def test_a_provisioned_model_transcribes_speech_with_word_times(tiny_model, audi
 def test_a_whisper_job_is_served_by_whisper_on_the_trimmed_timeline_and_charged_for_it(
     tiny_model, alice
 ):
-    response = upload(alice, model="whisper", word_timestamps="true", **{"from": "3", "till": "11"})
+    trim = {"from": "3", "till": "11"}
+    response = upload(alice, JFK, "Bearer", model="whisper", word_timestamps="true", **trim)
     assert response.status_code == 200, response.content
     job_id = response.json()["id"]
     job_run(job_id)

@@ -11,12 +11,15 @@ retries both work this way.
 from __future__ import annotations
 
 import random
-from collections.abc import Sequence
-from datetime import datetime
+from collections.abc import Callable, Mapping, Sequence
+from datetime import datetime, timedelta
 from typing import Any
 
+from django.utils import timezone
 from django_q.brokers import get_broker
 from django_q.brokers.orm import ORM
+from django_q.conf import Conf
+from django_q.models import OrmQ
 from django_q.tasks import async_task
 
 JITTER = 0.2
@@ -60,3 +63,35 @@ def backoff_seconds(
     if retry_after is not None:
         delay = max(delay, min(retry_after, max_retry_after))
     return delay
+
+
+def stalled_tasks_release(
+    still_waiting: Mapping[str, Callable[..., bool]], *, taken_for_seconds: float
+) -> int:
+    """Hand back to the queue the tasks a cluster took more than ``taken_for_seconds``
+    ago whose work has still not started; returns how many.
+
+    A cluster takes a task before a worker is free for it (django-q2 keeps one waiting
+    per worker), with the row locked for ``retry`` (hours, as long as the longest task).
+    If that cluster is killed, or its worker is busy with a long job, the task would wait
+    for hours. ``still_waiting`` maps a task's function path to a check, called with the
+    task's arguments, of whether its work is still waiting to start (a job still queued
+    and due). Such a row is unlocked for any cluster; if the first one runs its copy later
+    too, the work's own claim turns the second run into a no-op. Rows delayed on purpose
+    (``enqueue_not_before``) are locked in the future too: their check says "not due".
+    Only the ORM broker can be looked into; with another nothing is released.
+    """
+    broker = get_broker()
+    if not isinstance(broker, ORM):
+        return 0
+    now = timezone.now()
+    # A row taken at t is locked until t + retry: taken before now - taken_for_seconds.
+    taken_before = now + timedelta(seconds=Conf.RETRY - taken_for_seconds)
+    released = 0
+    rows = OrmQ.objects.filter(key=broker.list_key, lock__gt=now, lock__lt=taken_before)
+    for row in rows:
+        check = still_waiting.get(str(row.task.get("func")))
+        if check is None or not check(*(row.task.get("args") or ())):
+            continue
+        released += OrmQ.objects.filter(pk=row.pk, lock=row.lock).update(lock=now)
+    return released

@@ -59,6 +59,7 @@ from jobs.services.worker import (
     Claim,
     JobLost,
     Throttled,
+    due,
     job_complete,
     job_fail,
     job_heartbeat,
@@ -206,17 +207,23 @@ def chunk_ours(chunk_id: int, job_attempt: int) -> Q:
     )
 
 
-def chunk_run(chunk_id: int, job_attempt: int) -> None:
-    """Transcribe one chunk; safe to call any number of times for the same chunk."""
-    now = timezone.now()
-    claimed = TranscriptionChunk.objects.filter(
-        Q(retry_at__isnull=True) | Q(retry_at__lte=now),
+def chunk_waiting(chunk_id: int, job_attempt: int, now: datetime) -> Q:
+    """The chunk, queued for this job attempt and due: a worker may start it now."""
+    return Q(
+        due(now),
         pk=chunk_id,
         status=ChunkStatus.QUEUED,
         job_attempt=job_attempt,
         attempts__lt=settings.HARK_JOB_MAX_ATTEMPTS,
         job__status=JobStatus.PROCESSING,
         job__attempts=job_attempt,
+    )
+
+
+def chunk_run(chunk_id: int, job_attempt: int) -> None:
+    """Transcribe one chunk; safe to call any number of times for the same chunk."""
+    claimed = TranscriptionChunk.objects.filter(
+        chunk_waiting(chunk_id, job_attempt, timezone.now())
     ).update(
         status=ChunkStatus.PROCESSING,
         attempts=F("attempts") + 1,

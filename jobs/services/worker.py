@@ -80,12 +80,21 @@ def lease_deadline() -> datetime:
 _lease_deadline = lease_deadline
 
 
+def due(now: datetime) -> Q:
+    """Not waiting for a retry (a job or a chunk)."""
+    return Q(retry_at__isnull=True) | Q(retry_at__lte=now)
+
+
+def job_waiting(now: datetime) -> Q:
+    """A queued job that a worker may start now."""
+    return Q(due(now), status=JobStatus.QUEUED, attempts__lt=settings.HARK_JOB_MAX_ATTEMPTS)
+
+
 def job_claim(job_id: str) -> Claim | None:
     """Take a queued job whose retry is due, or a running one whose worker's lease has
     expired (a parked one is the parked sweeper's: ``jobs.services.parked``)."""
     now = timezone.now()
-    due = Q(retry_at__isnull=True) | Q(retry_at__lte=now)
-    claimable = Q(due, status=JobStatus.QUEUED) | Q(
+    claimable = job_waiting(now) | Q(
         status=JobStatus.PROCESSING, lease_expires_at__lt=now, parked_reference=""
     )
     claimed = (
@@ -338,10 +347,12 @@ def job_heartbeat_lease(claim: Claim) -> None:
 def jobs_recover_abandoned() -> int:
     """Re-queue jobs whose worker stopped reporting (killed, crashed, machine lost);
     fail those that have used up their attempts; queue again waiting jobs whose retry
-    is overdue; ask upstreams about parked jobs and chunks whose callback is late.
+    is overdue; ask upstreams about parked jobs and chunks whose callback is late; hand
+    back tasks a lost cluster took before starting them (``jobs.services.stalled``).
     Returns how many were touched."""
     from jobs.services.chunks_recovery import chunks_recover
     from jobs.services.parked import parked_poll
+    from jobs.services.stalled import stalled_tasks_requeue
 
     touched = parked_poll()
     now = timezone.now()
@@ -350,7 +361,8 @@ def jobs_recover_abandoned() -> int:
     )
     for job in stale:
         touched += job_abandon(job, Q(lease_expires_at__lt=now, parked_reference=""))
-    return touched + jobs_retry_overdue(now) + chunks_recover()
+    touched += jobs_retry_overdue(now) + chunks_recover()
+    return touched + stalled_tasks_requeue()
 
 
 def jobs_retry_overdue(now: datetime) -> int:

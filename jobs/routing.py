@@ -288,7 +288,7 @@ def _attempt(
     try:
         if isinstance(engine, Deferrable) and _called_back(request, name):
             submission = engine.submit(request, on_progress)
-            # Recorded once the upstream has answered (route_resume), not now.
+            # Recorded once the upstream has answered (_finish_deferred), not now.
             raise Deferred(
                 provider=name, position=position, submission=submission, started_at=started_at
             )

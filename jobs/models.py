@@ -29,6 +29,14 @@ class JobType(models.TextChoices):
     SUMMARY = "summary", "Summary"
 
 
+class JobTask(models.TextChoices):
+    """What the engine is asked to produce: the speech as spoken, or (Whisper's
+    speech translation) English text from speech in another language."""
+
+    TRANSCRIBE = "transcribe", "Transcribe"
+    TRANSLATE = "translate", "Translate to English"
+
+
 class Parked(models.Model):
     """Waiting on an asynchronous upstream that will call back (``jobs.services.parked``).
 
@@ -77,6 +85,11 @@ class TranscriptionJob(Parked):
     word_timestamps = models.BooleanField(default=False)
     summary_requested = models.BooleanField(default=False)
     vocabulary = models.JSONField(default=list, blank=True)
+    # OpenAI's ``prompt``: earlier text or a style for the engine to follow.
+    prompt = models.TextField(blank=True)
+    task = models.CharField(max_length=10, choices=JobTask.choices, default=JobTask.TRANSCRIBE)
+    # The most speakers to tell apart (GoTranscript's number_of_speakers); None: no limit.
+    max_speakers = models.PositiveSmallIntegerField(null=True, blank=True)
     webhook_url = models.URLField(max_length=500, blank=True)
 
     # The media: stored under a generated key, never the client's file name.
@@ -147,6 +160,8 @@ class TranscriptSegment(models.Model):
     end = models.FloatField()
     text = models.TextField()
     speaker = models.CharField(max_length=60, blank=True)
+    # The language spoken in this segment; a recording may switch languages.
+    language = models.CharField(max_length=12, blank=True)
     confidence = models.FloatField(default=0)
     # [{"word", "start", "end", "confidence"}]: words are read with their segment,
     # never queried on their own, so a row per word would only cost joins.

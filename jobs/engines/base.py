@@ -7,7 +7,7 @@ A request dataclass goes in, a result dataclass comes out, and every failure is 
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
@@ -56,6 +56,8 @@ class Segment:
     confidence: float
     words: tuple[Word, ...] = ()
     speaker: str | None = None
+    # The language spoken, where the engine tells it per segment.
+    language: str | None = None
 
 
 @dataclass(frozen=True)
@@ -76,6 +78,12 @@ class TranscriptionRequest:
     word_timestamps: bool = True
     vocabulary: tuple[str, ...] = ()
     callbacks: Callbacks | None = None
+    # "transcribe", or "translate": English text from speech in any language.
+    task: str = "transcribe"
+    # Earlier text or a style to follow (OpenAI's ``prompt``).
+    prompt: str = ""
+    # The most speakers diarization may tell apart; None: the engine's own limit.
+    max_speakers: int | None = None
 
     @property
     def seconds(self) -> float | None:
@@ -93,6 +101,16 @@ class TranscriptionResult:
     @property
     def text(self) -> str:
         return " ".join(s.text for s in self.segments if s.text)
+
+
+def main_language(segments: Sequence[Segment], *, fallback: str) -> str:
+    """The language spoken longest among segments that say theirs, else ``fallback``."""
+    seconds: dict[str, float] = {}
+    for segment in segments:
+        if segment.language:
+            spoken = max(segment.end - segment.start, 0.01)
+            seconds[segment.language] = seconds.get(segment.language, 0.0) + spoken
+    return max(seconds, key=lambda code: seconds[code]) if seconds else fallback
 
 
 # Called with the fraction done (0.0-1.0); the worker uses it to report progress and

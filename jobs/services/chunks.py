@@ -40,6 +40,7 @@ from jobs.engines.base import (
     Segment,
     TranscriptionRequest,
     TranscriptionResult,
+    main_language,
 )
 from jobs.media.chunking import cut_at_silences
 from jobs.media.storage import local_media
@@ -294,6 +295,9 @@ def chunk_request(job: TranscriptionJob, path: Path) -> TranscriptionRequest:
         word_timestamps=True,
         vocabulary=tuple(job.vocabulary),
         callbacks=job_callbacks(job),
+        task=job.task,
+        prompt=job.prompt,
+        max_speakers=job.max_speakers,
     )
 
 
@@ -350,9 +354,12 @@ def chunks_finish(job_id: str, job_attempt: int) -> bool:
         if chunk.language:
             languages[chunk.language] += round(chunk.seconds)
         by_chunk.append([segment_from_json(item) for item in chunk.segments])
-    language = languages.most_common(1)[0][0] if languages else (job.language or "en")
+    by_chunks = languages.most_common(1)[0][0] if languages else (job.language or "en")
+    segments = chunk_speakers_link(job=job, chunks=by_chunk)
+    # Chunks of a recording that switches languages each say theirs per segment.
+    language = main_language(segments, fallback=by_chunks)
     result = TranscriptionResult(
-        segments=chunk_speakers_link(job=job, chunks=by_chunk),
+        segments=segments,
         language=language,
         duration=round(sum(c.seconds for c in chunks), 3),
         engine=max(usage, key=lambda name: usage[name]),

@@ -24,6 +24,7 @@ def segment_on_timeline(segment: Segment, offset: float, limit: float) -> dict[s
         "end": max(at(segment.end), at(segment.start)),
         "text": segment.text,
         "speaker": segment.speaker or "",
+        "language": segment.language or "",
         "confidence": round(segment.confidence, 4),
         "words": words,
     }
@@ -40,4 +41,5 @@ def segment_from_json(item: dict[str, Any]) -> Segment:
         confidence=item.get("confidence", 0.0),
         words=words,
         speaker=item.get("speaker") or None,
+        language=item.get("language") or None,
     )

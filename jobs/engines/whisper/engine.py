@@ -1,0 +1,208 @@
+"""The embedded default engine: OpenAI's Whisper on faster-whisper (CTranslate2).
+
+Multilingual, punctuated and cased text with word times and confidences, on the CPU of
+the worker (or a GPU: ``HARK_WHISPER_DEVICE=cuda``), with no key and no network. Each
+request's audio is decoded to 16 kHz, its languages found stretch by stretch
+(``languages``), each stretch decoded with Silero VAD in front and the failure modes of
+long audio guarded against (``guards``), and speakers labelled on request
+(``speakers``). ``task="translate"`` gives English text (Whisper's speech translation).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import numpy.typing as npt
+from django.conf import settings
+
+from jobs.engines.base import (
+    EngineInfo,
+    ProgressCallback,
+    ProviderError,
+    Segment,
+    TranscriptionRequest,
+    TranscriptionResult,
+    Word,
+)
+from jobs.engines.upstream import WHISPER_LANGUAGES
+from jobs.engines.whisper import model as whisper_model
+from jobs.engines.whisper.guards import Token, looks_invented, without_loops
+from jobs.engines.whisper.languages import SAMPLE_RATE, Run, language_runs
+from jobs.engines.whisper.speakers import token_speakers
+from jobs.media.decode import pcm_stream
+from jobs.media.probe import UnsupportedMedia
+
+NAME = "whisper"
+Samples = npt.NDArray[np.float32]
+
+
+class WhisperEngine:
+    @classmethod
+    def describe(cls) -> EngineInfo:
+        name = Path(whisper_model.model_name()).name
+        return EngineInfo(
+            name=NAME,
+            label=f"Whisper {name} (multilingual, on this server)",
+            languages=WHISPER_LANGUAGES,
+            diarization=True,
+            word_timestamps=True,
+            vocabulary=True,
+            quality_rank=3,
+            speed_rank=2,
+            detects_language=True,
+            translation=True,
+            chunk_seconds=float(settings.HARK_LOCAL_CHUNK_SECONDS),
+            notes=(
+                "OpenAI's Whisper running on this server with faster-whisper: punctuated "
+                "text in about 60 languages, detected per stretch of speech so recordings "
+                "that switch language keep every language; translation of speech into "
+                "English; private, no key needed."
+            ),
+        )
+
+    @classmethod
+    def unavailable_reason(cls) -> str | None:
+        return whisper_model.unavailable_reason()
+
+    def transcribe(
+        self, request: TranscriptionRequest, on_progress: ProgressCallback
+    ) -> TranscriptionResult:
+        """Decode the span to 16 kHz samples and run Whisper over each language's runs.
+
+        Raises ``ProviderError``: permanent for unreadable media, transient when the
+        model cannot be loaded (another engine may serve) or fails.
+        """
+        try:
+            samples = _samples(request)
+        except UnsupportedMedia as exc:
+            raise ProviderError(exc.message, permanent=True) from exc
+        seconds = len(samples) / SAMPLE_RATE
+        model = whisper_model.load_model()
+        try:
+            runs = language_runs(model, samples, language=request.language)
+            segments: list[Segment] = []
+            for run in runs:
+                segments += _decode_run(model, samples, run, request, on_progress)
+        except (RuntimeError, ValueError, MemoryError) as exc:
+            raise ProviderError(f"The Whisper engine failed: {exc}") from exc
+        on_progress(1.0)
+        # What was spoken longest: for a translation the text is English, and the job
+        # still says what it was translated from.
+        language = _main_run_language(runs, fallback=request.language or "en")
+        return TranscriptionResult(
+            segments=segments, language=language, duration=round(seconds, 3), engine=NAME
+        )
+
+
+def _decode_run(
+    model: Any,
+    samples: Samples,
+    run: Run,
+    request: TranscriptionRequest,
+    on_progress: ProgressCallback,
+) -> list[Segment]:
+    offset = request.start + run.start / SAMPLE_RATE
+    total = max(len(samples) / SAMPLE_RATE, 0.001)
+    audio = samples[run.start : run.end]
+    pieces, _ = model.transcribe(
+        audio,
+        language=run.language,
+        task=request.task if request.task in ("transcribe", "translate") else "transcribe",
+        beam_size=5,
+        word_timestamps=True,
+        vad_filter=True,
+        vad_parameters={"min_silence_duration_ms": 1000, "speech_pad_ms": 400},
+        # Conditioning on earlier text is what lets a loop feed itself over minutes; a
+        # chunk is short enough that little context is lost without it.
+        condition_on_previous_text=False,
+        hallucination_silence_threshold=2.0,
+        initial_prompt=request.prompt or None,
+        hotwords=", ".join(request.vocabulary) or None,
+    )
+    text_language = "en" if request.task == "translate" else run.language
+    tokens_by_segment: list[list[Token]] = []
+    for piece in pieces:  # a generator: the decoding happens while iterating
+        tokens = _tokens(piece, offset)
+        on_progress(min((run.start / SAMPLE_RATE + float(piece.end)) / total, 1.0))
+        if looks_invented(tokens, no_speech_prob=float(piece.no_speech_prob)):
+            continue
+        tokens = without_loops(tokens)
+        if _text(tokens):
+            tokens_by_segment.append(tokens)
+    labels: list[str] = []
+    if request.diarization:
+        flat = [token for tokens in tokens_by_segment for token in tokens]
+        labels = token_speakers(flat, audio, offset=offset, max_speakers=request.max_speakers)
+    segments: list[Segment] = []
+    position = 0
+    for tokens in tokens_by_segment:
+        mine = labels[position : position + len(tokens)] if labels else [""] * len(tokens)
+        position += len(tokens)
+        segments += _segments(tokens, mine, language=text_language)
+    return segments
+
+
+def _tokens(piece: Any, offset: float) -> list[Token]:
+    if piece.words:
+        return [
+            Token(str(w.word), float(w.start) + offset, float(w.end) + offset,
+                  float(w.probability))
+            for w in piece.words
+            if str(w.word).strip()
+        ]  # fmt: skip
+    # No word times (should not happen with word_timestamps on): one token per segment.
+    confidence = float(np.exp(min(float(piece.avg_logprob), 0.0)))
+    return [Token(str(piece.text), float(piece.start) + offset, float(piece.end) + offset,
+                  confidence)]  # fmt: skip
+
+
+def _segments(tokens: list[Token], labels: list[str], *, language: str) -> list[Segment]:
+    """One segment per stretch of one speaker's tokens (one, without diarization)."""
+    groups: list[tuple[str, list[Token]]] = []
+    for token, label in zip(tokens, labels, strict=True):
+        if groups and groups[-1][0] == label:
+            groups[-1][1].append(token)
+        else:
+            groups.append((label, [token]))
+    result = []
+    for label, group in groups:
+        text = _text(group)
+        if not text:
+            continue
+        words = tuple(
+            Word(t.raw.strip(), round(t.start, 3), round(max(t.end, t.start), 3),
+                 round(min(max(t.probability, 0.0), 1.0), 3))
+            for t in group
+        )  # fmt: skip
+        result.append(
+            Segment(
+                start=words[0].start,
+                end=words[-1].end,
+                text=text,
+                confidence=round(sum(w.confidence for w in words) / len(words), 3),
+                words=words,
+                speaker=label or None,
+                language=language,
+            )
+        )
+    return result
+
+
+def _text(tokens: Iterable[Token]) -> str:
+    return "".join(t.raw for t in tokens).strip()
+
+
+def _main_run_language(runs: list[Run], *, fallback: str) -> str:
+    """The language spoken longest: what a translation was translated from."""
+    seconds: dict[str, int] = {}
+    for run in runs:
+        seconds[run.language] = seconds.get(run.language, 0) + run.end - run.start
+    return max(seconds, key=lambda code: seconds[code]) if seconds else fallback
+
+
+def _samples(request: TranscriptionRequest) -> Samples:
+    pcm = b"".join(pcm_stream(request.path, start=request.start, end=request.end))
+    return np.frombuffer(pcm, dtype="<i2").astype(np.float32) / np.float32(32768.0)

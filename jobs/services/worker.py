@@ -151,9 +151,11 @@ def job_complete(
     when the job is no longer this attempt's.
     """
     job = claim.job
-    segments = apply_job_type(result.segments, job.job_type)
+    segments = apply_job_type(result.segments, job.job_type, language=result.language)
     text = " ".join(s.text for s in segments if s.text)
-    summary, topics = summarize(segments) if job.summary_requested else ("", [])
+    summary, topics = (
+        summarize(segments, language=result.language) if job.summary_requested else ("", [])
+    )
     extras = priced_options(diarization=job.diarization, summary=job.summary_requested)
     usage = usage or {result.engine or job.engine: result.duration}
     cost = usage_price(usage, options=extras)
@@ -179,6 +181,7 @@ def job_complete(
             end=round(segment.end, 3),
             text=segment.text,
             speaker=segment.speaker or "",
+            language=segment.language or "",
             confidence=round(segment.confidence, 4),
             words=[
                 {
@@ -312,6 +315,9 @@ def job_request(job: TranscriptionJob, path: Path) -> TranscriptionRequest:
         word_timestamps=True,
         vocabulary=tuple(job.vocabulary),
         callbacks=job_callbacks(job),
+        task=job.task,
+        prompt=job.prompt,
+        max_speakers=job.max_speakers,
     )
 
 

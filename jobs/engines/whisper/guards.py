@@ -54,7 +54,7 @@ def looks_invented(tokens: Sequence[Token], *, no_speech_prob: float) -> bool:
 def without_loops(tokens: Sequence[Token]) -> list[Token]:
     """``tokens`` with any phrase repeated back to back (a decoding loop) kept once."""
     kept = list(tokens)
-    for size in range(_MAX_PHRASE_WORDS, 0, -1):
+    for size in range(1, _MAX_PHRASE_WORDS + 1):
         kept = _collapse(kept, size, _MIN_REPEATS.get(size, _DEFAULT_MIN_REPEATS))
     return kept
 

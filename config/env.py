@@ -45,6 +45,18 @@ def env_list(name: str, default: str) -> list[str]:
     return [item.strip() for item in os.environ.get(name, default).split(",") if item.strip()]
 
 
+def env_map(name: str, default: str) -> dict[str, str]:
+    """``"voxtral-mini-latest=openai,whisper-1=whisper"`` → ``{"voxtral-mini-latest":
+    "openai", "whisper-1": "whisper"}``."""
+    result: dict[str, str] = {}
+    for item in env_list(name, default):
+        key, sep, value = item.partition("=")
+        if not sep or not key.strip() or not value.strip():
+            raise ImproperlyConfigured(f"{name} entries look like model=engine, not {item!r}.")
+        result[key.strip()] = value.strip()
+    return result
+
+
 def env_decimal_map(name: str, default: str) -> dict[str, Decimal]:
     """``"local=1,openai=3.5"`` → ``{"local": Decimal("1"), "openai": Decimal("3.5")}``."""
     result: dict[str, Decimal] = {}

@@ -14,7 +14,15 @@ from pathlib import Path
 import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
 
-from config.env import env_bool, env_decimal, env_decimal_map, env_int, env_list, env_str
+from config.env import (
+    env_bool,
+    env_decimal,
+    env_decimal_map,
+    env_int,
+    env_list,
+    env_map,
+    env_str,
+)
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 VAR_DIR = Path(env_str("HARK_VAR_DIR", str(BASE_DIR / "var")))
@@ -367,6 +375,10 @@ for _name in set(HARK_ENGINES) & {"openai", "deepgram", "assemblyai"}:
             "Providers section)."
         )
 HARK_DEFAULT_ENGINE = env_str("HARK_DEFAULT_ENGINE", HARK_ENGINES[0] if HARK_ENGINES else "local")
+# Other services' model ids → one of HARK_ENGINES or "auto", e.g.
+# "voxtral-mini-latest=openai,whisper-1=whisper". Known ids not listed get the best
+# enabled engine for the request (jobs.model_names.FOREIGN_MODELS).
+HARK_MODEL_ALIASES = env_map("HARK_MODEL_ALIASES", "")
 # Every request to an upstream: its whole budget, including a slowly dripping answer.
 HARK_UPSTREAM_TIMEOUT_SECONDS = env_int("HARK_UPSTREAM_TIMEOUT_SECONDS", 300)
 # Upstreams get mono MP3 at this bitrate, so a chunk stays far below their size limits.
@@ -390,7 +402,9 @@ HARK_URL_FETCH_SECONDS = env_int("HARK_URL_FETCH_SECONDS", 300)
 HARK_WORKERS = env_int("HARK_WORKERS", 2)
 # CTranslate2 threads per worker for Whisper: the cores shared out among the workers, so
 # two workers on two cores do not oversubscribe them (bench/whisper.py measures it).
-HARK_WHISPER_THREADS = env_int("HARK_WHISPER_THREADS", max(1, (os.cpu_count() or 1) // HARK_WORKERS))
+HARK_WHISPER_THREADS = env_int(
+    "HARK_WHISPER_THREADS", max(1, (os.cpu_count() or 1) // HARK_WORKERS)
+)
 Q_CLUSTER = {
     "name": "hark",
     "orm": "default",

@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from jobs.engines import enabled_engines
 from jobs.engines.base import EngineInfo
 from jobs.languages import language_name
-from jobs.models import JobType
+from jobs.models import JobTask, JobType
 
 PREFERENCES = ("quality", "speed", "cost")
 
@@ -35,6 +35,10 @@ class TranscriptionOptions:
     # GoTranscript's ``from`` and ``till``, in seconds of the media.
     trim_start: float = 0.0
     trim_end: float | None = None
+    # "transcribe", or "translate" (English text from speech in any language).
+    task: str = JobTask.TRANSCRIBE
+    prompt: str = ""
+    max_speakers: int | None = None
 
 
 def requested_language(options: TranscriptionOptions) -> str:
@@ -47,6 +51,16 @@ def requested_language(options: TranscriptionOptions) -> str:
 
 def engine_refusal(engine: EngineInfo, language: str, options: TranscriptionOptions) -> str | None:
     """Why ``engine`` cannot serve ``options`` in ``language`` ("" = detect), or None."""
+    if options.task == JobTask.TRANSLATE and not engine.translation:
+        # Refused rather than transcribed: text in the source language returned as if it
+        # were the English translation would be a wrong answer that looks right.
+        able = [info.name for info in enabled_engines() if info.translation]
+        hint = (
+            f"Engines that can: {', '.join(able)}."
+            if able
+            else "No enabled engine can; send task=transcribe."
+        )
+        return f"The {engine.label} engine cannot translate speech. {hint}"
     if language and language not in engine.languages:
         supported = ", ".join(f"{code} ({language_name(code)})" for code in engine.languages)
         return (

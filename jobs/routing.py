@@ -6,7 +6,10 @@ list of enabled providers that can all serve the request (GateFlow's semantics):
 * a named model is tried first, then the ``fallbacks`` the client listed, in order;
 * ``model=auto`` ranks every capable provider by ``prefer`` (``quality`` by default,
   ``speed``, or ``cost`` by price per minute), listed fallbacks moving to the front
-  after the best one, so "the next best" is always the automatic fallback.
+  after the best one, so "the next best" is always the automatic fallback;
+* other services' model ids (``whisper-1``, ``voxtral-mini-latest``, …) route like
+  ``auto``, or to the engine the operator mapped them to (``HARK_MODEL_ALIASES``);
+  ``resolve_model`` is the one place a model name is looked up.
 
 ``route_transcribe`` calls them for one piece of audio: transient failures (connection
 errors, timeouts, 429, 5xx) move on to the next provider, after waiting out a short
@@ -42,13 +45,12 @@ from jobs.engines.base import (
     TranscriptionResult,
 )
 from jobs.errors import InvalidJobRequest
-from jobs.models import AttemptOutcome
+from jobs.model_names import AUTO, resolve_model
+from jobs.models import AttemptOutcome, JobTask
 from jobs.options import PREFERENCES, TranscriptionOptions, engine_refusal, requested_language
 from jobs.services.breaker import breaker_failure, breaker_open_until, breaker_success
 
 logger = logging.getLogger(__name__)
-
-AUTO = "auto"
 
 
 @dataclass(frozen=True)
@@ -71,26 +73,21 @@ def route_plan(options: TranscriptionOptions) -> Route:
     model = (options.model or settings.HARK_DEFAULT_ENGINE or AUTO).strip()
     if options.prefer and options.prefer not in PREFERENCES:
         raise InvalidJobRequest(f"prefer must be one of {', '.join(PREFERENCES)}.")
-    if model == AUTO:
+    engine = resolve_model(model, enabled)
+    if not isinstance(engine, EngineInfo):
         return _auto_route(enabled, options)
-    engine = _find(enabled, model)
-    if engine is None:
-        names = ", ".join([*(info.name for info in enabled), AUTO])
-        raise InvalidJobRequest(
-            f"The model '{model}' is not available here. Available models: {names}."
-        )
     language = _language_for(engine, options)
     refusal = engine_refusal(engine, language, options)
     if refusal:
         raise InvalidJobRequest(refusal)
     chain = [engine.name]
     for name in options.fallbacks:
-        fallback = _find(enabled, name)
-        if fallback is None:
-            raise InvalidJobRequest(
-                f"The fallback model '{name}' is not available here. Available models: "
-                f"{', '.join(info.name for info in enabled)}."
-            )
+        fallback = resolve_model(name, enabled, role="fallback model")
+        if not isinstance(fallback, EngineInfo):
+            # Another service's id as a fallback: the best engine not tried before it.
+            ranked = _capable(enabled, language, options)
+            chain += [info.name for info in ranked if info.name not in chain][:1]
+            continue
         refusal = engine_refusal(fallback, _guess(fallback, language), options)
         if refusal:
             raise InvalidJobRequest(f"The fallback model '{name}' cannot serve this: {refusal}")
@@ -99,15 +96,25 @@ def route_plan(options: TranscriptionOptions) -> Route:
     return Route(engine=engine.name, providers=tuple(chain), language=language)
 
 
-def _auto_route(enabled: list[EngineInfo], options: TranscriptionOptions) -> Route:
-    language = requested_language(options)
+def _capable(
+    enabled: list[EngineInfo], language: str, options: TranscriptionOptions
+) -> list[EngineInfo]:
+    """The enabled engines that can serve ``options``, best first by ``prefer``."""
     capable = [
         info for info in enabled if engine_refusal(info, _guess(info, language), options) is None
     ]
-    if not capable:
+    return sorted(capable, key=_ranking(options.prefer or "quality", enabled))
+
+
+def _auto_route(enabled: list[EngineInfo], options: TranscriptionOptions) -> Route:
+    language = requested_language(options)
+    ranked = _capable(enabled, language, options)
+    if not ranked:
         wanted = [
+            "speech translation into English" if options.task == JobTask.TRANSLATE else "",
             f"'{language}'" if language else "",
             "speaker diarization" if options.diarization else "",
+            "word timestamps" if options.word_timestamps else "",
             "custom vocabulary" if options.vocabulary else "",
         ]
         names = ", ".join(info.name for info in enabled) or "none"
@@ -116,11 +123,12 @@ def _auto_route(enabled: list[EngineInfo], options: TranscriptionOptions) -> Rou
             + ", ".join(w for w in wanted if w)
             + f"). Available models: {names}."
         )
-    ranked = sorted(capable, key=_ranking(options.prefer or "quality", enabled))
     chain = [ranked[0].name]
     for name in options.fallbacks:
-        info = _find(capable, name)
-        if info is None:
+        info = resolve_model(name, enabled, role="fallback model")
+        if not isinstance(info, EngineInfo):
+            continue  # "the best engine for the request": the ranking below adds it
+        if info not in ranked:
             raise InvalidJobRequest(
                 f"The fallback model '{name}' is not available for this request. Models that "
                 f"can serve it: {', '.join(i.name for i in ranked)}."
@@ -151,13 +159,6 @@ def _ranking(prefer: str, enabled: list[EngineInfo]) -> Callable[[EngineInfo], t
         return (-info.quality_rank, -info.speed_rank, order[info.name])
 
     return key
-
-
-def _find(engines: list[EngineInfo], name: str) -> EngineInfo | None:
-    for info in engines:
-        if name == info.name or name in info.aliases:
-            return info
-    return None
 
 
 def _language_for(engine: EngineInfo, options: TranscriptionOptions) -> str:

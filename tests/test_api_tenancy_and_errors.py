@@ -113,10 +113,10 @@ def test_throttling_answers_429_with_retry_after(alice, settings):
 
 def test_languages_and_models_come_from_the_engine_registry(alice):
     languages = alice.client().get("/api/v1/languages/").json()["languages"]
-    assert {"code": "en", "name": "English", "engines": ["local"]} in languages
-    assert languages[0]["code"] == ""
+    assert {"code": "en", "name": "English", "engines": ["whisper", "local"]} in languages
+    assert languages[0] == {"code": "", "name": "Auto-detect", "engines": ["whisper"]}
     models = alice.client().get("/api/v1/models/").json()["models"]
-    assert [m["id"] for m in models] == ["local"]
+    assert [m["id"] for m in models] == ["whisper", "local"]
 
 
 def test_account_shows_available_credits_net_of_holds(alice):
@@ -139,3 +139,20 @@ def test_the_openapi_schema_and_docs_are_served_without_a_cdn(alice, client):
     assert "swagger-ui" in html
     assert "cdn" not in html.lower()
     assert "jsdelivr" not in html
+
+
+def test_the_schema_documents_translation_speaker_counts_and_model_ids(client):
+    schema = json.loads(
+        client.get("/api/schema/", HTTP_ACCEPT="application/vnd.oai.openapi+json").content
+    )
+    upload = schema["paths"]["/api/v1/transcribe/"]["post"]["requestBody"]["content"]
+    form = upload["multipart/form-data"]
+    fields = schema["components"]["schemas"][form["schema"]["$ref"].rsplit("/", 1)[1]]
+    for name in ("task", "translate_to", "prompt", "number_of_speakers", "max_speakers"):
+        assert name in fields["properties"]
+    assert "whisper-large-v3" in fields["properties"]["model"]["description"]
+    example = form["examples"]["TranslateGermanSpeechIntoEnglish"]["value"]
+    assert (example["task"], example["language"]) == ("translate", "de")
+    by_url = schema["paths"]["/api/v1/transcribe/url/"]["post"]["requestBody"]["content"]
+    assert "translate" in json.dumps(by_url["application/json"]["examples"])
+    assert "/v1/audio/translations" in schema["paths"]

@@ -56,7 +56,7 @@ def test_upload_creates_a_queued_job_with_a_hold_and_a_task(alice, isolated_medi
     assert body["estimated_wait"] > 0
     assert body["created_at"]
     assert job.organization == alice.organization
-    assert job.engine == "local"
+    assert job.engine == "whisper"  # the default engine
     assert job.duration_seconds == pytest.approx(11.0, abs=0.05)
     hold = Hold.objects.get(reference=f"job:{job.id}")
     assert hold.status == HoldStatus.ACTIVE
@@ -180,7 +180,7 @@ def test_a_recording_over_the_duration_cap_is_a_400(alice, settings, isolated_me
 
 
 def test_a_language_the_engine_lacks_is_a_400_naming_what_is_supported(alice, isolated_media):
-    response = upload(alice, language="fr")
+    response = upload(alice, model="local", language="fr")
     assert response.status_code == 400
     assert response.json()["message"] == (
         "The Local (pocketsphinx, English) engine cannot transcribe 'fr'. "
@@ -189,10 +189,16 @@ def test_a_language_the_engine_lacks_is_a_400_naming_what_is_supported(alice, is
     assert_nothing_created(isolated_media, alice.organization)
 
 
-def test_an_unknown_model_is_a_400_listing_available_models(alice, isolated_media):
-    response = upload(alice, model="whisper-large-v3")
+def test_an_unknown_model_is_a_400_listing_available_models_and_other_services_ids(
+    alice, isolated_media
+):
+    response = upload(alice, model="nova-3")
     assert response.status_code == 400
-    assert "Available models: local" in response.json()["message"]
+    assert response.json()["message"] == (
+        "The model 'nova-3' is not available here. Available models: whisper, local, auto. "
+        "Other services' model ids accepted here: whisper-1, voxtral-mini-latest, "
+        "voxtral-mini-2602, gemini-2.5-flash, gemini-2.5-pro, whisper-large-v3, whisper-turbo."
+    )
     assert_nothing_created(isolated_media, alice.organization)
 
 
@@ -207,7 +213,7 @@ def test_a_bad_job_type_is_a_400_in_the_error_shape(alice, isolated_media):
 
 
 def test_vocabulary_on_an_engine_without_it_is_refused_not_ignored(alice):
-    response = upload(alice, vocabulary='["Hark", "pocketsphinx"]')
+    response = upload(alice, model="local", vocabulary='["Hark", "pocketsphinx"]')
     assert response.status_code == 400
     assert "vocabulary" in response.json()["message"].lower()
 
@@ -319,3 +325,162 @@ def test_speakers_are_listed_by_first_appearance_with_their_speaking_time(alice)
         {"id": "SPEAKER_01", "label": "SPEAKER_01", "speaking_time": 3.75},
         {"id": "SPEAKER_00", "label": "SPEAKER_00", "speaking_time": 4.25},
     ]
+
+
+# --- Other services' model ids, speech translation, speaker counts ------------------------
+
+
+@pytest.mark.parametrize("model", ["whisper-large-v3", "whisper-turbo", "voxtral-mini-latest"])
+def test_other_services_model_ids_get_the_best_engines_that_can_serve_the_request(alice, model):
+    plain = upload(alice, model=model)
+    with_vocabulary = upload(alice, model=model, vocabulary="Hark,GateFlow")
+
+    assert plain.status_code == with_vocabulary.status_code == 200, plain.content
+    job = TranscriptionJob.objects.get(pk=plain.json()["id"])
+    assert (job.engine, job.route) == ("auto", ["whisper", "local"])
+    # The local engine takes no vocabulary, so it is no fallback for this one.
+    biased = TranscriptionJob.objects.get(pk=with_vocabulary.json()["id"])
+    assert (biased.engine, biased.route, biased.vocabulary) == (
+        "auto", ["whisper"], ["Hark", "GateFlow"]
+    )  # fmt: skip
+
+
+def test_an_operator_mapped_model_id_goes_to_its_engine(alice, settings):
+    settings.HARK_MODEL_ALIASES = {"whisper-turbo": "local", "my-model": "whisper"}
+
+    turbo = upload(alice, model="whisper-turbo")
+    mine = upload(alice, model="my-model", fallbacks="whisper-turbo")
+
+    assert turbo.status_code == mine.status_code == 200, turbo.content
+    job = TranscriptionJob.objects.get(pk=turbo.json()["id"])
+    assert (job.engine, job.route, job.language) == ("local", ["local"], "en")
+    job = TranscriptionJob.objects.get(pk=mine.json()["id"])
+    assert (job.engine, job.route) == ("whisper", ["whisper", "local"])
+
+
+def test_a_model_id_mapped_to_an_engine_that_is_not_enabled_is_a_400(
+    alice, settings, isolated_media
+):
+    settings.HARK_MODEL_ALIASES = {"voxtral-mini-latest": "openai"}
+    response = upload(alice, model="voxtral-mini-latest")
+    assert response.status_code == 400
+    message = response.json()["message"]
+    assert message.startswith(
+        "The model 'voxtral-mini-latest' is not available here (the engine serving it, "
+        "openai, is not enabled). Available models: whisper, local, auto."
+    )
+    assert_nothing_created(isolated_media, alice.organization)
+
+
+@pytest.mark.parametrize(
+    "fields", [{"task": "translate"}, {"translate_to": "en"}, {"translate_to": "English"}]
+)
+def test_speech_translation_is_asked_with_task_or_translate_to(alice, fields):
+    response = upload(alice, language="de", prompt="An interview.", **fields)
+
+    assert response.status_code == 200, response.content
+    job = TranscriptionJob.objects.get(pk=response.json()["id"])
+    assert (job.task, job.language, job.engine) == ("translate", "de", "whisper")
+    assert job.prompt == "An interview."
+
+
+def test_automatic_routing_of_a_translation_leaves_out_engines_that_cannot_translate(alice):
+    response = upload(alice, model="auto", task="translate", fallbacks="whisper-1")
+    assert response.status_code == 200, response.content
+    job = TranscriptionJob.objects.get(pk=response.json()["id"])
+    assert (job.task, job.engine, job.route) == ("translate", "auto", ["whisper"])
+    assert TranscriptionJob.objects.get(pk=upload(alice, model="auto").json()["id"]).route == [
+        "whisper",
+        "local",
+    ]
+
+
+def test_translation_on_an_engine_that_cannot_is_refused_naming_those_that_can(
+    alice, isolated_media
+):
+    response = upload(alice, model="local", task="translate")
+    assert response.status_code == 400
+    assert response.json() == {
+        "error": "invalid_request",
+        "message": "The Local (pocketsphinx, English) engine cannot translate speech. "
+        "Engines that can: whisper.",
+    }
+    assert_nothing_created(isolated_media, alice.organization)
+
+
+@pytest.mark.parametrize(
+    ("fields", "expected"),
+    [
+        ({}, None),
+        ({"number_of_speakers": "1_or_2"}, 2),
+        ({"number_of_speakers": "3_or_more"}, None),
+        ({"number_of_speakers": "4"}, 4),
+        ({"max_speakers": "5"}, 5),
+        ({"number_of_speakers": "3_or_more", "max_speakers": "6"}, 6),
+        ({"number_of_speakers": "1_or_2", "max_speakers": "2"}, 2),
+    ],
+)
+def test_speaker_counts_become_the_jobs_speaker_limit(alice, fields, expected):
+    response = upload(alice, diarization="true", **fields)
+    assert response.status_code == 200, response.content
+    job = TranscriptionJob.objects.get(pk=response.json()["id"])
+    assert (job.diarization, job.max_speakers) == (True, expected)
+
+
+SPEAKER_COUNTS = "number_of_speakers: must be 1_or_2, 3_or_more, or a whole number from 1 to 20"
+MAX_SPEAKERS = "max_speakers: must be a whole number from 1 to 20"
+TEXT_TRANSLATION = (
+    "translate_to: speech is translated into English only (task=translate, or "
+    "translate_to=en). Translating a transcript into another language is a separate feature "
+    "(POST /api/v1/translate/, as in Gumzo's API), which is not available here yet."
+)
+
+
+@pytest.mark.parametrize(
+    ("fields", "message"),
+    [
+        ({"number_of_speakers": "two"}, SPEAKER_COUNTS),
+        ({"number_of_speakers": "0"}, SPEAKER_COUNTS),
+        ({"number_of_speakers": "21"}, SPEAKER_COUNTS),
+        ({"max_speakers": "0"}, MAX_SPEAKERS),
+        ({"max_speakers": "21"}, MAX_SPEAKERS),
+        ({"max_speakers": "many"}, MAX_SPEAKERS),
+        (
+            {"number_of_speakers": "1_or_2", "max_speakers": "5"},
+            "number_of_speakers=1_or_2 and max_speakers=5 disagree; send one of them.",
+        ),
+        (
+            {"number_of_speakers": "3_or_more", "max_speakers": "2"},
+            "number_of_speakers=3_or_more and max_speakers=2 disagree; send one of them.",
+        ),
+        ({"translate_to": "fr"}, TEXT_TRANSLATION),
+        ({"task": "translate", "translate_to": "de-AT"}, TEXT_TRANSLATION),
+        (
+            {"task": "transcribe", "translate_to": "en"},
+            "task=transcribe and translate_to=en contradict each other; send one of them.",
+        ),
+        ({"task": "summarize"}, "task: must be transcribe or translate"),
+    ],
+)
+def test_bad_speaker_counts_and_translation_targets_are_a_400_that_creates_nothing(
+    alice, isolated_media, fields, message
+):
+    response = upload(alice, diarization="true", **fields)
+    assert response.status_code == 400
+    assert response.json() == {"error": "invalid_request", "message": message}
+    assert_nothing_created(isolated_media, alice.organization)
+
+
+def test_the_url_endpoint_takes_the_same_translation_and_speaker_options(alice):
+    client = alice.client()
+    url = "https://example.com/talk.mp3"
+    other = client.post(
+        "/api/v1/transcribe/url/", {"url": url, "translate_to": "fr"}, format="json"
+    )
+    speakers = client.post(
+        "/api/v1/transcribe/url/", {"url": url, "max_speakers": 50}, format="json"
+    )
+    # Refused before anything is fetched.
+    assert (other.status_code, other.json()["message"]) == (400, TEXT_TRANSLATION)
+    assert (speakers.status_code, speakers.json()["message"]) == (400, MAX_SPEAKERS)
+    assert not TranscriptionJob.objects.exists()

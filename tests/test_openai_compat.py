@@ -10,6 +10,7 @@ import pytest
 
 from billing.models import EntryKind, LedgerEntry
 from billing.services import credits_grant
+from jobs.model_names import FOREIGN_MODELS
 from jobs.models import TranscriptionJob
 from tests.audio_fixtures import SHARED_AUDIO
 
@@ -60,9 +61,9 @@ def test_subtitle_formats_come_back_as_text(client, response_format, marker):
     assert "country" in text
 
 
-def test_language_hint_for_a_language_no_engine_has_is_a_400(client):
+def test_language_hint_for_a_language_the_engine_lacks_is_a_400(client):
     with AUDIO.open("rb") as audio_file, pytest.raises(openai.BadRequestError) as caught:
-        client.audio.transcriptions.create(model="whisper-1", file=audio_file, language="es")
+        client.audio.transcriptions.create(model="local", file=audio_file, language="es")
     assert "It supports: en (English)" in str(caught.value)
     assert not TranscriptionJob.objects.exists()
 
@@ -81,11 +82,15 @@ def test_translation_of_english_speech_is_the_english_text(client):
     assert "country" in translation.text
 
 
-def test_models_lists_the_generic_names_and_the_enabled_engines(client):
-    assert [m.id for m in client.models.list()] == ["auto", "whisper-1", "local"]
+def test_models_lists_auto_the_enabled_engines_and_other_services_ids(client):
+    models = list(client.models.list())
+    assert [m.id for m in models[:3]] == ["auto", "whisper", "local"]
+    assert {m.id for m in models[3:]} == set(FOREIGN_MODELS)
+    assert {m.model_extra["alias_for"] for m in models[3:] if m.model_extra} == {"auto"}
 
 
 def test_an_unknown_model_names_the_available_ones(client):
     with AUDIO.open("rb") as audio_file, pytest.raises(openai.BadRequestError) as caught:
-        client.audio.transcriptions.create(model="gemini-2.5-pro", file=audio_file)
-    assert "Available models: auto, local, whisper-1" in str(caught.value)
+        client.audio.transcriptions.create(model="nova-3", file=audio_file)
+    assert "Available models: whisper, local, auto." in str(caught.value)
+    assert not TranscriptionJob.objects.exists()

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import json
+import re
 from decimal import Decimal
 from pathlib import Path
+from typing import Any
 
 import pytest
 from django.core.files.storage import default_storage
@@ -113,7 +116,9 @@ def test_the_upload_page_offers_the_enabled_engines_and_states_the_limits(alice,
 
     body = response.content.decode()
     assert response.status_code == 200
-    assert '<option value="local" selected>Local (pocketsphinx, English)</option>' in body
+    whisper = engine_info("whisper").label
+    assert f'<option value="whisper" selected>{whisper}</option>' in body
+    assert '<option value="local">Local (pocketsphinx, English)</option>' in body
     assert '"languages": [{"code": "en", "name": "English"}]' in body
     local = resolve_engine("local")
     assert local is not None
@@ -123,6 +128,56 @@ def test_the_upload_page_offers_the_enabled_engines_and_states_the_limits(alice,
     assert 'action="/api/v1/transcribe/"' in body
     # The upload script reads the CSRF token from this cookie.
     assert response.cookies["csrftoken"].value
+
+
+def page_engines(body: str) -> dict[str, dict[str, Any]]:
+    """The engines the upload script reads, from the page's json_script."""
+    found = re.search(r'<script id="engines-data" type="application/json">(.*?)</script>', body)
+    assert found is not None
+    return {engine["name"]: engine for engine in json.loads(found.group(1))}
+
+
+def test_every_enabled_engine_is_offered_and_priced_with_its_label(alice, settings):
+    settings.HARK_ENGINE_PRICES = {"whisper": Decimal("2"), "local": Decimal("1")}
+    _, _, body = upload_page(alice)
+    engines = page_engines(body)
+
+    assert list(engines) == ["whisper", "local", "auto"]
+    whisper, local, auto = engines["whisper"], engines["local"], engines["auto"]
+    assert whisper["label"] == engine_info("whisper").label
+    assert (whisper["price_per_minute"], local["price_per_minute"]) == ("2", "1")
+    assert (whisper["translation"], local["translation"], auto["translation"]) == (
+        True, False, True
+    )  # fmt: skip
+    # Whisper detects the language unless told; the local engine cannot.
+    assert whisper["languages"][0] == {"code": "", "name": "Detect automatically"}
+    assert {"code": "de", "name": "German"} in whisper["languages"]
+    assert local["languages"] == [{"code": "en", "name": "English"}]
+    assert auto["languages"][0] == {"code": "", "name": "Detect automatically"}
+    assert '<input type="checkbox" id="translate" name="task" value="translate">' in body
+
+    pricing = Client().get("/pricing/").content.decode()
+    row = re.search(r'<tr data-engine="whisper"><td>(.*?)</td><td class="num">(.*?)</td>', pricing)
+    assert row is not None
+    assert row.groups() == (engine_info("whisper").label, "2")
+    assert '<tr data-engine="local"><td>Local (pocketsphinx, English)</td>' in pricing
+
+
+def test_translate_to_english_on_the_upload_page_makes_a_translation_job(alice, isolated_media):
+    client, token, _ = upload_page(alice)
+
+    response = submit_from_page(client, token, model="whisper", language="de", task="translate")
+    refused = submit_from_page(client, token, model="local", task="translate")
+
+    assert response.status_code == 200, response.content
+    job = TranscriptionJob.objects.get(pk=response.json()["id"])
+    assert (job.organization, job.task, job.language) == (alice.organization, "translate", "de")
+    assert refused.status_code == 400
+    assert refused.json()["message"] == (
+        "The Local (pocketsphinx, English) engine cannot translate speech. "
+        "Engines that can: whisper."
+    )
+    assert TranscriptionJob.objects.count() == 1
 
 
 # --- Advanced upload options: prefer, fallbacks, from/till --------------------------
@@ -179,7 +234,9 @@ def test_the_upload_page_offers_prefer_fallbacks_and_from_till(alice, two_engine
     assert "minutes:seconds" in body
 
 
-def test_with_one_engine_the_page_says_there_is_nothing_to_fall_back_to(alice):
+def test_with_one_engine_the_page_says_there_is_nothing_to_fall_back_to(alice, settings):
+    settings.HARK_ENGINES = ["local"]
+    settings.HARK_DEFAULT_ENGINE = "local"
     _, _, body = upload_page(alice)
 
     assert 'name="fallbacks" value="local"' in body  # hidden by the script: it is chosen
@@ -239,7 +296,8 @@ def test_bad_from_or_till_on_the_upload_page_is_explained_and_creates_nothing(
 
 
 def test_a_finished_trimmed_job_page_says_what_served_it_and_which_part(alice):
-    job = make_job(alice, options=TranscriptionOptions(trim_start=2.0, trim_end=7.0))
+    options = TranscriptionOptions(model="local", trim_start=2.0, trim_end=7.0)
+    job = make_job(alice, options=options)
     client = signed_in(alice)
 
     queued = client.get(f"/jobs/{job.pk}/").content.decode()

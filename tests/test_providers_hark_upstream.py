@@ -23,21 +23,23 @@ from tests.upstreams.transcribers import canned
 pytestmark = [pytest.mark.worker, pytest.mark.django_db(transaction=True)]
 
 
-def configure(settings, *, base_url: str, key: str, extensions: str = "") -> dict[str, str]:
+def configure(
+    settings, *, base_url: str, key: str, extensions: str = "", model: str = "whisper-1"
+) -> dict[str, str]:
     """The same provider settings for this process (intake) and the workers (env)."""
     env = {
         "HARK_ENGINES": "local,openai",
         "HARK_DEFAULT_ENGINE": "local",
         "HARK_OPENAI_BASE_URL": base_url,
         "HARK_OPENAI_API_KEY": key,
-        "HARK_OPENAI_MODEL": "whisper-1",
+        "HARK_OPENAI_MODEL": model,
         "HARK_OPENAI_EXTENSIONS": extensions,
     }
     settings.HARK_ENGINES = ["local", "openai"]
     settings.HARK_DEFAULT_ENGINE = "local"
     settings.HARK_OPENAI_BASE_URL = base_url
     settings.HARK_OPENAI_API_KEY = key
-    settings.HARK_OPENAI_MODEL = "whisper-1"
+    settings.HARK_OPENAI_MODEL = model
     settings.HARK_OPENAI_EXTENSIONS = [e for e in extensions.split(",") if e]
     return env
 
@@ -49,8 +51,14 @@ def finished(job_id: str) -> bool:
 def test_a_hark_transcribes_through_another_hark_with_another_organizations_key(
     alice, bob, live_server, start_worker, settings
 ):
+    # The other Hark's engine by name: "whisper-1" would ask it for its best engine, and
+    # both Harks are this one installation here, whose best is the upstream: itself.
     env = configure(
-        settings, base_url=f"{live_server.url}/v1", key=bob.raw_key, extensions="diarize"
+        settings,
+        base_url=f"{live_server.url}/v1",
+        key=bob.raw_key,
+        extensions="diarize",
+        model="local",
     )
     # Two workers: one waits on the upstream Hark while the other does bob's job there.
     start_worker(HARK_WORKERS="2", **env)

@@ -237,3 +237,15 @@ def test_unreadable_media_is_permanent_and_never_sent(configured, upstream, tmp_
     error = failure(path=junk)
     assert error.permanent
     assert upstream.requests == []
+
+
+def test_a_translation_goes_to_the_translations_endpoint_without_a_language(configured, upstream):
+    result, _ = transcribe(task="translate", language="de", prompt="A licence.")
+
+    [sent] = upstream.requests
+    assert sent.path == "/v1/audio/translations"
+    assert "language" not in sent.form
+    assert "timestamp_granularities[]" not in sent.form
+    assert sent.form["prompt"] == ["A licence."]
+    assert result.segments
+    assert all(word.startswith("en:") for word in result.text.split())

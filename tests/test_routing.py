@@ -17,7 +17,14 @@ from django.utils import timezone
 from billing.models import EntryKind, Hold, HoldStatus, LedgerEntry
 from jobs.engines.base import ProviderError, TranscriptionRequest
 from jobs.errors import InvalidJobRequest
-from jobs.models import AttemptOutcome, JobStatus, ProviderAttempt, ProviderHealth, TranscriptionJob
+from jobs.models import (
+    AttemptOutcome,
+    JobStatus,
+    JobTask,
+    ProviderAttempt,
+    ProviderHealth,
+    TranscriptionJob,
+)
 from jobs.options import TranscriptionOptions
 from jobs.routing import AllProvidersFailed, Route, route_plan, route_transcribe
 from jobs.services.worker import job_run
@@ -117,6 +124,69 @@ def test_an_unknown_preference_is_a_400(providers, alice):
     assert response.status_code == 400
     assert "prefer" in response.json()["message"]
     assert not TranscriptionJob.objects.exists()
+
+
+@pytest.mark.parametrize("model", ["whisper-1", "voxtral-mini-latest", "gemini-2.5-pro"])
+def test_other_services_model_ids_route_like_auto_preferring_quality(providers, model):
+    assert route_plan(TranscriptionOptions(model=model)) == Route(
+        engine="auto", providers=("openai", "local"), language=""
+    )
+    cheapest = route_plan(TranscriptionOptions(model=model, prefer="cost"))
+    assert cheapest.providers == ("local", "openai")
+
+
+def test_another_services_id_gets_an_engine_that_can_do_what_is_asked(providers):
+    # Only the local engine separates speakers here; only the upstream translates.
+    diarized = TranscriptionOptions(model="voxtral-mini-latest", diarization=True, language="en")
+    assert route_plan(diarized).providers == ("local",)
+    translated = TranscriptionOptions(model="whisper-1", task=JobTask.TRANSLATE)
+    assert route_plan(translated).providers == ("openai",)
+
+
+def test_automatic_translation_only_considers_engines_that_translate(providers):
+    route = route_plan(TranscriptionOptions(model="auto", task=JobTask.TRANSLATE, prefer="cost"))
+    assert route.providers == ("openai",)
+    providers.HARK_ENGINES = ["local"]
+    with pytest.raises(InvalidJobRequest) as refused:
+        route_plan(TranscriptionOptions(model="auto", task=JobTask.TRANSLATE))
+    assert refused.value.message == (
+        "No enabled model can transcribe this request (speech translation into English). "
+        "Available models: local."
+    )
+    with pytest.raises(InvalidJobRequest) as refused:
+        route_plan(TranscriptionOptions(model="local", task=JobTask.TRANSLATE))
+    assert refused.value.message == (
+        "The Local (pocketsphinx, English) engine cannot translate speech. "
+        "No enabled engine can; send task=transcribe."
+    )
+
+
+def test_another_services_id_as_a_fallback_adds_the_next_best_engine(providers):
+    route = route_plan(TranscriptionOptions(model="local", fallbacks=("voxtral-mini-latest",)))
+    assert route.providers == ("local", "openai")
+    # The best engine is the named one already, so the next best comes after it.
+    alone = route_plan(TranscriptionOptions(model="openai", fallbacks=("gemini-2.5-flash",)))
+    assert alone.providers == ("openai", "local")
+    auto = route_plan(TranscriptionOptions(model="auto", fallbacks=("whisper-1",)))
+    assert auto.providers == ("openai", "local")
+
+
+def test_a_mapped_model_id_routes_to_its_engine_and_is_held_to_what_that_engine_can_do(
+    providers,
+):
+    providers.HARK_MODEL_ALIASES = {"voxtral-mini-latest": "openai", "cheap": "auto"}
+    assert route_plan(TranscriptionOptions(model="voxtral-mini-latest")) == Route(
+        engine="openai", providers=("openai",), language=""
+    )
+    assert route_plan(TranscriptionOptions(model="cheap", prefer="cost")).providers == (
+        "local",
+        "openai",
+    )
+    with pytest.raises(InvalidJobRequest, match="Speaker diarization is not available"):
+        route_plan(TranscriptionOptions(model="voxtral-mini-latest", diarization=True))
+    providers.HARK_ENGINES = ["local"]
+    with pytest.raises(InvalidJobRequest, match=r"the engine serving it, openai, is not enabled"):
+        route_plan(TranscriptionOptions(model="local", fallbacks=("voxtral-mini-latest",)))
 
 
 # --- Falling back -------------------------------------------------------------------------

@@ -38,9 +38,25 @@ CREATE: dict[str, Any] = {
         "Upload audio (MP3, WAV, M4A, FLAC, OGG/Opus, WebM, or the audio track of an MP4) "
         "as multipart form data. Credits for the measured duration are held until the "
         "job finishes; you are charged the actual cost, or nothing if it fails. Gumzo's "
-        "`job_language`, `job_type` and `skip_diarization` are accepted as aliases."
+        "`job_language`, `job_type` and `skip_diarization` are accepted as aliases, and "
+        "GoTranscript's `number_of_speakers`. `task=translate` (or `translate_to=en`) gives "
+        "English text from speech in any language; `language` is then the language spoken."
     ),
     "request": {"multipart/form-data": TranscribeUploadInput},
+    "examples": [
+        OpenApiExample(
+            "Translate German speech into English",
+            value={"file": "interview.mp3", "task": "translate", "language": "de"},
+            request_only=True,
+            media_type="multipart/form-data",
+        ),
+        OpenApiExample(
+            "Speakers of a two-person call",
+            value={"file": "call.mp3", "diarization": True, "number_of_speakers": "1_or_2"},
+            request_only=True,
+            media_type="multipart/form-data",
+        ),
+    ],
     "responses": {
         200: OpenApiResponse(
             response=OpenApiTypes.OBJECT,
@@ -50,8 +66,8 @@ CREATE: dict[str, Any] = {
                 "created_at": "2026-11-21T14:30:00Z"})],
         ),
         400: _error("An option the engine cannot serve, or a bad value", "invalid_request",
-                    "The Local (pocketsphinx, English) engine cannot transcribe 'fr'. "
-                    "It supports: en (English)."),
+                    "The Local (pocketsphinx, English) engine cannot translate speech. "
+                    "Engines that can: whisper."),
         402: _error("Not enough credits", "insufficient_credits",
                     "You have 10 credits remaining but this transcription requires 30 credits."),
         413: _error("Over the size cap", "file_too_large",
@@ -63,6 +79,8 @@ CREATE: dict[str, Any] = {
 
 LIST: dict[str, Any] = {
     "summary": "List transcription jobs, newest first",
+    # Otherwise it shares "api_v1_transcribe_retrieve" with the detail route.
+    "operation_id": "api_v1_transcribe_list",
     "parameters": [
         OpenApiParameter("cursor", str, description="From `next` or `previous`."),
         OpenApiParameter("limit", int, description="Page size, at most 100 (default 20)."),

@@ -2,12 +2,14 @@
 
 The official ``openai`` client, GateFlow's examples and anything else written for
 OpenAI's audio API work against Hark by changing the base URL and key. Requests become
-ordinary jobs (held, charged, queued for a worker); the request waits for the result.
+ordinary jobs (held, charged, queued for a worker); the request waits for the result, or
+with ``stream=true`` answers at once and sends the text as events when it is ready.
 """
 
 from __future__ import annotations
 
 import json
+import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -21,7 +23,7 @@ from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from accounts.models import ApiKey, User
+from accounts.models import ApiKey, Organization, User
 from config.api import OrganizationApiView
 from config.idempotency import IdempotentPostMixin
 from config.uploads import CappedUploadMixin
@@ -30,17 +32,16 @@ from jobs.engines import enabled_engines
 from jobs.errors import InvalidJobRequest, JobConflict, JobError
 from jobs.exporters import get_exporter
 from jobs.languages import language_name
-from jobs.models import JobStatus, TranscriptionJob
+from jobs.model_names import AUTO, model_aliases
+from jobs.models import JobStatus, JobTask, TranscriptionJob
 from jobs.options import PREFERENCES, TranscriptionOptions
 from jobs.selectors import job_segments
 from jobs.services.intake import job_create
 from jobs.services.waiting import job_wait
 
-# OpenAI's model names mean "the best engine this installation has" here; any enabled
-# engine can also be named directly. The engine that served a request is in the
-# ``X-Hark-Engine`` response header.
-GENERIC_MODELS = ("auto", "whisper-1")
 RESPONSE_FORMATS = ("json", "text", "srt", "verbose_json", "vtt")
+# How often a stream says it is still working while the job runs.
+KEEPALIVE_SECONDS = 2.0
 
 
 class WaitTimedOut(JobError):
@@ -55,6 +56,9 @@ class TranscriptionFailed(JobError):
 
 class OpenAITranscriptionInput(serializers.Serializer):  # type: ignore[type-arg]
     file = serializers.FileField(allow_empty_file=False)
+    # An enabled engine, "auto", or another service's id (whisper-1, voxtral-mini-latest):
+    # routing decides what serves it, and names the available models when nothing can.
+    # The engine that served a request is in the ``X-Hark-Engine`` response header.
     model = serializers.CharField(max_length=80)
     language = serializers.CharField(required=False, allow_blank=True, max_length=12)
     # A style hint, as in OpenAI's API; engines that cannot use it are not bound by it.
@@ -62,17 +66,9 @@ class OpenAITranscriptionInput(serializers.Serializer):  # type: ignore[type-arg
     response_format = serializers.ChoiceField(choices=RESPONSE_FORMATS, default="json")
     temperature = serializers.FloatField(required=False, min_value=0, max_value=1)
     stream = serializers.BooleanField(required=False, default=False)
+    # Voxtral's extensions (GateFlow passes them through): speakers, and domain words.
     diarize = serializers.BooleanField(required=False, default=False)
     context_bias = serializers.CharField(required=False, allow_blank=True, max_length=4000)
-
-    def validate_model(self, value: str) -> str:
-        names = {info.name for info in enabled_engines()} | set(GENERIC_MODELS)
-        if value not in names:
-            raise serializers.ValidationError(
-                f"'{value}' is not available here. Available models: {', '.join(sorted(names))}"
-            )
-        # "auto" routes by preference; "whisper-1" means this installation's default.
-        return "" if value == "whisper-1" else value
 
 
 def _granularities(request: Request) -> set[str]:
@@ -87,8 +83,10 @@ def _granularities(request: Request) -> set[str]:
     return set(values) or {"segment"}
 
 
-def _options(data: dict[str, Any], request: Request) -> TranscriptionOptions:
+def _options(data: dict[str, Any], request: Request, *, task: str) -> TranscriptionOptions:
     bias = tuple(w.strip() for w in data.get("context_bias", "").split(",") if w.strip())
+    if len(bias) > 100:
+        raise InvalidJobRequest("context_bias may hold at most 100 words.")
     prefer, fallbacks = _gateflow(request)
     return TranscriptionOptions(
         model=data["model"],
@@ -98,6 +96,8 @@ def _options(data: dict[str, Any], request: Request) -> TranscriptionOptions:
         vocabulary=bias,
         prefer=prefer,
         fallbacks=fallbacks,
+        task=task,
+        prompt=data.get("prompt", ""),
     )
 
 
@@ -137,14 +137,14 @@ def _gateflow(request: Request) -> tuple[str, tuple[str, ...]]:
     if prefer and prefer not in PREFERENCES:
         raise InvalidJobRequest(f"prefer must be one of {', '.join(PREFERENCES)}.")
     fallbacks = tuple(str(name).strip() for name in raw_fallbacks if str(name).strip())
-    default = settings.HARK_DEFAULT_ENGINE
-    return prefer, tuple(default if name == "whisper-1" else name for name in fallbacks)
+    return prefer, fallbacks
 
 
 def verbose_json(job: TranscriptionJob, *, words: bool) -> dict[str, Any]:
     segments = list(job_segments(job))
     body: dict[str, Any] = {
-        "task": "transcribe",
+        "task": job.task,
+        # The language spoken, named as OpenAI names it ("german"), for a translation too.
         "language": language_name(job.detected_language or job.language).lower(),
         "duration": round(job.duration_seconds, 3),
         "text": job.transcript_text,
@@ -167,17 +167,54 @@ def verbose_json(job: TranscriptionJob, *, words: bool) -> dict[str, Any]:
     return body
 
 
-def _stream(text: str) -> Iterator[str]:
-    # OpenAI's transcription stream events; the text is complete when the job is, so
-    # deltas come per word once it has finished.
+def _event(body: dict[str, Any]) -> str:
+    return f"data: {json.dumps(body)}\n\n"
+
+
+def _unfinished(job: TranscriptionJob) -> JobError | None:
+    """Why ``job`` has no transcript to give, as the error to answer with; None if it has."""
+    if job.status == JobStatus.FAILED:
+        return TranscriptionFailed(job.error_message)
+    if job.status == JobStatus.CANCELED:
+        return JobConflict("This transcription was canceled before it finished.")
+    if job.status != JobStatus.COMPLETED:
+        return WaitTimedOut(
+            f"The transcription is still running. Fetch it later from "
+            f"/api/v1/transcribe/{job.pk}/ (job id {job.pk})."
+        )
+    return None
+
+
+def _stream(organization: Organization, job_id: object) -> Iterator[str]:
+    """OpenAI's transcription stream events for a job: SSE comments while it runs, then
+    the text as deltas (a word each) and ``transcript.text.done``, or an error event.
+
+    The response starts at once and a comment follows every few seconds, so a client's
+    read timeout (httpx's is 5 s, as in GateFlow's streaming example) never fires while a
+    worker transcribes.
+    """
+    deadline = time.monotonic() + settings.HARK_SYNC_TIMEOUT_SECONDS
+    while True:
+        left = max(deadline - time.monotonic(), 0.0)
+        job = job_wait(
+            organization=organization, job_id=job_id, timeout=min(KEEPALIVE_SECONDS, left)
+        )
+        if job.is_finished or left <= 0:
+            break
+        yield ": transcribing\n\n"
+    error = _unfinished(job)
+    if error is not None:
+        yield _event({"type": "error", "error": {"code": error.code, "message": error.message}})
+        return
+    text = job.transcript_text
     for word in text.split():
-        yield f"data: {json.dumps({'type': 'transcript.text.delta', 'delta': word + ' '})}\n\n"
-    yield f"data: {json.dumps({'type': 'transcript.text.done', 'text': text})}\n\n"
+        yield _event({"type": "transcript.text.delta", "delta": word + " "})
+    yield _event({"type": "transcript.text.done", "text": text})
 
 
 class OpenAITranscriptionApi(IdempotentPostMixin, CappedUploadMixin, OrganizationApiView):
     parser_classes = [MultiPartParser, FormParser]
-    task = "transcribe"
+    task: str = JobTask.TRANSCRIBE
 
     @extend_schema(
         summary="OpenAI-compatible transcription (waits for the result)",
@@ -193,10 +230,18 @@ class OpenAITranscriptionApi(IdempotentPostMixin, CappedUploadMixin, Organizatio
             organization=self.organization,
             path=Path(data["file"].temporary_file_path()),
             filename=data["file"].name or "",
-            options=_options(data, request),
+            options=_options(data, request, task=self.task),
             created_by=request.user if isinstance(request.user, User) else None,
             api_key=request.auth if isinstance(request.auth, ApiKey) else None,
         )
+        if data["stream"]:
+            stream = StreamingHttpResponse(
+                _stream(self.organization, job.pk), content_type="text/event-stream"
+            )
+            # Which engine serves it is known only at the end; the job id is known now.
+            stream["Cache-Control"] = "no-cache"
+            stream["X-Hark-Job-Id"] = str(job.pk)
+            return stream
         job = job_wait(
             organization=self.organization,
             job_id=job.pk,
@@ -209,45 +254,47 @@ class OpenAITranscriptionApi(IdempotentPostMixin, CappedUploadMixin, Organizatio
 
     def _render(
         self, job: TranscriptionJob, data: dict[str, Any], granularities: set[str]
-    ) -> HttpResponse | StreamingHttpResponse:
-        if job.status == JobStatus.FAILED:
-            raise TranscriptionFailed(job.error_message)
-        if job.status == JobStatus.CANCELED:
-            raise JobConflict("This transcription was canceled before it finished.")
-        if job.status != JobStatus.COMPLETED:
-            raise WaitTimedOut(
-                f"The transcription is still running. Fetch it later from "
-                f"/api/v1/transcribe/{job.pk}/ (job id {job.pk})."
-            )
-        if data["stream"]:
-            return StreamingHttpResponse(
-                _stream(job.transcript_text), content_type="text/event-stream"
-            )
+    ) -> HttpResponse:
+        error = _unfinished(job)
+        if error is not None:
+            raise error
         response_format = data["response_format"]
         if response_format == "json":
             return Response({"text": job.transcript_text})
         if response_format == "verbose_json":
-            body = verbose_json(job, words="word" in granularities)
-            body["task"] = self.task
-            return Response(body)
+            return Response(verbose_json(job, words="word" in granularities))
         exporter = get_exporter("txt" if response_format == "text" else response_format)
         assert exporter is not None  # the serializer restricted the choices
         return HttpResponse(exporter.render(transcript_document(job)), exporter.content_type)
 
 
 class OpenAITranslationApi(OpenAITranscriptionApi):
-    """Translation into English. Every enabled engine here transcribes English only, so
-    English speech comes back as it is; other languages are refused at intake."""
+    """Speech in any language to English text: a job with task=translate, served only by
+    engines that translate (routing refuses the others with a 400 naming those that can)."""
 
-    task = "translate"
+    task = JobTask.TRANSLATE
+
+    @extend_schema(
+        summary="OpenAI-compatible translation of speech into English (waits for the result)",
+        request={"multipart/form-data": OpenAITranscriptionInput},
+        responses={200: OpenApiTypes.OBJECT},
+    )
+    def post(self, request: Request) -> HttpResponse | StreamingHttpResponse:
+        return super().post(request)
 
 
 class OpenAIModelListApi(OrganizationApiView):
     @extend_schema(summary="OpenAI-compatible model list", responses={200: OpenApiTypes.OBJECT})
     def get(self, request: Request) -> Response:
-        names = [*GENERIC_MODELS, *(info.name for info in enabled_engines())]
+        def model(model_id: str, **extra: str) -> dict[str, Any]:
+            return {"id": model_id, "object": "model", "created": 0, "owned_by": "hark", **extra}
+
+        # Other services' ids are marked with what serves them: an engine, or "auto".
         return Response({
             "object": "list",
-            "data": [{"id": name, "object": "model", "created": 0, "owned_by": "hark"}
-                     for name in names],
+            "data": [
+                model(AUTO),
+                *(model(info.name) for info in enabled_engines()),
+                *(model(alias.id, alias_for=alias.target) for alias in model_aliases()),
+            ],
         })  # fmt: skip

@@ -1,43 +1,57 @@
-"""Reference data: supported languages and models, derived from the engine registry."""
+"""Reference data: supported languages and models, derived from the engine registry, so
+what these endpoints promise is what routing accepts."""
 
 from __future__ import annotations
 
 from django.conf import settings
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import extend_schema
+from drf_spectacular.utils import OpenApiExample, OpenApiResponse, extend_schema
 from rest_framework.request import Request
 from rest_framework.response import Response
 
 from billing.pricing import price_per_minute
 from config.api import OrganizationApiView
 from jobs.engines import enabled_engines
-from jobs.languages import language_name
+from jobs.languages import language_catalog
+from jobs.model_names import AUTO, model_aliases
 from jobs.options import PREFERENCES
+
+LANGUAGES_EXAMPLE = {
+    "languages": [
+        {"code": "", "name": "Auto-detect", "engines": ["whisper"]},
+        {"code": "de", "name": "German", "engines": ["whisper"]},
+        {"code": "en", "name": "English", "engines": ["whisper", "local"]},
+    ]
+}
 
 
 class LanguageListApi(OrganizationApiView):
     @extend_schema(
         summary="Languages you can transcribe, and which engines serve each",
-        responses={200: OpenApiTypes.OBJECT},
+        description=(
+            "The languages the enabled engines offer, named in English. The first entry, "
+            '`{"code": "", "name": "Auto-detect"}`, is there when an enabled engine can '
+            "detect the language itself; send `language` empty (or leave it out) for that."
+        ),
+        responses={
+            200: OpenApiResponse(
+                OpenApiTypes.OBJECT, examples=[OpenApiExample("languages", LANGUAGES_EXAMPLE)]
+            )
+        },
     )
     def get(self, request: Request) -> Response:
-        engines_by_language: dict[str, list[str]] = {}
-        for info in enabled_engines():
-            for code in info.languages:
-                engines_by_language.setdefault(code, []).append(info.name)
-        languages = [
-            {"code": "", "name": "Auto-detect", "engines": [e.name for e in enabled_engines()]}
-        ]
-        languages += [
-            {"code": code, "name": language_name(code), "engines": engines}
-            for code, engines in sorted(engines_by_language.items())
-        ]
-        return Response({"languages": languages})
+        return Response({"languages": language_catalog(enabled_engines())})
 
 
 class ModelListApi(OrganizationApiView):
     @extend_schema(
         summary="Engines (models) enabled on this installation",
+        description=(
+            "Each enabled engine with what it can do and its price, then `aliases`: other "
+            "services' model ids accepted here (`whisper-1`, `voxtral-mini-latest`, "
+            "`whisper-large-v3`, …) and what serves each: an engine, or `auto` (the best "
+            "enabled engine for the request)."
+        ),
         responses={200: OpenApiTypes.OBJECT},
     )
     def get(self, request: Request) -> Response:
@@ -54,7 +68,10 @@ class ModelListApi(OrganizationApiView):
                 "upstream": info.upstream,
             }
             for info in enabled_engines()
+        ], "aliases": [
+            {"id": alias.id, "alias_for": alias.target, "documented_by": alias.documented_by}
+            for alias in model_aliases()
         ], "routing": {
-            "model": "auto", "prefer": list(PREFERENCES),
+            "model": AUTO, "prefer": list(PREFERENCES),
             "default": settings.HARK_DEFAULT_ENGINE,
         }})  # fmt: skip

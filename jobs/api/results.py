@@ -21,6 +21,7 @@ def segment_output(
     body: dict[str, Any] = {
         "text": segment.text,
         "speaker": segment.speaker or None,
+        "language": segment.language or None,
         "confidence": segment.confidence,
     }
     # AudioToTextAI's ``timestamps=false`` asks for segments without times.

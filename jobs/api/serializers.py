@@ -6,16 +6,30 @@ from __future__ import annotations
 import json
 from typing import Any
 
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from jobs.models import JobType, TranscriptionJob
+from jobs.models import JobTask, JobType, TranscriptionJob
 from jobs.options import PREFERENCES, TranscriptionOptions
 from webhooks.errors import WebhookUrlRefused
 from webhooks.services import webhook_url_check
 
 JOB_TYPES = {choice.lower(): choice for choice in JobType.values}
+MAX_SPEAKERS = 20
+SPEAKERS_MESSAGE = f"must be a whole number from 1 to {MAX_SPEAKERS}"
+# GoTranscript's number_of_speakers: "3_or_more" sets no upper limit.
+SPEAKER_RANGES: dict[str, int | None] = {"1_or_2": 2, "3_or_more": None}
+# Only speech → English is a transcription option; other targets are text translation.
+ENGLISH = {"en", "english"}
+OTHER_TARGETS_MESSAGE = (
+    "speech is translated into English only (task=translate, or translate_to=en). "
+    "Translating a transcript into another language is a separate feature "
+    "(POST /api/v1/translate/, as in Gumzo's API), which is not available here yet."
+)
 
 
+# In the schema a list of strings; a comma-separated string or a JSON array works too.
+@extend_schema_field({"type": "array", "items": {"type": "string"}})
 class VocabularyField(serializers.Field):  # type: ignore[type-arg]
     """A JSON array, a comma-separated string, or repeated form fields
     (``vocabulary=a&vocabulary=b`` or ``vocabulary[]=a``, as HTTP clients send lists)."""
@@ -60,7 +74,14 @@ class ModelListField(VocabularyField):
 
 
 class TranscriptionOptionsInput(serializers.Serializer):  # type: ignore[type-arg]
-    model = serializers.CharField(required=False, allow_blank=True, max_length=80)
+    model = serializers.CharField(
+        required=False,
+        allow_blank=True,
+        max_length=80,
+        help_text="An engine from `GET /api/v1/models/`, `auto`, or another service's model "
+        "id (`whisper-large-v3`, `whisper-1`, `voxtral-mini-latest`, …), which gets the best "
+        "engine for the request. Empty: this installation's default.",
+    )
     language = serializers.CharField(required=False, allow_blank=True, max_length=12)
     job_language = serializers.CharField(required=False, allow_blank=True, max_length=12)
     job_type = serializers.CharField(required=False, allow_blank=True, max_length=20)
@@ -75,6 +96,47 @@ class TranscriptionOptionsInput(serializers.Serializer):  # type: ignore[type-ar
     # fallbacks are tried in order when the chosen one fails transiently.
     prefer = serializers.ChoiceField(choices=PREFERENCES, required=False, allow_blank=True)
     fallbacks = ModelListField(required=False)
+    # task=translate: English text from speech in any language (Whisper's translation);
+    # translate_to=en says the same in GoTranscript's words.
+    task = serializers.ChoiceField(
+        choices=JobTask.values,
+        required=False,
+        allow_blank=True,
+        error_messages={"invalid_choice": "must be transcribe or translate"},
+        help_text="`translate`: English text from speech in any language (default "
+        "`transcribe`). Only engines that translate serve it; see `translation` in "
+        "`GET /api/v1/models/`.",
+    )
+    translate_to = serializers.CharField(
+        required=False,
+        allow_blank=True,
+        max_length=20,
+        help_text="`en` (or `english`) is the same as `task=translate`; speech is "
+        "translated into English only.",
+    )
+    prompt = serializers.CharField(
+        required=False,
+        allow_blank=True,
+        max_length=2000,
+        help_text="Earlier text or a style to follow, as OpenAI's `prompt`.",
+    )
+    number_of_speakers = serializers.CharField(
+        required=False,
+        allow_blank=True,
+        max_length=12,
+        help_text="GoTranscript's hint for diarization: `1_or_2` (at most 2 speakers), "
+        f"`3_or_more` (no limit), or a whole number from 1 to {MAX_SPEAKERS}.",
+    )
+    max_speakers = serializers.IntegerField(
+        required=False,
+        allow_null=True,
+        min_value=1,
+        max_value=MAX_SPEAKERS,
+        error_messages=dict.fromkeys(
+            ("invalid", "min_value", "max_value", "max_string_length"), SPEAKERS_MESSAGE
+        ),
+        help_text="The most speakers diarization tells apart.",
+    )
 
     def get_fields(self) -> dict[str, serializers.Field]:  # type: ignore[type-arg]
         fields = super().get_fields()
@@ -91,6 +153,43 @@ class TranscriptionOptionsInput(serializers.Serializer):  # type: ignore[type-ar
         except WebhookUrlRefused as exc:
             raise serializers.ValidationError(exc.message) from None
         return value
+
+    def validate_translate_to(self, value: str) -> str:
+        target = value.strip().lower().replace("_", "-")
+        if not target:
+            return ""
+        if target.split("-", 1)[0] not in ENGLISH:
+            raise serializers.ValidationError(OTHER_TARGETS_MESSAGE)
+        return "en"
+
+    def validate_number_of_speakers(self, value: str) -> str:
+        value = value.strip().lower()
+        if not value or value in SPEAKER_RANGES:
+            return value
+        if value.isdigit() and 1 <= int(value) <= MAX_SPEAKERS:
+            return value
+        raise serializers.ValidationError(
+            f"must be 1_or_2, 3_or_more, or a whole number from 1 to {MAX_SPEAKERS}"
+        )
+
+    def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
+        if attrs.get("translate_to") and attrs.get("task") == JobTask.TRANSCRIBE:
+            raise serializers.ValidationError(
+                "task=transcribe and translate_to=en contradict each other; send one of them."
+            )
+        spoken = attrs.get("number_of_speakers") or ""
+        hinted = SPEAKER_RANGES[spoken] if spoken in SPEAKER_RANGES else int(spoken or 0) or None
+        cap = attrs.get("max_speakers")
+        if spoken and cap is not None:
+            # "3_or_more" sets no upper limit, so a cap of 3 or more narrows it.
+            fits = cap >= 3 if hinted is None else cap == hinted
+            if not fits:
+                raise serializers.ValidationError(
+                    f"number_of_speakers={spoken} and max_speakers={cap} disagree; "
+                    "send one of them."
+                )
+        attrs["speaker_limit"] = cap if cap is not None else hinted
+        return attrs
 
     def validate_job_type(self, value: str) -> str:
         if not value:
@@ -124,6 +223,13 @@ class TranscriptionOptionsInput(serializers.Serializer):  # type: ignore[type-ar
             fallbacks=data.get("fallbacks", ()),
             trim_start=data.get("from") or 0.0,
             trim_end=data.get("till"),
+            task=(
+                JobTask.TRANSLATE
+                if data.get("task") == JobTask.TRANSLATE or data.get("translate_to")
+                else JobTask.TRANSCRIBE
+            ),
+            prompt=data.get("prompt", ""),
+            max_speakers=data.get("speaker_limit"),
         )
 
 

@@ -37,6 +37,13 @@ URL_SCHEMA: dict[str, Any] = {
         "is charged."
     ),
     "request": {"application/json": TranscribeUrlInput},
+    "examples": [
+        OpenApiExample(
+            "Translate a German podcast into English",
+            value={"url": "https://example.com/podcast-de.mp3", "task": "translate"},
+            request_only=True,
+        )
+    ],
     "responses": {
         200: OpenApiResponse(
             OpenApiTypes.OBJECT, examples=[OpenApiExample("created", value=CREATED_EXAMPLE)]

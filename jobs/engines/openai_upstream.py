@@ -78,7 +78,9 @@ class OpenAIProvider:
         Raises ``ProviderError`` as ``jobs.engines.http.send`` classifies the failure.
         """
         info = self.describe()
-        url = settings.HARK_OPENAI_BASE_URL.rstrip("/") + "/audio/transcriptions"
+        # OpenAI's speech translation (into English) is an endpoint of its own.
+        endpoint = "translations" if request.task == "translate" else "transcriptions"
+        url = settings.HARK_OPENAI_BASE_URL.rstrip("/") + f"/audio/{endpoint}"
         with upload_audio(request, provider=NAME) as audio:
             ensure_fits(audio, provider=NAME, max_bytes=info.max_upload_bytes)
             on_progress(0.1)
@@ -111,14 +113,20 @@ def _form_fields(request: TranscriptionRequest) -> dict[str, Any]:
         "timestamp_granularities[]": ["word", "segment"],
         "temperature": "0",
     }
-    if request.language:
+    if request.task == "translate":
+        # The translations endpoint takes neither a language nor word granularities.
+        del fields["timestamp_granularities[]"]
+    elif request.language:
         fields["language"] = request.language
+    if request.prompt:
+        fields["prompt"] = request.prompt
     if request.vocabulary:
         if "context_bias" in extensions:
             fields["context_bias"] = ",".join(request.vocabulary)
         else:
             # Whisper follows the spelling of words it sees in the prompt.
-            fields["prompt"] = ", ".join(request.vocabulary)
+            words = ", ".join(request.vocabulary)
+            fields["prompt"] = f"{request.prompt} {words}".strip()
     if request.diarization and "diarize" in extensions:
         fields["diarize"] = "true"
     return fields

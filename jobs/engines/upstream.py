@@ -13,7 +13,7 @@ from pathlib import Path
 from django.conf import settings
 
 from jobs.engines.base import ProviderError, Segment, TranscriptionRequest, Word
-from jobs.languages import LANGUAGE_NAMES
+from jobs.languages import CODES_BY_NAME as _CODES_BY_NAME
 from jobs.media.encode import encode_span
 from jobs.media.probe import UnsupportedMedia
 
@@ -25,7 +25,6 @@ WHISPER_LANGUAGES: tuple[str, ...] = (
     "ro", "ru", "sk", "sl", "sr", "sv", "sw", "ta", "th", "tl", "tr", "uk", "ur", "vi",
     "zh",
 )  # fmt: skip
-_CODES_BY_NAME = {name.lower(): code for code, name in LANGUAGE_NAMES.items()}
 # A new segment starts after a pause this long when an upstream gives words only.
 _SEGMENT_PAUSE_SECONDS = 1.0
 _SEGMENT_MAX_WORDS = 40

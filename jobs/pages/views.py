@@ -24,10 +24,10 @@ from jobs.errors import JobConflict, JobNotFound
 from jobs.exporters import EXPORTERS, Exporter
 from jobs.languages import language_name
 from jobs.media.probe import ACCEPTED
+from jobs.model_names import AUTO
 from jobs.models import JobStatus, JobType, TranscriptionJob
 from jobs.options import PREFERENCES
 from jobs.pages.formatting import duration_label, span_label, timestamp_label
-from jobs.routing import AUTO
 from jobs.selectors import job_get, job_segments, jobs_for
 from jobs.services.lifecycle import job_cancel, job_delete
 
@@ -69,15 +69,24 @@ def job_row(job: TranscriptionJob) -> JobRow:
     )
 
 
+DETECT = {"code": "", "name": "Detect automatically"}
+
+
 def engine_option(info: EngineInfo) -> dict[str, Any]:
+    languages = sorted(
+        ({"code": code, "name": language_name(code)} for code in info.languages),
+        key=lambda lang: lang["name"],
+    )
     return {
         "name": info.name,
         "label": info.label,
         "notes": info.notes,
-        "languages": [{"code": code, "name": language_name(code)} for code in info.languages],
+        # Detection first, so an engine that can detect does unless told otherwise.
+        "languages": [DETECT, *languages] if info.detects_language else languages,
         "diarization": info.diarization,
         "word_timestamps": info.word_timestamps,
         "vocabulary": info.vocabulary,
+        "translation": info.translation,
         "price_per_minute": format_credits(price_per_minute(info.name)),
     }
 
@@ -85,7 +94,10 @@ def engine_option(info: EngineInfo) -> dict[str, Any]:
 def auto_option(engines: list[dict[str, Any]]) -> dict[str, Any]:
     """``model=auto``: the best enabled engine for the options chosen, with the others
     as fallbacks; it can do what any of them can."""
-    languages = {lang["code"]: lang for engine in engines for lang in engine["languages"]}
+    languages = {
+        lang["code"]: lang for engine in engines for lang in engine["languages"] if lang["code"]
+    }
+    detects = any(DETECT in engine["languages"] for engine in engines)
     dearest = max(engines, key=lambda engine: Decimal(engine["price_per_minute"]))
     return {
         "name": AUTO,
@@ -93,12 +105,13 @@ def auto_option(engines: list[dict[str, Any]]) -> dict[str, Any]:
         "notes": "Picks the best engine that can serve your options and falls back to the "
         "next one if it fails. You pay the price of the engine that transcribes.",
         "languages": [
-            {"code": "", "name": "Detect automatically"},
+            *([DETECT] if detects else []),
             *sorted(languages.values(), key=lambda lang: lang["name"]),
         ],
         "diarization": any(engine["diarization"] for engine in engines),
         "word_timestamps": any(engine["word_timestamps"] for engine in engines),
         "vocabulary": any(engine["vocabulary"] for engine in engines),
+        "translation": any(engine["translation"] for engine in engines),
         "price_per_minute": dearest["price_per_minute"],
     }
 

@@ -58,7 +58,7 @@
     price.textContent =
       info.price_per_minute + (Number(info.price_per_minute) === 1 ? " credit" : " credits") + " per minute";
 
-    ["diarization", "word_timestamps"].forEach(function (capability) {
+    ["diarization", "word_timestamps", "translation"].forEach(function (capability) {
       var wrapper = form.querySelector('[data-capability="' + capability + '"]');
       var input = wrapper.querySelector("input");
       var help = wrapper.querySelector("[data-help]");
@@ -227,6 +227,8 @@
     ["diarization", "word_timestamps", "summary"].forEach(function (name) {
       values[name] = document.getElementById(name).checked ? "true" : "false";
     });
+    var translate = document.getElementById("translate");
+    if (translate.checked && !translate.disabled) values.task = "translate";
     var vocabulary = document.getElementById("vocabulary");
     if (!vocabulary.disabled && vocabulary.value.trim()) values.vocabulary = vocabulary.value;
     if (!preferField.hidden) values.prefer = form.querySelector("input[name=prefer]:checked").value;

@@ -56,8 +56,14 @@ class OpenAIUpstream(Loopback):
         settings.HARK_ENGINE_PRICES = {"local": Decimal("1"), "openai": Decimal("3")}
 
     def answer(self, recorded: Recorded) -> Reply:
-        if (recorded.method, recorded.path) != ("POST", "/v1/audio/transcriptions"):
+        if recorded.method != "POST" or recorded.path not in (
+            "/v1/audio/transcriptions",
+            "/v1/audio/translations",
+        ):
             return _error(404, "Not found", "invalid_request_error")
+        translating = recorded.path.endswith("/translations")
+        if translating and "language" in recorded.form:
+            return _error(400, "Unrecognized request argument: language", "invalid_request_error")
         if recorded.headers.get("authorization") != f"Bearer {self.key}":
             return _error(401, "Incorrect API key provided.", "invalid_api_key")
         audio = recorded.files.get("file")
@@ -72,6 +78,8 @@ class OpenAIUpstream(Loopback):
                 return _error(400, f"Invalid file format: {exc}", "invalid_request_error")
         if self.latency is not None:
             time.sleep(self.latency(duration))
+        if translating:  # a stand-in "translation": the loopback marks what it did
+            words = [Heard(f"en:{w.text}", w.start, w.end, w.confidence, w.speaker) for w in words]
         text = " ".join(w.text for w in words)
         form = recorded.form
         response_format = form.get("response_format", ["json"])[0]
@@ -81,8 +89,8 @@ class OpenAIUpstream(Loopback):
             return Reply(200, text.encode(), {"Content-Type": "text/plain"})
         diarize = form.get("diarize", ["false"])[0] == "true"
         body: dict[str, Any] = {
-            "task": "transcribe",
-            "language": self.language,
+            "task": "translate" if translating else "transcribe",
+            "language": "english" if translating else self.language,
             "duration": round(duration, 3),
             "text": text,
             "segments": _segments(words, diarize=diarize),

@@ -93,7 +93,7 @@ def test_chunks_run_in_parallel_on_two_workers_and_read_like_the_whole_file(
 ):
     speech = concatenated_speech(90, tmp_path / "ninety.wav")
     worker = start_worker(HARK_WORKERS="2")
-    job_id = upload(alice, speech).json()["id"]
+    job_id = upload(alice, speech, model="local").json()["id"]
     wait_for(lambda: finished(job_id), timeout=300)
 
     job = TranscriptionJob.objects.get(pk=job_id)
@@ -122,7 +122,7 @@ def test_a_three_hour_recording_on_the_local_engine_in_flat_memory(alice, start_
         tmp_path / "three-hours.flac", seconds=THREE_HOURS, clips_at=[(t, JFK) for t in PLACED]
     )
     worker = start_worker(HARK_WORKERS="2")
-    job_id = upload(alice, recording, word_timestamps="true").json()["id"]
+    job_id = upload(alice, recording, model="local", word_timestamps="true").json()["id"]
     wait_for(lambda: finished(job_id), timeout=600)
 
     job = TranscriptionJob.objects.get(pk=job_id)

@@ -52,7 +52,7 @@ def test_a_quote_answers_the_price_delivery_and_wallet_without_ordering(alice, i
     assert body["duration_seconds"] == pytest.approx(11.0, abs=0.05)
     assert body["in_wallet"] == 60.0
     assert body["sufficient_credits"] is True
-    assert body["model"] == "local"
+    assert body["model"] == "whisper"
     assert body["estimated_wait"] > 0
     delivery = datetime.strptime(body["delivery_estimate"], "%Y-%m-%d %H:%M:%S").replace(tzinfo=UTC)
     assert 0 < (delivery - datetime.now(UTC)).total_seconds() <= body["estimated_wait"] + 2
@@ -70,7 +70,7 @@ def test_a_quote_says_when_the_wallet_cannot_cover_it_and_still_charges_nothing(
 
 
 def test_option_surcharges_are_priced_in_quotes_and_the_pricing_table(alice, settings):
-    settings.HARK_ENGINE_PRICES = {"local": Decimal("2")}
+    settings.HARK_ENGINE_PRICES = {"whisper": Decimal("2")}
     settings.HARK_OPTION_PRICES = {"diarization": Decimal("1"), "summary": Decimal("0.5")}
 
     plain = post_audio(alice, "/api/v1/quote/").json()
@@ -81,11 +81,14 @@ def test_option_surcharges_are_priced_in_quotes_and_the_pricing_table(alice, set
     assert (plain["order_total"], speakers["order_total"], both["order_total"]) == (
         0.37, 0.55, 0.65)  # fmt: skip
     table = alice.client().get("/api/v1/pricing/").json()
-    assert table["engines"] == [{"model": "local", "per_minute": 2.0}]
+    assert table["engines"] == [
+        {"model": "whisper", "per_minute": 2.0},
+        {"model": "local", "per_minute": 1.0},
+    ]
     assert {o["option"]: o["per_minute"] for o in table["options"]} == {
         "diarization": 1.0, "summary": 0.5}  # fmt: skip
     page = Client().get("/pricing/").content.decode()
-    assert 'data-engine="local"' in page
+    assert 'data-engine="whisper"' in page
     assert "+1" in page
     assert "+0.5" in page
 
@@ -101,7 +104,8 @@ def test_quotes_refuse_what_orders_refuse(alice, tmp_path, isolated_media):
     text = tmp_path / "notes.mp3"
     text.write_bytes(b"not audio at all\n" * 100)
     assert post_audio(alice, "/api/v1/quote/", text).status_code == 415
-    assert post_audio(alice, "/api/v1/quote/", language="fr").status_code == 400
+    # Klingon: no enabled engine transcribes it.
+    assert post_audio(alice, "/api/v1/quote/", language="tlh").status_code == 400
     assert alice.client().post("/api/v1/quote/", {}, format="multipart").status_code == 400
     assert_nothing_ordered(alice, isolated_media)
 
@@ -112,7 +116,7 @@ def test_quotes_refuse_what_orders_refuse(alice, tmp_path, isolated_media):
      ("librivox_ss01_0920.wav", {"job_type": "Summary"})],
 )  # fmt: skip
 def test_the_quote_is_what_the_same_audio_is_later_charged(alice, settings, name, options):
-    settings.HARK_ENGINE_PRICES = {"local": Decimal("1.7")}
+    settings.HARK_ENGINE_PRICES = {"whisper": Decimal("1.7")}
     settings.HARK_OPTION_PRICES = {"diarization": Decimal("0.4"), "summary": Decimal("0.3")}
     audio = SHARED_AUDIO / name
     quote = post_audio(alice, "/api/v1/quote/", audio, **options).json()

@@ -11,7 +11,6 @@ from pathlib import Path
 import pytest
 from django.core.checks import run_checks
 from django.core.management import call_command
-from django.core.management.base import CommandError
 
 from billing.models import EntryKind, LedgerEntry
 from jobs.engines import disabled_engines, enabled_engines, engine_info
@@ -98,7 +97,8 @@ def test_a_corrupted_model_file_is_refused_by_check_and_the_engine_is_not_offere
     assert "its SHA-256 differs" in reason
     assert "manage.py whisper_model" in reason
     [warning] = [m for m in run_checks() if m.id == "hark.W001"]
-    assert "whisper" in warning.msg and "SHA-256" in warning.msg
+    assert "whisper" in warning.msg
+    assert "SHA-256" in warning.msg
     assert [i.name for i in enabled_engines()] == ["local"]
     with pytest.raises(ProviderError) as caught:
         whisper_model._load("base")
@@ -185,7 +185,8 @@ def test_whisper_base_transcribes_speech_accurately_with_word_times(audio, text,
     assert {s.language for s in result.segments} == {"en"}
     words = [w for s in result.segments for w in s.words]
     starts = [w.start for w in words]
-    assert words and starts == sorted(starts)
+    assert words
+    assert starts == sorted(starts)
     assert all(0 <= w.start <= w.end <= result.duration + 0.05 for w in words)
     assert all(0 < w.confidence <= 1 for w in words)
 
@@ -201,7 +202,8 @@ def test_a_recording_that_switches_language_keeps_both_languages():
     english = " ".join(s.text for s in result.segments if s.language == "en")
     german = " ".join(s.text for s in result.segments if s.language == "de")
     assert "Permission is hereby granted" in english
-    assert "Software" in german and "Dokumentation" in german
+    assert "Software" in german
+    assert "Dokumentation" in german
     assert "Genehmigung" in german
     # The English half comes first, the German second, none of either lost.
     assert max(s.end for s in result.segments if s.language == "en") < 30
@@ -221,7 +223,8 @@ def test_speech_translation_turns_german_speech_into_english():
     result = transcribe("multilingual.mp3", task="translate", start=30.0)
     text = " ".join(s.text for s in result.segments).lower()
     assert "software" in text
-    assert "die" not in text.split() and "und" not in text.split()
+    assert "die" not in text.split()
+    assert "und" not in text.split()
     assert {s.language for s in result.segments} == {"en"}
     assert result.language == "de"  # what was spoken
     assert all(30.0 <= s.start <= s.end <= 60.0 for s in result.segments)

@@ -127,4 +127,4 @@ def test_the_jobs_list_carries_gotranscripts_order_fields(alice):
     # The keys that were there before are still there.
     assert {"id", "job_id", "status", "credits_used", "estimated_credits"} <= set(done)
     usage = alice.client().get("/api/v1/usage/").json()
-    assert usage["engines"] == [{"engine": "local", "jobs": 1, "minutes": 0.18, "credits": 0.19}]
+    assert usage["engines"] == [{"engine": "whisper", "jobs": 1, "minutes": 0.18, "credits": 0.19}]

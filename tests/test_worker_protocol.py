@@ -157,5 +157,7 @@ def test_segments_carry_times_unless_timestamps_were_declined(alice):
         [segment] = body["segments"]
         assert segment["text"] == "hello world"
         assert ("start" in segment) is (timestamps == "true")
-        assert body["summary"] == "hello world"
-        assert body["topics"] == ["hello", "world"]
+        # One sentence has no extract shorter than itself; its topics are its own words.
+        assert body["summary"] == ""
+        assert body["topics"]
+        assert all(set(topic.lower().split()) <= {"hello", "world"} for topic in body["topics"])

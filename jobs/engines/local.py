@@ -1,8 +1,8 @@
-"""The built-in engine: CMU pocketsphinx running in the worker process, English only.
+"""The built-in English engine: CMU pocketsphinx running in the worker process.
 
-It needs no network and no GPU, so every installation can transcribe something, and the
-test suite can exercise the whole pipeline on real audio. Quality is far below the
-hosted engines; it is the fallback, not the flagship.
+It needs no network, no GPU and no model files beyond its wheel, so it can serve when
+Whisper (the default, ``jobs.engines.whisper``) cannot load; its decoder is also the
+English forced aligner transcript editing needs. Quality is far below Whisper's.
 """
 
 from __future__ import annotations
@@ -56,7 +56,8 @@ class LocalEngine(StaticEngine):
         speed_rank=3,
         notes=(
             "Runs on this server with CMU pocketsphinx: private and free, English only, "
-            "lower accuracy than the hosted engines, about 3x faster than real time. "
+            "far less accurate than Whisper (no punctuation), the fallback when Whisper "
+            "cannot serve. "
             "Its speaker labels separate voices that differ in pitch or timbre; similar "
             "voices may share a label."
         ),

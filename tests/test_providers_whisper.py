@@ -274,3 +274,65 @@ def test_a_whisper_job_is_served_by_whisper_on_the_trimmed_timeline_and_charged_
     assert "country" in body["transcript"].lower()
     charge = LedgerEntry.objects.get(kind=EntryKind.CHARGE)
     assert -charge.amount == TranscriptionJob.objects.get(pk=job_id).credits_used > 0
+
+
+def test_progress_is_reported_while_languages_are_found_so_the_lease_stays_renewed():
+    progress: list[float] = []
+    WhisperEngine().transcribe(
+        TranscriptionRequest(path=SHARED_AUDIO / "multilingual.mp3", language=""),
+        progress.append,
+    )
+    # Two 30-second windows are detected before the first word is decoded.
+    assert progress[:2] == [0.0, 0.0]
+    assert progress[-1] == 1.0
+    assert progress[2:] == sorted(progress[2:])
+
+
+def test_one_voice_keeps_one_label_across_a_recording_decoded_in_several_runs(tmp_path):
+    # Two voices taking turns for about two and a half minutes: decoded a minute at a
+    # time, labelled over the whole recording.
+    audio, turns = two_voices_taking_turns(tmp_path / "turns.wav", rounds=6)
+    result = WhisperEngine().transcribe(
+        TranscriptionRequest(path=audio, language="en", diarization=True), lambda _: None
+    )
+    assert result.duration > 120
+    labels: dict[str, set[str]] = {"jfk": set(), "reader": set()}
+    # Whisper may hang the first word of a turn ("And") on the end of the turn before;
+    # a segment of a few words is judged by the turn it lies nearest.
+    for segment in (s for s in result.segments if len(s.words) >= 3):
+        middle = (segment.start + segment.end) / 2
+        who = min(turns, key=lambda turn: max(turn[1] - middle, middle - turn[2], 0))[0]
+        labels[who].add(str(segment.speaker))
+    assert len(labels["jfk"]) == 1
+    assert len(labels["reader"]) == 1
+    assert labels["jfk"] != labels["reader"]
+
+
+def two_voices_taking_turns(
+    dest: Path, *, rounds: int
+) -> tuple[Path, list[tuple[str, float, float]]]:
+    """jfk.flac and the LibriVox reader in turn, a second apart; where each turn is."""
+    import wave
+
+    from jobs.media.decode import SAMPLE_RATE, SAMPLE_WIDTH, pcm_stream
+
+    voices = {
+        "jfk": b"".join(pcm_stream(SHARED_AUDIO / "jfk.flac")),
+        "reader": b"".join(
+            b"".join(pcm_stream(SHARED_AUDIO / name))
+            for name in ("librivox_ss01_0870.wav", "librivox_ss01_0920.wav")
+        ),
+    }
+    pause = bytes(SAMPLE_RATE * SAMPLE_WIDTH)
+    turns, position = [], 0.0
+    with wave.open(str(dest), "wb") as out:
+        out.setnchannels(1)
+        out.setsampwidth(SAMPLE_WIDTH)
+        out.setframerate(SAMPLE_RATE)
+        for _ in range(rounds):
+            for name, pcm in voices.items():
+                seconds = len(pcm) / (SAMPLE_RATE * SAMPLE_WIDTH)
+                turns.append((name, position, position + seconds))
+                out.writeframesraw(pcm + pause)
+                position += seconds + 1.0
+    return dest, turns

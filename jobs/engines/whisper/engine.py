@@ -10,6 +10,7 @@ long audio guarded against (``guards``), and speakers labelled on request
 
 from __future__ import annotations
 
+import ctypes
 from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
@@ -82,10 +83,15 @@ class WhisperEngine:
         seconds = len(samples) / SAMPLE_RATE
         model = whisper_model.load_model()
         try:
-            runs = language_runs(model, samples, language=request.language)
-            segments: list[Segment] = []
+            # Progress stays at 0 while languages are found; the call renews the lease.
+            runs = language_runs(
+                model, samples, language=request.language, on_window=lambda: on_progress(0.0)
+            )
+            decoded: list[tuple[list[Token], str]] = []
             for run in runs:
-                segments += _decode_run(model, samples, run, request, on_progress)
+                decoded += _decode_run(model, samples, run, request, on_progress)
+                _give_back_memory()
+            segments = _labelled_segments(decoded, samples, request)
         except (RuntimeError, ValueError, MemoryError) as exc:
             raise ProviderError(f"The Whisper engine failed: {exc}") from exc
         on_progress(1.0)
@@ -103,7 +109,9 @@ def _decode_run(
     run: Run,
     request: TranscriptionRequest,
     on_progress: ProgressCallback,
-) -> list[Segment]:
+) -> list[tuple[list[Token], str]]:
+    """The tokens of each segment Whisper decodes in ``run``, with their language, the
+    guards applied."""
     offset = request.start + run.start / SAMPLE_RATE
     total = max(len(samples) / SAMPLE_RATE, 0.001)
     audio = samples[run.start : run.end]
@@ -123,7 +131,7 @@ def _decode_run(
         hotwords=", ".join(request.vocabulary) or None,
     )
     text_language = "en" if request.task == "translate" else run.language
-    tokens_by_segment: list[list[Token]] = []
+    decoded: list[tuple[list[Token], str]] = []
     for piece in pieces:  # a generator: the decoding happens while iterating
         tokens = _tokens(piece, offset)
         on_progress(min((run.start / SAMPLE_RATE + float(piece.end)) / total, 1.0))
@@ -131,17 +139,30 @@ def _decode_run(
             continue
         tokens = without_loops(tokens)
         if _text(tokens):
-            tokens_by_segment.append(tokens)
+            decoded.append((tokens, text_language))
+    return decoded
+
+
+def _labelled_segments(
+    decoded: list[tuple[list[Token], str]], samples: Samples, request: TranscriptionRequest
+) -> list[Segment]:
+    """Segments from each decoded segment's tokens, split where the speaker changes.
+
+    Speakers are told apart over the whole recording at once, never run by run, so one
+    voice keeps one label from start to end.
+    """
     labels: list[str] = []
     if request.diarization:
-        flat = [token for tokens in tokens_by_segment for token in tokens]
-        labels = token_speakers(flat, audio, offset=offset, max_speakers=request.max_speakers)
+        flat = [token for tokens, _ in decoded for token in tokens]
+        labels = token_speakers(
+            flat, samples, offset=request.start, max_speakers=request.max_speakers
+        )
     segments: list[Segment] = []
     position = 0
-    for tokens in tokens_by_segment:
+    for tokens, language in decoded:
         mine = labels[position : position + len(tokens)] if labels else [""] * len(tokens)
         position += len(tokens)
-        segments += _segments(tokens, mine, language=text_language)
+        segments += _segments(tokens, mine, language=language)
     return segments
 
 
@@ -201,6 +222,30 @@ def _main_run_language(runs: list[Run], *, fallback: str) -> str:
     for run in runs:
         seconds[run.language] = seconds.get(run.language, 0) + run.end - run.start
     return max(seconds, key=lambda code: seconds[code]) if seconds else fallback
+
+
+def _give_back_memory() -> None:
+    """Return freed heap to the system after each run.
+
+    Decoding allocates and frees many buffers of varying sizes; glibc keeps the freed
+    ones in its arenas, and a worker's resident memory grew by about 8 MB per minute of
+    audio (504 MB after six minutes of a 20-minute file, 711 MB at the end) although
+    nothing was kept. With a trim after each run it stayed at about 400 MB (measured).
+    """
+    if _LIBC is not None:
+        _LIBC.malloc_trim(0)
+
+
+def _load_libc() -> Any:
+    try:
+        libc = ctypes.CDLL("libc.so.6")
+        libc.malloc_trim  # noqa: B018 (musl and other platforms have none)
+    except (OSError, AttributeError):
+        return None
+    return libc
+
+
+_LIBC = _load_libc()
 
 
 def _samples(request: TranscriptionRequest) -> Samples:

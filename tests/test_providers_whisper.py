@@ -241,6 +241,18 @@ def test_diarization_labels_whisper_segments_by_speaker(audio):
         assert all(segment.start <= w.start <= w.end <= segment.end for w in segment.words)
 
 
+def test_a_segment_never_spans_a_long_silence_between_its_words():
+    # ami_debug_tst01 is a second of speech near 9.5 s, then silence until 24 s. Whisper
+    # writes it as one sentence across faster-whisper's VAD join; the words keep their
+    # own times, and the segment is cut at the pause instead of spanning 18 s.
+    result = transcribe("ami_debug_tst01.wav", language="en")
+    assert result.segments
+    for segment in result.segments:
+        gaps = [b.start - a.end for a, b in zip(segment.words, segment.words[1:], strict=False)]
+        assert max(gaps, default=0.0) <= 2.0, segment
+        assert segment.end - segment.start < 10.0, segment
+
+
 def test_a_speaker_limit_reaches_the_diarizer():
     result = transcribe("ami_debug_tst00.wav", diarization=True, max_speakers=1)
     assert {s.speaker for s in result.segments} == {"SPEAKER_00"}

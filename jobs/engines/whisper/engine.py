@@ -38,6 +38,9 @@ from jobs.media.probe import UnsupportedMedia
 
 NAME = "whisper"
 Samples = npt.NDArray[np.float32]
+_SPLIT_PAUSE_SECONDS = 2.0
+_JOIN_PAUSE_SECONDS = 1.5
+_CLIP_PAD_SECONDS = 0.2
 
 
 class WhisperEngine:
@@ -121,8 +124,7 @@ def _decode_run(
         task=request.task if request.task in ("transcribe", "translate") else "transcribe",
         beam_size=5,
         word_timestamps=True,
-        vad_filter=True,
-        vad_parameters={"min_silence_duration_ms": 1000, "speech_pad_ms": 400},
+        clip_timestamps=_clips(run),
         # Conditioning on earlier text is what lets a loop feed itself over minutes; a
         # chunk is short enough that little context is lost without it.
         condition_on_previous_text=False,
@@ -141,6 +143,33 @@ def _decode_run(
         if _text(tokens):
             decoded.append((tokens, text_language))
     return decoded
+
+
+def _clips(run: Run) -> list[float]:
+    """The run's speech as faster-whisper's ``clip_timestamps`` (seconds from the run's
+    start, flattened start/end pairs), spans closer than ``_JOIN_PAUSE_SECONDS`` joined.
+
+    Whisper decodes only these clips, each on its own timeline, so silence and music
+    between them are never heard (no text invented there). faster-whisper's own
+    ``vad_filter`` instead splices the speech into one stream: Whisper then writes one
+    sentence across a splice, and the words after it get times from before it (on a
+    meeting excerpt, "take" placed 16 s early). A clip costs at least one encoder pass,
+    which is why short pauses stay inside a clip.
+    """
+    join = int(_JOIN_PAUSE_SECONDS * SAMPLE_RATE)
+    pad = int(_CLIP_PAD_SECONDS * SAMPLE_RATE)
+    merged: list[list[int]] = []
+    for start, end in run.speech or ((run.start, run.end),):
+        if merged and start - merged[-1][1] <= join:
+            merged[-1][1] = end
+        else:
+            merged.append([start, end])
+    clips: list[float] = []
+    for start, end in merged:
+        start = max(start - pad, run.start)
+        end = min(end + pad, run.end)
+        clips += [(start - run.start) / SAMPLE_RATE, (end - run.start) / SAMPLE_RATE]
+    return clips
 
 
 def _labelled_segments(
@@ -181,10 +210,21 @@ def _tokens(piece: Any, offset: float) -> list[Token]:
 
 
 def _segments(tokens: list[Token], labels: list[str], *, language: str) -> list[Segment]:
-    """One segment per stretch of one speaker's tokens (one, without diarization)."""
+    """One segment per stretch of one speaker's tokens (one, without diarization), split
+    again at long pauses.
+
+    faster-whisper's VAD joins the speech it keeps into one stream, and Whisper may write
+    one sentence across a join: on a meeting excerpt one segment ran from 9.5 s to 27.5 s
+    around 16 s of silence. A caption or an editor line that long is wrong, so a pause
+    of more than ``_SPLIT_PAUSE_SECONDS`` between two words starts a new segment.
+    """
     groups: list[tuple[str, list[Token]]] = []
     for token, label in zip(tokens, labels, strict=True):
-        if groups and groups[-1][0] == label:
+        if (
+            groups
+            and groups[-1][0] == label
+            and token.start - groups[-1][1][-1].end <= _SPLIT_PAUSE_SECONDS
+        ):
             groups[-1][1].append(token)
         else:
             groups.append((label, [token]))

@@ -37,11 +37,13 @@ _MIN_SURE_SECONDS = 2.0
 
 @dataclass(frozen=True)
 class Run:
-    """Samples ``start:end`` of the audio, spoken in ``language``."""
+    """Samples ``start:end`` of the audio, spoken in ``language``; ``speech`` holds the
+    spans of speech VAD found in it (samples, on the same timeline)."""
 
     start: int
     end: int
     language: str
+    speech: tuple[tuple[int, int], ...] = ()
 
 
 def speech_spans(samples: npt.NDArray[np.float32]) -> list[tuple[int, int]]:
@@ -109,7 +111,11 @@ def language_runs(
         if runs:
             runs[-1] = Run(runs[-1].start, boundary, runs[-1].language)
         runs.append(Run(boundary, len(samples), code))
-    return runs
+    return [
+        Run(run.start, run.end, run.language,
+            tuple(span for span in spans if run.start <= span[0] < run.end))
+        for run in runs
+    ]  # fmt: skip
 
 
 def _windows(spans: list[tuple[int, int]]) -> list[tuple[int, int]]:

@@ -210,6 +210,7 @@ def run_job(
     from jobs.models import JobStatus
     from jobs.options import TranscriptionOptions
     from jobs.services.intake import job_create
+    from jobs.transcripts.selectors import job_text
 
     user, _ = User.objects.get_or_create(email="bench@example.org")
     organization = organization_create(name=f"bench {label}", owner=user)
@@ -229,7 +230,7 @@ def run_job(
     if job.status != JobStatus.COMPLETED:
         raise BenchFailed(f"{label}: job {job.status}: {job.error_message}")
     print(f"{label}: {elapsed:.1f} s ({job.chunks_total} chunks)", flush=True)
-    return Run(label, elapsed, job.chunks_total, job.transcript_text)
+    return Run(label, elapsed, job.chunks_total, job_text(job))
 
 
 @contextmanager

@@ -8,18 +8,8 @@ from jobs.models import (
     ProviderHealth,
     TranscriptionChunk,
     TranscriptionJob,
-    TranscriptSegment,
 )
-
-
-class SegmentInline(admin.TabularInline):  # type: ignore[type-arg]
-    model = TranscriptSegment
-    extra = 0
-    fields = ("index", "start", "end", "speaker", "text", "confidence")
-    readonly_fields = fields
-    can_delete = False
-    show_change_link = False
-    max_num = 0
+from jobs.transcripts.admin import TranscriptInline
 
 
 class ProviderAttemptInline(admin.TabularInline):  # type: ignore[type-arg]
@@ -93,4 +83,4 @@ class TranscriptionJobAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
                        "lease_expires_at", "retry_at", "created_at", "started_at",
                        "finished_at", "parked_provider", "parked_reference", "parked_position",
                        "parked_at", "parked_polled_at", "parked_seconds")  # fmt: skip
-    inlines = (ProviderAttemptInline, ChunkInline, SegmentInline)
+    inlines = (ProviderAttemptInline, ChunkInline, TranscriptInline)

@@ -103,11 +103,8 @@ class TranscriptionJob(Parked):
     estimated_credits = CreditField(default=Decimal("0"))
     credits_used = CreditField(null=True, blank=True)
 
-    # Results.
-    transcript_text = models.TextField(blank=True)
-    summary = models.TextField(blank=True)
-    topics = models.JSONField(default=list, blank=True)
-    detected_language = models.CharField(max_length=12, blank=True)
+    # Results live in ``jobs.transcripts`` (a Transcript per version); only why it failed
+    # is the job's own.
     error_message = models.TextField(blank=True)
 
     # Routing (``model=auto``, GateFlow's ``prefer`` and ``fallbacks``) and what served it.
@@ -153,30 +150,6 @@ class TranscriptionJob(Parked):
         return self.status in FINISHED_STATUSES
 
 
-class TranscriptSegment(models.Model):
-    job = models.ForeignKey(TranscriptionJob, on_delete=models.CASCADE, related_name="segments")
-    index = models.PositiveIntegerField()
-    start = models.FloatField()
-    end = models.FloatField()
-    text = models.TextField()
-    speaker = models.CharField(max_length=60, blank=True)
-    # The language spoken in this segment; a recording may switch languages.
-    language = models.CharField(max_length=12, blank=True)
-    confidence = models.FloatField(default=0)
-    # [{"word", "start", "end", "confidence"}]: words are read with their segment,
-    # never queried on their own, so a row per word would only cost joins.
-    words = models.JSONField(default=list, blank=True)
-
-    class Meta:
-        ordering = ("job", "index")
-        constraints = [
-            models.UniqueConstraint(fields=["job", "index"], name="one_segment_per_index")
-        ]
-
-    def __str__(self) -> str:
-        return f"{self.start:.2f}-{self.end:.2f} {self.text[:40]}"
-
-
 class ChunkStatus(models.TextChoices):
     QUEUED = "queued", "Queued"
     PROCESSING = "processing", "Processing"
@@ -209,7 +182,8 @@ class TranscriptionChunk(Parked):
     retry_at = models.DateTimeField(null=True, blank=True)
     provider = models.CharField(max_length=40, blank=True)
     language = models.CharField(max_length=12, blank=True)
-    # Segments as stored on TranscriptSegment, times already on the media's timeline.
+    # The chunk's segments (as ``jobs.services.stitching`` reads them), times already on the
+    # media's timeline.
     segments = models.JSONField(default=list, blank=True)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -292,3 +266,11 @@ class UpstreamCallback(models.Model):
 
     def __str__(self) -> str:
         return f"{self.provider} {self.upstream_id} {self.status}"
+
+
+# The transcript models live with the rest of the transcript feature; importing them here
+# is what registers them with the ``jobs`` app.
+from jobs.transcripts.models import Revision as Revision  # noqa: E402
+from jobs.transcripts.models import Segment as Segment  # noqa: E402
+from jobs.transcripts.models import Speaker as Speaker  # noqa: E402
+from jobs.transcripts.models import Transcript as Transcript  # noqa: E402

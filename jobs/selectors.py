@@ -5,11 +5,11 @@ from __future__ import annotations
 
 import uuid
 
-from django.db.models import F, Min, QuerySet, Sum
+from django.db.models import QuerySet
 
 from accounts.models import Organization
 from jobs.errors import JobNotFound
-from jobs.models import TranscriptionJob, TranscriptSegment
+from jobs.models import TranscriptionJob
 
 
 def jobs_for(organization: Organization) -> QuerySet[TranscriptionJob]:
@@ -25,20 +25,3 @@ def job_get(organization: Organization, job_id: object) -> TranscriptionJob:
     if job is None:
         raise JobNotFound()
     return job
-
-
-def job_segments(job: TranscriptionJob) -> QuerySet[TranscriptSegment]:
-    return TranscriptSegment.objects.filter(job=job).order_by("index")
-
-
-def job_speaking_times(job: TranscriptionJob) -> list[tuple[str, float]]:
-    """Each speaker's total speaking time, in order of first appearance: summed by the
-    database, so a status poll does not load every segment and its words."""
-    rows = (
-        TranscriptSegment.objects.filter(job=job)
-        .exclude(speaker="")
-        .values("speaker")
-        .annotate(seconds=Sum(F("end") - F("start")), first=Min("index"))
-        .order_by("first")
-    )
-    return [(row["speaker"], float(row["seconds"])) for row in rows]

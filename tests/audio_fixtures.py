@@ -201,3 +201,16 @@ class _Pipe(io.RawIOBase):
 
     def write(self, data: Buffer) -> int:
         return self._handle.write(data)
+
+
+_whisper_results: dict[Path, TranscriptionResult] = {}
+
+
+def whisper_transcribe(path: Path) -> TranscriptionResult:
+    """The bundled Whisper's result for ``path`` (with word times), once per run."""
+    if path not in _whisper_results:
+        from jobs.engines.whisper import WhisperEngine
+
+        request = TranscriptionRequest(path=path, language="")
+        _whisper_results[path] = WhisperEngine().transcribe(request, lambda _: None)
+    return _whisper_results[path]

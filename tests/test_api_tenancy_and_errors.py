@@ -8,7 +8,9 @@ import uuid
 import pytest
 from django.core.cache import cache
 
+from jobs.engines.base import Segment
 from jobs.models import JobStatus, TranscriptionJob
+from jobs.transcripts.services.storing import transcript_store_original
 from tests.test_api_transcribe import upload
 
 pytestmark = pytest.mark.django_db
@@ -28,8 +30,9 @@ JOB_ROUTES = [
 def alices_job(alice) -> TranscriptionJob:
     job = TranscriptionJob.objects.get(pk=upload(alice).json()["id"])
     # Completed, so export routes would have something to leak.
-    TranscriptionJob.objects.filter(pk=job.pk).update(
-        status=JobStatus.COMPLETED, transcript_text="secret words"
+    TranscriptionJob.objects.filter(pk=job.pk).update(status=JobStatus.COMPLETED)
+    transcript_store_original(
+        job, [Segment(0.0, 1.0, "secret words", 0.9, speaker="A")], language="en"
     )
     return job
 

@@ -321,10 +321,13 @@ def test_speakers_are_listed_by_first_appearance_with_their_speaking_time(alice)
     assert job_complete(claim, result)
 
     body = alice.client().get(f"/api/v1/transcribe/{job.id}/").json()
-    assert body["speakers"] == [
-        {"id": "SPEAKER_01", "label": "SPEAKER_01", "speaking_time": 3.75},
-        {"id": "SPEAKER_00", "label": "SPEAKER_00", "speaking_time": 4.25},
+    speakers = [{k: v for k, v in s.items() if k != "id"} for s in body["speakers"]]
+    assert speakers == [
+        {"name": "SPEAKER_01", "label": "SPEAKER_01", "speaking_time": 3.75},
+        {"name": "SPEAKER_00", "label": "SPEAKER_00", "speaking_time": 4.25},
     ]
+    # Ids are stable and distinct, for the editing API.
+    assert len({s["id"] for s in body["speakers"]}) == 2
 
 
 # --- Other services' model ids, speech translation, speaker counts ------------------------

@@ -31,6 +31,7 @@ from jobs.models import (
     TranscriptionJob,
 )
 from jobs.services.worker import job_run, jobs_recover_abandoned
+from jobs.transcripts.selectors import job_text
 from tests.conftest import wait_for
 from tests.money_helpers import assert_books_balance
 from tests.test_api_transcribe import upload
@@ -198,7 +199,7 @@ def test_the_callback_resumes_the_job_which_completes_charged_once(configured, u
     assert run_due_tasks() == 1
 
     job = assert_completed_once(alice, job_id, ASSEMBLYAI_PRICE)
-    assert job.transcript_text == TEXT
+    assert job_text(job) == TEXT
     assert job.providers == ["assemblyai"]
     assert attempts(job_id) == [(None, "assemblyai", AttemptOutcome.SUCCEEDED)]
     attempt = ProviderAttempt.objects.get(job__pk=job_id)
@@ -229,7 +230,7 @@ def test_a_repeated_callback_and_a_racing_safety_poll_complete_it_once(configure
     assert jobs_recover_abandoned() == 0
 
     job = assert_completed_once(alice, job_id, ASSEMBLYAI_PRICE)
-    assert job.transcript_text == TEXT
+    assert job_text(job) == TEXT
     assert attempts(job_id) == [(None, "assemblyai", AttemptOutcome.SUCCEEDED)]
 
 
@@ -252,7 +253,7 @@ def test_a_lost_callback_is_made_up_for_by_the_sweepers_poll(configured, upstrea
     assert run_due_tasks() == 1
 
     job = assert_completed_once(alice, job_id, ASSEMBLYAI_PRICE)
-    assert job.transcript_text == TEXT
+    assert job_text(job) == TEXT
     assert upstream.transcripts[transcript_id]["deleted"] is True
 
 
@@ -264,7 +265,7 @@ def test_a_parked_job_past_its_budget_falls_back_as_a_timeout(configured, upstre
     assert run_due_tasks() == 1
 
     job = assert_completed_once(alice, job_id, LOCAL_PRICE)
-    assert "country" in job.transcript_text
+    assert "country" in job_text(job)
     assert job.providers == ["local"]
     assert attempts(job_id) == [
         (None, "assemblyai", AttemptOutcome.TRANSIENT),
@@ -302,7 +303,7 @@ def test_a_transient_upstream_error_falls_back_to_the_next_provider(configured, 
         assert run_due_tasks() == 1
 
     job = assert_completed_once(alice, job_id, LOCAL_PRICE)
-    assert "country" in job.transcript_text
+    assert "country" in job_text(job)
     assert job.providers == ["local"]
     assert attempts(job_id) == [
         (None, "assemblyai", AttemptOutcome.TRANSIENT),
@@ -334,7 +335,7 @@ def test_a_transient_upstream_error_without_a_fallback_backs_off_and_runs_again(
         assert run_due_tasks() == 1
 
     job = assert_completed_once(alice, job_id, ASSEMBLYAI_PRICE)
-    assert job.transcript_text == TEXT
+    assert job_text(job) == TEXT
 
 
 # --- Cancel -----------------------------------------------------------------------------------
@@ -437,6 +438,6 @@ def test_on_one_worker_a_second_job_is_submitted_while_the_first_is_parked(
     for job_id in (first, second):
         job = TranscriptionJob.objects.get(pk=job_id)
         assert job.status == JobStatus.COMPLETED, job.error_message
-        assert job.transcript_text == TEXT
+        assert job_text(job) == TEXT
     assert charges() == [-ASSEMBLYAI_PRICE] * 2
     assert_books_balance(wallet_for(alice.organization))

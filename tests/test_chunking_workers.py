@@ -20,6 +20,7 @@ from jobs.models import (
     TranscriptionChunk,
     TranscriptionJob,
 )
+from jobs.transcripts.selectors import job_text
 from lib.wer import word_error_rate
 from tests.audio_fixtures import SHARED_AUDIO, concatenated_speech, transcribe
 from tests.conftest import wait_for
@@ -111,7 +112,7 @@ def test_chunks_run_in_parallel_on_two_workers_and_read_like_the_whole_file(
     # Stitched at the joins without lost or doubled words: the same text as the whole
     # file transcribed in one go, give or take pocketsphinx's per-utterance adaptation.
     whole, _ = transcribe(speech)
-    assert word_error_rate(whole.text, job.transcript_text) <= 0.08
+    assert word_error_rate(whole.text, job_text(job)) <= 0.08
     assert LedgerEntry.objects.filter(kind=EntryKind.CHARGE).count() == 1
     assert worker.process.poll() is None
 

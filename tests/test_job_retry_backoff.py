@@ -36,6 +36,7 @@ from jobs.models import (
 )
 from jobs.services.chunks import chunk_run
 from jobs.services.worker import job_claim, job_run, jobs_recover_abandoned
+from jobs.transcripts.selectors import job_text
 from tests.conftest import wait_for
 from tests.money_helpers import assert_books_balance
 from tests.test_api_transcribe import upload
@@ -180,7 +181,7 @@ def test_once_retry_at_has_passed_the_job_runs_again_and_is_charged_once(
 
     job = TranscriptionJob.objects.get(pk=job_id)
     assert (job.status, job.attempts, job.retry_at) == (JobStatus.COMPLETED, 2, None)
-    assert job.transcript_text == " ".join(WORDS)
+    assert job_text(job) == " ".join(WORDS)
     assert attempts(job_id) == [
         (None, "openai", AttemptOutcome.TRANSIENT, 503),
         (None, "openai", AttemptOutcome.SUCCEEDED, None),

@@ -12,6 +12,7 @@ from billing.models import EntryKind, LedgerEntry
 from billing.services import credits_grant
 from jobs.model_names import FOREIGN_MODELS
 from jobs.models import TranscriptionJob
+from jobs.transcripts.selectors import job_text
 from tests.audio_fixtures import SHARED_AUDIO
 
 pytestmark = [pytest.mark.worker, pytest.mark.django_db(transaction=True)]
@@ -30,7 +31,7 @@ def test_gateflow_basic_example_returns_the_text_and_charges_once(client):
         transcript = client.audio.transcriptions.create(model="whisper-1", file=audio_file)
     assert "country" in transcript.text
     job = TranscriptionJob.objects.get()
-    assert transcript.text == job.transcript_text
+    assert transcript.text == job_text(job)
     assert LedgerEntry.objects.filter(kind=EntryKind.CHARGE).count() == 1
 
 

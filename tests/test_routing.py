@@ -28,6 +28,7 @@ from jobs.models import (
 from jobs.options import TranscriptionOptions
 from jobs.routing import AllProvidersFailed, Route, route_plan, route_transcribe
 from jobs.services.worker import job_run
+from jobs.transcripts.selectors import job_text
 from tests.audio_fixtures import SHARED_AUDIO
 from tests.test_api_transcribe import upload
 from tests.upstreams.loopback import Fault
@@ -203,7 +204,7 @@ def test_a_server_error_falls_back_to_the_next_provider_and_charges_its_price(
         ("openai", AttemptOutcome.TRANSIENT, 503),
         ("local", AttemptOutcome.SUCCEEDED, None),
     ]
-    assert "country" in job.transcript_text  # the local engine's own transcript
+    assert "country" in job_text(job)  # the local engine's own transcript
     assert (body["model"], body["provider"], body["providers"]) == ("auto", "local", ["local"])
     # Held at openai's price, charged at the local engine's for the 11 s it served.
     charge = LedgerEntry.objects.get(kind=EntryKind.CHARGE)
@@ -213,7 +214,7 @@ def test_a_server_error_falls_back_to_the_next_provider_and_charges_its_price(
 
 def test_the_preferred_provider_serves_when_it_is_healthy(providers, upstream, alice):
     job, body = run(alice, model="auto", prefer="quality")
-    assert job.transcript_text == " ".join(WORDS)
+    assert job_text(job) == " ".join(WORDS)
     assert attempts(job.pk) == [("openai", AttemptOutcome.SUCCEEDED, None)]
     assert body["provider"] == "openai"
     assert LedgerEntry.objects.get(kind=EntryKind.CHARGE).amount == Decimal("-0.55")

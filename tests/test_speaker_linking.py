@@ -24,6 +24,7 @@ from jobs.media.encode import PcmEncoder
 from jobs.models import JobStatus, TranscriptionChunk, TranscriptionJob
 from jobs.services.speaker_linking import sampled_spans, speakers_link
 from jobs.services.worker import job_run
+from jobs.transcripts.selectors import transcript_read
 from tests.audio_fixtures import SHARED_AUDIO
 from tests.test_api_transcribe import upload
 from tests.test_chunking import drain
@@ -246,9 +247,13 @@ def test_a_chunked_diarized_job_has_one_label_per_voice_across_its_chunks(voxtra
     for item in body["segments"]:
         by_voice.setdefault(voice_at(turns, item["start"], item["end"]), set()).add(item["speaker"])
     assert by_voice == {READER: {"SPEAKER_00"}, PRESIDENT: {"SPEAKER_01"}}
-    assert sorted(s["id"] for s in body["speakers"]) == ["SPEAKER_00", "SPEAKER_01"]
-    stored = set(job.segments.values_list("speaker", flat=True))
-    assert stored == {"SPEAKER_00", "SPEAKER_01"}
+    assert sorted(s["label"] for s in body["speakers"]) == ["SPEAKER_00", "SPEAKER_01"]
+    view = transcript_read(job)
+    assert view is not None
+    assert {view.speaker_of[s.key or ""].label for s in view.segments} == {
+        "SPEAKER_00",
+        "SPEAKER_01",
+    }
 
 
 @pytest.mark.django_db(transaction=True)

@@ -35,9 +35,9 @@ from jobs.languages import language_name
 from jobs.model_names import AUTO, model_aliases
 from jobs.models import JobStatus, JobTask, TranscriptionJob
 from jobs.options import PREFERENCES, TranscriptionOptions
-from jobs.selectors import job_segments
 from jobs.services.intake import job_create
 from jobs.services.waiting import job_wait
+from jobs.transcripts.selectors import job_text, transcript_read
 
 RESPONSE_FORMATS = ("json", "text", "srt", "verbose_json", "vtt")
 # How often a stream says it is still working while the job runs.
@@ -141,13 +141,14 @@ def _gateflow(request: Request) -> tuple[str, tuple[str, ...]]:
 
 
 def verbose_json(job: TranscriptionJob, *, words: bool) -> dict[str, Any]:
-    segments = list(job_segments(job))
+    view = transcript_read(job)
+    segments = view.segments if view else ()
     body: dict[str, Any] = {
         "task": job.task,
         # The language spoken, named as OpenAI names it ("german"), for a translation too.
-        "language": language_name(job.detected_language or job.language).lower(),
+        "language": language_name((view.language if view else "") or job.language).lower(),
         "duration": round(job.duration_seconds, 3),
-        "text": job.transcript_text,
+        "text": view.text if view else "",
         "segments": [
             {
                 "id": index, "seek": 0, "start": s.start, "end": s.end, "text": s.text,
@@ -160,9 +161,7 @@ def verbose_json(job: TranscriptionJob, *, words: bool) -> dict[str, Any]:
     }  # fmt: skip
     if words:
         body["words"] = [
-            {"word": w["word"], "start": w["start"], "end": w["end"]}
-            for s in segments
-            for w in s.words
+            {"word": w.text, "start": w.start, "end": w.end} for s in segments for w in s.words
         ]
     return body
 
@@ -206,7 +205,7 @@ def _stream(organization: Organization, job_id: object) -> Iterator[str]:
     if error is not None:
         yield _event({"type": "error", "error": {"code": error.code, "message": error.message}})
         return
-    text = job.transcript_text
+    text = job_text(job)
     for word in text.split():
         yield _event({"type": "transcript.text.delta", "delta": word + " "})
     yield _event({"type": "transcript.text.done", "text": text})
@@ -260,7 +259,7 @@ class OpenAITranscriptionApi(IdempotentPostMixin, CappedUploadMixin, Organizatio
             raise error
         response_format = data["response_format"]
         if response_format == "json":
-            return Response({"text": job.transcript_text})
+            return Response({"text": job_text(job)})
         if response_format == "verbose_json":
             return Response(verbose_json(job, words="word" in granularities))
         exporter = get_exporter("txt" if response_format == "text" else response_format)

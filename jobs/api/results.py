@@ -11,16 +11,21 @@ from jobs.api.serializers import credits
 from jobs.engines.base import Segment, Word
 from jobs.errors import InvalidJobRequest, JobConflict
 from jobs.exporters import EXPORTERS, TranscriptDocument, get_exporter
-from jobs.models import JobStatus, TranscriptionJob, TranscriptSegment
-from jobs.selectors import job_segments, job_speaking_times
+from jobs.models import JobStatus, TranscriptionJob
+from jobs.transcripts.selectors import TranscriptView, speaking_times, transcript_read
 
 
 def segment_output(
-    segment: TranscriptSegment, *, include_times: bool, include_words: bool
+    segment: Segment, view: TranscriptView, *, include_times: bool, include_words: bool
 ) -> dict[str, Any]:
+    """A segment as AudioToTextAI shows it: the speaker by display name, with its stable
+    ``speaker_id`` and the segment's ``id`` for the editing API."""
+    speaker = view.speaker_of.get(segment.key or "")
     body: dict[str, Any] = {
+        "id": segment.key,
         "text": segment.text,
-        "speaker": segment.speaker or None,
+        "speaker": speaker.name if speaker else None,
+        "speaker_id": speaker.id if speaker else None,
         "language": segment.language or None,
         "confidence": segment.confidence,
     }
@@ -28,14 +33,29 @@ def segment_output(
     if include_times:
         body = {"start": segment.start, "end": segment.end, **body}
     if include_words:
-        body["words"] = segment.words
+        body["words"] = [word_output(word) for word in segment.words]
     return body
 
 
-def speakers_output(job: TranscriptionJob) -> list[dict[str, Any]]:
+def word_output(word: Word) -> dict[str, Any]:
+    return {
+        "word": word.text,
+        "start": word.start,
+        "end": word.end,
+        "confidence": word.confidence,
+        "aligned": word.aligned,
+    }
+
+
+def speakers_output(view: TranscriptView) -> list[dict[str, Any]]:
     return [
-        {"id": speaker, "label": speaker, "speaking_time": round(seconds, 2)}
-        for speaker, seconds in job_speaking_times(job)
+        {
+            "id": speaker.id,
+            "name": speaker.name,
+            "label": speaker.label,
+            "speaking_time": round(seconds, 2),
+        }
+        for speaker, seconds in speaking_times(view)
     ]
 
 
@@ -58,48 +78,42 @@ def job_detail_output(
         body.update({"from": job.trim_start, "till": job.trim_end})
     if job.chunks_total:
         body["chunks"] = {"total": job.chunks_total, "done": job.chunks_done}
-    if job.status == JobStatus.COMPLETED:
+    view = transcript_read(job) if job.status == JobStatus.COMPLETED else None
+    if view is not None:
         # Which speech service served the job (several when chunks fell back).
         body.update(provider=(job.providers or [job.engine])[0], providers=job.providers)
         body.update(
-            transcript=job.transcript_text,
+            transcript=view.text,
             duration_seconds=round(job.duration_seconds, 3),
-            language=job.detected_language or job.language,
+            language=view.language or job.language,
             credits_used=credits(job.credits_used),
-            speakers=speakers_output(job),
+            speakers=speakers_output(view),
+            edited=view.edited,
+            version=view.version,
             finished_at=job.finished_at,
         )
         if job.summary_requested:
-            body.update(summary=job.summary, topics=job.topics)
+            body.update(summary=view.summary, topics=view.topics)
         if include_segments:
             body["segments"] = [
-                segment_output(s, include_times=job.timestamps, include_words=include_words)
-                for s in job_segments(job)
+                segment_output(s, view, include_times=job.timestamps, include_words=include_words)
+                for s in view.segments
             ]
     elif job.status == JobStatus.FAILED:
         body.update(error_message=job.error_message, error=job.error_message)
     return body
 
 
-def transcript_document(job: TranscriptionJob) -> TranscriptDocument:
-    segments = [
-        Segment(
-            start=row.start,
-            end=row.end,
-            text=row.text,
-            confidence=row.confidence,
-            speaker=row.speaker or None,
-            words=tuple(
-                Word(w["word"], w["start"], w["end"], w.get("confidence", 0.0)) for w in row.words
-            ),
-        )
-        for row in job_segments(job)
-    ]
+def transcript_document(
+    job: TranscriptionJob, *, text_format: str | None = None
+) -> TranscriptDocument:
+    """The job's current transcript as every exporter takes it."""
+    view = transcript_read(job, text_format=text_format)
     return TranscriptDocument(
         title=job.original_filename or str(job.id),
-        language=job.detected_language or job.language,
+        language=(view.language if view else "") or job.language,
         duration=job.duration_seconds,
-        segments=segments,
+        segments=view.segments if view else (),
     )
 
 

@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from django.urls import path
+from django.urls import include, path
 
 from jobs.api.quote import QuoteApi
 from jobs.api.reference import LanguageListApi, ModelListApi
@@ -17,6 +17,7 @@ urlpatterns = [
     path("transcribe/url/", TranscriptionFromUrlApi.as_view(), name="api-transcribe-url"),
     path("transcribe/<str:job_id>/", TranscriptionDetailApi.as_view(), name="api-transcription"),
     path("transcribe/<str:job_id>/cancel/", TranscriptionCancelApi.as_view(), name="api-cancel"),
+    path("transcribe/<str:job_id>/transcript/", include("jobs.transcripts.api.urls")),
     path("languages/", LanguageListApi.as_view(), name="api-languages"),
     path("models/", ModelListApi.as_view(), name="api-models"),
     path("quote/", QuoteApi.as_view(), name="api-quote"),

@@ -46,6 +46,9 @@ class Word:
     start: float
     end: float
     confidence: float
+    # False when the times were spread over a stretch rather than found in the audio
+    # (a word typed in by a person that no aligner could place).
+    aligned: bool = True
 
 
 @dataclass(frozen=True)
@@ -58,6 +61,8 @@ class Segment:
     speaker: str | None = None
     # The language spoken, where the engine tells it per segment.
     language: str | None = None
+    # A stored transcript's stable segment id; engines leave it empty.
+    key: str | None = None
 
 
 @dataclass(frozen=True)

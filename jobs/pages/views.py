@@ -28,8 +28,9 @@ from jobs.model_names import AUTO
 from jobs.models import JobStatus, JobType, TranscriptionJob
 from jobs.options import PREFERENCES
 from jobs.pages.formatting import duration_label, span_label, timestamp_label
-from jobs.selectors import job_get, job_segments, jobs_for
+from jobs.selectors import job_get, jobs_for
 from jobs.services.lifecycle import job_cancel, job_delete
+from jobs.transcripts.selectors import transcript_read
 
 JOBS_PER_PAGE = 20
 # The formats people ask for most come first; any other registered exporter follows.
@@ -190,12 +191,13 @@ def transcribe_new(request: HttpRequest) -> HttpResponse:
 @login_required
 def job_detail(request: HttpRequest, job_id: uuid.UUID) -> HttpResponse:
     job = _job_or_404(request, job_id)
+    view = transcript_read(job) if job.status == JobStatus.COMPLETED else None
     segments = (
         [
-            SegmentRow(s.start, s.end, timestamp_label(s.start), s.text, s.speaker)
-            for s in job_segments(job)
+            SegmentRow(s.start, s.end, timestamp_label(s.start), s.text, s.speaker or "")
+            for s in view.segments
         ]
-        if job.status == JobStatus.COMPLETED
+        if view
         else []
     )
     return org_render(
@@ -206,7 +208,7 @@ def job_detail(request: HttpRequest, job_id: uuid.UUID) -> HttpResponse:
             "row": job_row(job),
             "segments": segments,
             "formats": export_formats() if job.status == JobStatus.COMPLETED else [],
-            "language_label": language_name(job.detected_language or job.language),
+            "language_label": language_name((view.language if view else "") or job.language),
             "model_label": model_label(job),
             "served_by": served_by(job),
             "span": span_label(job.trim_start, job.trim_end),

@@ -40,7 +40,7 @@ from jobs.engines.base import (
 )
 from jobs.media.probe import UnsupportedMedia
 from jobs.media.storage import local_media
-from jobs.models import JobStatus, TranscriptionJob, TranscriptSegment
+from jobs.models import JobStatus, JobType, TranscriptionJob
 from jobs.routing import Collected, Route, route_transcribe
 from jobs.services.attempts import attempt_recorder, served_by, usage_price
 from jobs.services.callbacks import job_callbacks
@@ -50,6 +50,7 @@ from jobs.services.keepalive import JobLost as JobLost
 from jobs.services.keepalive import Throttled as Throttled
 from jobs.services.keepalive import kept_alive as kept_alive
 from jobs.text import apply_job_type, summarize
+from jobs.transcripts.services.storing import transcript_store_original
 from lib.queue import backoff_seconds
 from webhooks.events import JOB_COMPLETED, JOB_FAILED
 from webhooks.services import job_event_emit
@@ -151,10 +152,15 @@ def job_complete(
     when the job is no longer this attempt's.
     """
     job = claim.job
-    segments = apply_job_type(result.segments, job.job_type, language=result.language)
-    text = " ".join(s.text for s in segments if s.text)
+    # Summaries read best without fillers, whatever the job type; the transcript itself
+    # is stored as the engine gave it, and read through the job type.
     summary, topics = (
-        summarize(segments, language=result.language) if job.summary_requested else ("", [])
+        summarize(
+            apply_job_type(result.segments, JobType.SMART, language=result.language),
+            language=result.language,
+        )
+        if job.summary_requested
+        else ("", [])
     )
     extras = priced_options(diarization=job.diarization, summary=job.summary_requested)
     usage = usage or {result.engine or job.engine: result.duration}
@@ -164,36 +170,12 @@ def job_complete(
         progress=100,
         finished_at=timezone.now(),
         lease_expires_at=None,
-        transcript_text=text,
-        summary=summary,
-        topics=topics,
-        detected_language=result.language,
         providers=served_by(usage),
     )
     if not finished:
         return False
-    TranscriptSegment.objects.filter(job=job).delete()
-    TranscriptSegment.objects.bulk_create(
-        TranscriptSegment(
-            job=job,
-            index=index,
-            start=round(segment.start, 3),
-            end=round(segment.end, 3),
-            text=segment.text,
-            speaker=segment.speaker or "",
-            language=segment.language or "",
-            confidence=round(segment.confidence, 4),
-            words=[
-                {
-                    "word": w.text,
-                    "start": round(w.start, 3),
-                    "end": round(w.end, 3),
-                    "confidence": round(w.confidence, 4),
-                }
-                for w in segment.words
-            ],
-        )
-        for index, segment in enumerate(segments)
+    transcript_store_original(
+        job, result.segments, language=result.language, summary=summary, topics=topics
     )
     minutes = result.duration / 60
     entry = hold_capture(

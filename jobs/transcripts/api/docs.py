@@ -1,0 +1,170 @@
+"""OpenAPI descriptions and examples for the transcript editing endpoints (each constant
+is the keyword arguments of one ``extend_schema`` call)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiExample, OpenApiResponse
+
+TAGS = ["Transcript editing"]
+SEGMENT_ID = "0b6f2c1e-5d7a-4f0e-9a53-2f1d3c4b5a69"
+SPEAKER_ID = "7c1d2e3f-4a5b-4c6d-8e9f-0a1b2c3d4e5f"
+
+SEGMENT_EXAMPLE = {
+    "id": SEGMENT_ID, "start": 0.0, "end": 4.2, "speaker": SPEAKER_ID,
+    "text": "And so, my fellow Americans,", "language": "en", "confidence": 0.93,
+    "edited": True,
+    "words": [
+        {"word": "And", "start": 0.0, "end": 0.3, "confidence": 0.91, "aligned": True},
+        {"word": "so,", "start": 0.3, "end": 0.62, "confidence": 0.95, "aligned": True},
+    ],
+}  # fmt: skip
+TRANSCRIPT_EXAMPLE = {
+    "version": 3, "language": "en", "edited": True, "can_undo": True, "can_redo": False,
+    "speakers": [{"id": SPEAKER_ID, "name": "President Kennedy", "label": "SPEAKER_00",
+                  "color": "#0072B2"}],
+    "segments": [SEGMENT_EXAMPLE],
+}  # fmt: skip
+
+
+def _error(description: str, code: str, message: str) -> OpenApiResponse:
+    return OpenApiResponse(
+        response=OpenApiTypes.OBJECT,
+        description=description,
+        examples=[OpenApiExample(code, value={"error": code, "message": message})],
+    )
+
+
+def _ok(description: str, example: dict[str, Any]) -> OpenApiResponse:
+    return OpenApiResponse(
+        response=OpenApiTypes.OBJECT,
+        description=description,
+        examples=[OpenApiExample("Example", value=example)],
+    )
+
+
+def _request(example: dict[str, Any]) -> dict[str, Any]:
+    return {
+        "request": OpenApiTypes.OBJECT,
+        "examples": [OpenApiExample("Request", value=example, request_only=True)],
+    }
+
+
+NOT_FOUND = _error(
+    "No such job, segment, speaker or revision in your organization",
+    "not_found",
+    "No segment with that id was found in this transcript.",
+)
+CONFLICT = _error(
+    "The version you edited is no longer current; nothing changed",
+    "conflict",
+    "This transcript changed since you loaded it (you edited version 3; it is now at "
+    "version 4). Nothing was saved: reload it and make your change again.",
+)
+INVALID = _error("A bad value", "invalid_request", "A segment must end after it starts.")
+ERRORS = {400: INVALID, 404: NOT_FOUND, 409: CONFLICT}
+
+TRANSCRIPT: dict[str, Any] = {
+    "tags": TAGS,
+    "summary": "Read the current transcript for editing",
+    "description": (
+        "The current version (the engine's output until someone edits it) with every word "
+        "as stored (full verbatim), stable segment and speaker ids, and `version`, which "
+        "every edit must send back. Words with `aligned: false` were typed in and are "
+        "being placed against the audio in the background."
+    ),
+    "responses": {200: _ok("The transcript", TRANSCRIPT_EXAMPLE), 404: NOT_FOUND},
+}
+SEGMENT_EDIT: dict[str, Any] = {
+    "tags": TAGS,
+    "summary": "Edit a segment's text, speaker or times",
+    "description": (
+        "Send `version` and any of `text`, `speaker` (a speaker id; empty for none), "
+        "`start`, `end`. Unchanged words keep their times; new ones are re-aligned against "
+        "the audio in the background. A `version` that is not the current one is a 409."
+    ),
+    **_request({"version": 3, "text": "And so, my fellow Americans,"}),
+    "responses": {
+        200: _ok("The new version and the segment",
+                 {"version": 4, "segment": SEGMENT_EXAMPLE, "segments": [SEGMENT_EXAMPLE]}),
+        **ERRORS,
+    },
+}  # fmt: skip
+SPLIT: dict[str, Any] = {
+    "tags": TAGS,
+    "summary": "Split a segment before a word",
+    "description": "`word_index` counts the segment's words from 0; both parts keep at "
+    "least one word and their times.",
+    **_request({"version": 4, "word_index": 3}),
+    "responses": {200: _ok("Both parts", {"version": 5, "segments": [SEGMENT_EXAMPLE]}),
+                  **ERRORS},
+}  # fmt: skip
+MERGE: dict[str, Any] = {
+    "tags": TAGS,
+    "summary": "Merge a segment with the next one",
+    **_request({"version": 5}),
+    "responses": {200: _ok("The merged segment", {"version": 6, "segment": SEGMENT_EXAMPLE}),
+                  **ERRORS},
+}  # fmt: skip
+SPEAKER_ADD: dict[str, Any] = {
+    "tags": TAGS,
+    "summary": "Add a speaker",
+    **_request({"name": "Moderator"}),
+    "responses": {201: _ok("The new speaker", {"version": 7, "speaker": {
+        "id": SPEAKER_ID, "name": "Moderator", "label": "", "color": "#D55E00"}}), **ERRORS},
+}  # fmt: skip
+SPEAKER_RENAME: dict[str, Any] = {
+    "tags": TAGS,
+    "summary": "Rename a speaker everywhere",
+    "description": "The new name shows in the transcript, `?segments=true`, every export "
+    "and webhooks. `version` is optional here; when sent, a stale one is a 409.",
+    **_request({"name": "President Kennedy"}),
+    "responses": {200: _ok("The speaker", {"version": 8, "speaker": {
+        "id": SPEAKER_ID, "name": "President Kennedy", "label": "SPEAKER_00",
+        "color": "#0072B2"}}), **ERRORS},
+}  # fmt: skip
+REPLACE: dict[str, Any] = {
+    "tags": TAGS,
+    "summary": "Find and replace across the transcript",
+    "description": "`whole_word` and `case_sensitive` default to false. With `preview: true` "
+    "nothing changes and `replacements` is how many places would.",
+    **_request({"version": 8, "find": "colour", "replace": "color", "whole_word": True}),
+    "responses": {200: _ok("How many places changed",
+                           {"version": 9, "replacements": 4, "preview": False}), **ERRORS},
+}  # fmt: skip
+UNDO: dict[str, Any] = {
+    "tags": TAGS,
+    "summary": "Undo the last change",
+    "description": "Recorded as a new version; redo puts the change back.",
+    **_request({"version": 9}),
+    "responses": {200: _ok("The transcript after undoing", TRANSCRIPT_EXAMPLE), **ERRORS},
+}
+REDO: dict[str, Any] = {
+    "tags": TAGS,
+    "summary": "Redo the last undone change",
+    **_request({"version": 10}),
+    "responses": {200: _ok("The transcript after redoing", TRANSCRIPT_EXAMPLE), **ERRORS},
+}
+REVISIONS: dict[str, Any] = {
+    "tags": TAGS,
+    "summary": "The transcript's history",
+    "description": "Newest first: who changed what, when, with every segment and speaker "
+    "before and after. Version 1 is the engine's output.",
+    "responses": {200: _ok("Revisions", {"version": 2, "revisions": [
+        {"version": 2, "action": "rename", "summary": "Renamed SPEAKER_00 to President Kennedy",
+         "author": "ada@example.com", "api_key": None, "created_at": "2026-12-05T10:00:00Z",
+         "reverts": None, "changes": [{"kind": "speaker", "key": SPEAKER_ID,
+                                       "before": {"name": "SPEAKER_00"},
+                                       "after": {"name": "President Kennedy"}}]},
+    ]}), 404: NOT_FOUND},
+}  # fmt: skip
+RESTORE: dict[str, Any] = {
+    "tags": TAGS,
+    "summary": "Restore an earlier version",
+    "description": "Makes the transcript what it was at that version, as a new version "
+    "(history is kept). Send the current `version` to guard against a concurrent edit.",
+    **_request({"version": 12}),
+    "responses": {200: _ok("The restored transcript", TRANSCRIPT_EXAMPLE), **ERRORS},
+}

@@ -1,0 +1,271 @@
+"""The transcript editing API: thin views over ``jobs.transcripts.services``.
+
+Every route first finds the job within the caller's organization, so another
+organization's transcript, segment, speaker or revision is a 404 like a missing one.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from drf_spectacular.utils import extend_schema
+from rest_framework import serializers
+from rest_framework.request import Request
+from rest_framework.response import Response
+
+from accounts.models import ApiKey, User
+from config.api import OrganizationApiView
+from jobs.errors import JobConflict
+from jobs.models import TranscriptionJob
+from jobs.selectors import job_get
+from jobs.transcripts.api import docs
+from jobs.transcripts.api.output import (
+    revision_output,
+    segment_output,
+    speaker_output,
+    transcript_output,
+)
+from jobs.transcripts.selectors import (
+    FULL_VERBATIM,
+    revisions_for,
+    transcript_current,
+    transcript_read,
+)
+from jobs.transcripts.services.editing import (
+    Edit,
+    Editor,
+    replace_count,
+    segment_edit,
+    segment_merge,
+    segment_split,
+    speaker_add,
+    speaker_rename,
+    transcript_replace,
+)
+from jobs.transcripts.services.history import (
+    stacks,
+    transcript_redo,
+    transcript_restore,
+    transcript_undo,
+)
+
+
+class VersionInput(serializers.Serializer[Any]):
+    version = serializers.IntegerField(min_value=1)
+
+
+class SegmentEditInput(VersionInput):
+    text = serializers.CharField(required=False, allow_blank=True, trim_whitespace=False)
+    speaker = serializers.CharField(required=False, allow_blank=True, allow_null=True)
+    start = serializers.FloatField(required=False, min_value=0)
+    end = serializers.FloatField(required=False, min_value=0)
+
+
+class SplitInput(VersionInput):
+    word_index = serializers.IntegerField()
+
+
+class SpeakerInput(serializers.Serializer[Any]):
+    name = serializers.CharField(allow_blank=True, max_length=200)
+    version = serializers.IntegerField(min_value=1, required=False)
+
+
+class ReplaceInput(VersionInput):
+    find = serializers.CharField(trim_whitespace=False, max_length=200)
+    replace = serializers.CharField(allow_blank=True, trim_whitespace=False, max_length=200)
+    whole_word = serializers.BooleanField(default=False)
+    case_sensitive = serializers.BooleanField(default=False)
+    # Count what would change, change nothing.
+    preview = serializers.BooleanField(default=False)
+
+
+def _valid(serializer_class: type[serializers.Serializer[Any]], data: Any) -> dict[str, Any]:
+    serializer = serializer_class(data=data)
+    serializer.is_valid(raise_exception=True)
+    return dict(serializer.validated_data)
+
+
+class TranscriptEditingApi(OrganizationApiView):
+    def job(self, job_id: str) -> TranscriptionJob:
+        return job_get(self.organization, job_id)
+
+    @property
+    def editor(self) -> Editor:
+        user = self.request.user
+        auth = self.request.auth
+        return Editor(
+            user=user if isinstance(user, User) else None,
+            api_key=auth if isinstance(auth, ApiKey) else None,
+        )
+
+    def transcript_body(self, job: TranscriptionJob) -> dict[str, Any]:
+        view = transcript_read(job, text_format=FULL_VERBATIM)
+        transcript = transcript_current(job)
+        if view is None or transcript is None:
+            raise JobConflict(f"This job is {job.status}; it has a transcript once it completes.")
+        undo, redo = stacks(transcript)
+        return transcript_output(view, can_undo=bool(undo), can_redo=bool(redo))
+
+    def segment_body(self, job: TranscriptionJob, edit: Edit, *keys: str) -> dict[str, Any]:
+        view = transcript_read(job, text_format=FULL_VERBATIM)
+        assert view is not None
+        wanted = [s for s in view.segments if s.key in keys]
+        wanted.sort(key=lambda s: keys.index(s.key or ""))
+        return {
+            "version": edit.version,
+            "segments": [segment_output(s, view) for s in wanted],
+            **({"segment": segment_output(wanted[0], view)} if wanted else {}),
+        }
+
+
+class TranscriptApi(TranscriptEditingApi):
+    @extend_schema(**docs.TRANSCRIPT)
+    def get(self, request: Request, job_id: str) -> Response:
+        return Response(self.transcript_body(self.job(job_id)))
+
+
+class SegmentApi(TranscriptEditingApi):
+    @extend_schema(**docs.SEGMENT_EDIT)
+    def patch(self, request: Request, job_id: str, segment_id: str) -> Response:
+        data = _valid(SegmentEditInput, request.data)
+        job = self.job(job_id)
+        edit = segment_edit(
+            job,
+            self.editor,
+            segment_id=segment_id,
+            version=data["version"],
+            text=data.get("text"),
+            speaker_id=data.get("speaker", None) if "speaker" in data else None,
+            start=data.get("start"),
+            end=data.get("end"),
+        )
+        assert edit.segment is not None
+        return Response(self.segment_body(job, edit, str(edit.segment.key)))
+
+
+class SegmentSplitApi(TranscriptEditingApi):
+    @extend_schema(**docs.SPLIT)
+    def post(self, request: Request, job_id: str, segment_id: str) -> Response:
+        data = _valid(SplitInput, request.data)
+        job = self.job(job_id)
+        edit = segment_split(
+            job,
+            self.editor,
+            segment_id=segment_id,
+            version=data["version"],
+            word_index=data["word_index"],
+        )
+        assert edit.segment is not None
+        first = str(edit.segment.key)
+        view = transcript_read(job, text_format=FULL_VERBATIM)
+        assert view is not None
+        keys = [s.key for s in view.segments]
+        second = keys[keys.index(first) + 1] or ""
+        return Response(self.segment_body(job, edit, first, second))
+
+
+class SegmentMergeApi(TranscriptEditingApi):
+    @extend_schema(**docs.MERGE)
+    def post(self, request: Request, job_id: str, segment_id: str) -> Response:
+        data = _valid(VersionInput, request.data)
+        job = self.job(job_id)
+        edit = segment_merge(job, self.editor, segment_id=segment_id, version=data["version"])
+        assert edit.segment is not None
+        return Response(self.segment_body(job, edit, str(edit.segment.key)))
+
+
+class SpeakerListApi(TranscriptEditingApi):
+    @extend_schema(**docs.SPEAKER_ADD)
+    def post(self, request: Request, job_id: str) -> Response:
+        data = _valid(SpeakerInput, request.data)
+        edit, speaker = speaker_add(
+            self.job(job_id), self.editor, name=data["name"], version=data.get("version")
+        )
+        return Response({"version": edit.version, "speaker": speaker_output(speaker)}, status=201)
+
+
+class SpeakerApi(TranscriptEditingApi):
+    @extend_schema(**docs.SPEAKER_RENAME)
+    def patch(self, request: Request, job_id: str, speaker_id: str) -> Response:
+        data = _valid(SpeakerInput, request.data)
+        job = self.job(job_id)
+        edit = speaker_rename(
+            job, self.editor, speaker_id=speaker_id, name=data["name"], version=data.get("version")
+        )
+        view = transcript_read(job, text_format=FULL_VERBATIM)
+        assert view is not None
+        speaker = next(s for s in view.speakers if s.id == str(speaker_id).lower())
+        return Response({"version": edit.version, "speaker": speaker_output(speaker)})
+
+
+class ReplaceApi(TranscriptEditingApi):
+    @extend_schema(**docs.REPLACE)
+    def post(self, request: Request, job_id: str) -> Response:
+        data = _valid(ReplaceInput, request.data)
+        job = self.job(job_id)
+        options = {"whole_word": data["whole_word"], "case_sensitive": data["case_sensitive"]}
+        if data["preview"]:
+            transcript = transcript_current(job)
+            count = replace_count(transcript, data["find"], **options) if transcript else 0
+            version = transcript.version if transcript else data["version"]
+            return Response({"version": version, "replacements": count, "preview": True})
+        edit = transcript_replace(
+            job,
+            self.editor,
+            version=data["version"],
+            find=data["find"],
+            replace=data["replace"],
+            **options,
+        )
+        return Response({"version": edit.version, "replacements": edit.count, "preview": False})
+
+
+class UndoApi(TranscriptEditingApi):
+    @extend_schema(**docs.UNDO)
+    def post(self, request: Request, job_id: str) -> Response:
+        data = _valid(VersionInput, request.data)
+        job = self.job(job_id)
+        transcript_undo(job, self.editor, version=data["version"])
+        return Response(self.transcript_body(job))
+
+
+class RedoApi(TranscriptEditingApi):
+    @extend_schema(**docs.REDO)
+    def post(self, request: Request, job_id: str) -> Response:
+        data = _valid(VersionInput, request.data)
+        job = self.job(job_id)
+        transcript_redo(job, self.editor, version=data["version"])
+        return Response(self.transcript_body(job))
+
+
+class RevisionListApi(TranscriptEditingApi):
+    @extend_schema(**docs.REVISIONS)
+    def get(self, request: Request, job_id: str) -> Response:
+        job = self.job(job_id)
+        transcript = transcript_current(job)
+        if transcript is None:
+            raise JobConflict(f"This job is {job.status}; it has a transcript once it completes.")
+        revisions = [revision_output(r) for r in revisions_for(transcript)]
+        # Version 1 is the engine's output, which no revision row describes.
+        revisions.append(
+            {"version": 1, "action": "transcribed", "summary": "Transcribed by the engine",
+             "author": None, "api_key": None, "created_at": job.finished_at,
+             "reverts": None, "changes": []}
+        )  # fmt: skip
+        return Response({"version": transcript.version, "revisions": revisions})
+
+
+class RevisionRestoreApi(TranscriptEditingApi):
+    @extend_schema(**docs.RESTORE)
+    def post(self, request: Request, job_id: str, version: int) -> Response:
+        job = self.job(job_id)
+        current = request.data.get("version") if hasattr(request.data, "get") else None
+        transcript_restore(
+            job,
+            self.editor,
+            to_version=version,
+            version=_valid(VersionInput, {"version": current})["version"]
+            if current is not None
+            else None,
+        )
+        return Response(self.transcript_body(job))

@@ -4,6 +4,7 @@ value is a 400 whose message names it and what is allowed, never a 500."""
 from __future__ import annotations
 
 import io
+import json
 from pathlib import Path
 
 import docx
@@ -12,6 +13,7 @@ from pypdf import PdfReader
 
 from jobs.engines.base import Segment, TranscriptionResult
 from jobs.errors import InvalidJobRequest
+from jobs.exporters import EXPORTERS
 from jobs.exporters.options import CaptionRules, ExportOptions, export_options_from_query
 from jobs.models import TranscriptionJob
 from jobs.services.worker import job_claim, job_complete
@@ -192,3 +194,20 @@ def test_html_export_through_the_api_is_a_standalone_escaped_page(alice, intervi
     assert "&lt;b&gt;budget&lt;/b&gt;" in page
     assert "<b>" not in page
     assert '<span class="speaker">Raj:</span>' in page
+
+
+@pytest.mark.django_db
+def test_the_schema_lists_every_export_format_and_option_with_an_example(client):
+    schema = json.loads(
+        client.get("/api/schema/", HTTP_ACCEPT="application/vnd.oai.openapi+json").content
+    )
+    detail = schema["paths"]["/api/v1/transcribe/{job_id}/"]["get"]
+    parameters = {p["name"]: p for p in detail["parameters"]}
+
+    assert set(parameters["format"]["schema"]["enum"]) == set(EXPORTERS)
+    assert parameters["format"]["examples"]
+    assert set(parameters["text_format"]["schema"]["enum"]) == {"clean_verbatim", "full_verbatim"}
+    assert "change_of_speaker" in parameters["timestamping"]["schema"]["enum"]
+    assert parameters["speaker_names"]["schema"]["type"] == "boolean"
+    assert parameters["max_line_chars"]["schema"] == {"type": "integer", "default": 42}
+    assert "from 5 to 60" in parameters["max_chars_per_second"]["description"]

@@ -464,4 +464,6 @@ LOGGING = {
     "disable_existing_loggers": False,
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": env_str("HARK_LOG_LEVEL", "INFO")},
+    # WeasyPrint narrates every step of every PDF export at INFO.
+    "loggers": {"weasyprint.progress": {"level": "WARNING"}},
 }

@@ -66,6 +66,20 @@ def transcribe(
     return _transcripts[key]
 
 
+_whisper_results: dict[tuple[Path, bool], TranscriptionResult] = {}
+
+
+def whisper_transcribe(path: Path, *, diarization: bool = False) -> TranscriptionResult:
+    """Whisper base's result for ``path`` (language detected), computed once per run."""
+    from jobs.engines.whisper import WhisperEngine
+
+    key = (path, diarization)
+    if key not in _whisper_results:
+        request = TranscriptionRequest(path=path, language="", diarization=diarization)
+        _whisper_results[key] = WhisperEngine().transcribe(request, lambda _: None)
+    return _whisper_results[key]
+
+
 def concatenated_speech(seconds: float, dest: Path) -> Path:
     """Write about ``seconds`` of real speech to ``dest`` as a 16 kHz mono 16-bit WAV.
 
@@ -201,16 +215,3 @@ class _Pipe(io.RawIOBase):
 
     def write(self, data: Buffer) -> int:
         return self._handle.write(data)
-
-
-_whisper_results: dict[Path, TranscriptionResult] = {}
-
-
-def whisper_transcribe(path: Path) -> TranscriptionResult:
-    """The bundled Whisper's result for ``path`` (with word times), once per run."""
-    if path not in _whisper_results:
-        from jobs.engines.whisper import WhisperEngine
-
-        request = TranscriptionRequest(path=path, language="")
-        _whisper_results[path] = WhisperEngine().transcribe(request, lambda _: None)
-    return _whisper_results[path]

@@ -396,8 +396,17 @@ def test_a_completed_job_page_shows_the_timestamped_transcript_and_downloads(ali
     assert 'class="segment" data-start="' in body
     assert "[00:0" in body
     assert "country" in body
-    for fmt in ("txt", "srt", "vtt", "json"):
+    for fmt in ("txt", "srt", "vtt", "json", "docx", "pdf", "html"):
         assert f'href="/api/v1/transcribe/{alice_job.pk}/?format={fmt}"' in body
+        assert f'<option value="{fmt}">' in body
+    # The download form asks the API for the same export with options.
+    assert f'action="/api/v1/transcribe/{alice_job.pk}/" data-role="export-form"' in body
+    assert '<option value="full_verbatim" selected>' in body  # a verbatim job
+    for choice in ("every_10_seconds", "every_30_seconds", "every_2_minutes", "change_of_speaker"):
+        assert f'<option value="{choice}">' in body
+    assert 'name="speaker_names"' in body
+    assert 'name="max_line_chars" value="42" min="10" max="200" step="1"' in body
+    assert 'name="max_chars_per_second" value="17" min="5" max="60" step="0.1"' in body
     assert "Credits charged" in body
     assert "0.19" in body
     assert f'action="/jobs/{alice_job.pk}/cancel/"' not in body

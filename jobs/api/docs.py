@@ -12,9 +12,18 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiExample, OpenApiParameter, OpenApiResponse
 
 from jobs.api.serializers import TranscribeUploadInput
+from jobs.exporters import EXPORTERS
+from jobs.exporters.options import CAPTION_LIMITS, TEXT_FORMATS, TIMESTAMPING, CaptionRules
 
 ERROR_EXAMPLE = {"error": "invalid_request", "message": "A sentence explaining what to fix."}
 JOB_ID = "550e8400-e29b-41d4-a716-446655440000"
+CAPTION_HELP = {
+    "max_line_chars": "characters per subtitle line",
+    "max_lines": "lines per cue",
+    "max_chars_per_second": "the fastest reading speed a cue may ask for",
+    "min_cue_seconds": "the shortest time a cue stays on screen",
+    "max_cue_seconds": "the longest time a cue stays on screen",
+}
 
 
 def _error(description: str, code: str, message: str) -> OpenApiResponse:
@@ -93,8 +102,28 @@ DETAIL: dict[str, Any] = {
     "parameters": [
         OpenApiParameter("segments", bool, description="Include timestamped segments."),
         OpenApiParameter("words", bool, description="Include word timestamps in segments."),
-        OpenApiParameter("format", str, enum=["txt", "srt", "vtt", "json"],
-                         description="Download the transcript in this format instead."),
+        OpenApiParameter("format", str, enum=list(EXPORTERS),
+                         description="Download the transcript in this format instead "
+                         "(docx and pdf are binary).",
+                         examples=[OpenApiExample("subtitles", value="srt"),
+                                   OpenApiExample("word", value="docx")]),
+        OpenApiParameter("text_format", str, enum=list(TEXT_FORMATS),
+                         description="Exports: clean_verbatim drops fillers (as job_type "
+                         "smart), full_verbatim keeps the transcript as stored. Default: "
+                         "what the job's job_type implies."),
+        OpenApiParameter("timestamping", str, enum=list(TIMESTAMPING),
+                         description="Exports txt, docx, pdf, html: [HH:MM:SS] timecodes "
+                         "every 10 s, 30 s or 2 min, or at each change of speaker.",
+                         default="not_required"),
+        OpenApiParameter("speaker_names", bool, default=True,
+                         description="Exports: show speakers' names."),
+        *[
+            OpenApiParameter(name, OpenApiTypes.INT if kind is int else OpenApiTypes.FLOAT,
+                             default=getattr(CaptionRules(), name),
+                             description=f"srt and vtt: {CAPTION_HELP[name]}, "
+                             f"from {low:g} to {high:g}.")
+            for name, (kind, low, high) in CAPTION_LIMITS.items()
+        ],
     ],
     "responses": {
         200: OpenApiResponse(

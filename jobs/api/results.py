@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 from django.http import HttpResponse
@@ -11,8 +12,14 @@ from jobs.api.serializers import credits
 from jobs.engines.base import Segment, Word
 from jobs.errors import InvalidJobRequest, JobConflict
 from jobs.exporters import EXPORTERS, TranscriptDocument, get_exporter
+from jobs.exporters.options import ExportOptions, default_text_format, export_options_from_query
 from jobs.models import JobStatus, TranscriptionJob
-from jobs.transcripts.selectors import TranscriptView, speaking_times, transcript_read
+from jobs.transcripts.selectors import (
+    FULL_VERBATIM,
+    TranscriptView,
+    speaking_times,
+    transcript_read,
+)
 
 
 def segment_output(
@@ -117,7 +124,15 @@ def transcript_document(
     )
 
 
-def job_export_response(job: TranscriptionJob, export_format: str) -> HttpResponse:
+def job_export_options(job: TranscriptionJob, params: Mapping[str, str]) -> ExportOptions:
+    """The export options in a request's query parameters; the text format defaults to
+    what the job's own type implies (Smart and Summary jobs read clean)."""
+    return export_options_from_query(params, default_text_format=default_text_format(job.job_type))
+
+
+def job_export_response(
+    job: TranscriptionJob, export_format: str, options: ExportOptions | None = None
+) -> HttpResponse:
     exporter = get_exporter(export_format)
     if exporter is None:
         raise InvalidJobRequest(
@@ -125,7 +140,10 @@ def job_export_response(job: TranscriptionJob, export_format: str) -> HttpRespon
         )
     if job.status != JobStatus.COMPLETED:
         raise JobConflict(f"This job is {job.status}; exports are available once it completes.")
-    body = exporter.render(transcript_document(job))
+    if options is None:
+        options = job_export_options(job, {})
+    # Full verbatim in; the exporter cleans it when the options ask for clean verbatim.
+    body = exporter.render(transcript_document(job, text_format=FULL_VERBATIM), options)
     stem = slugify(job.original_filename.rsplit(".", 1)[0]) or str(job.id)
     response = HttpResponse(body, content_type=exporter.content_type)
     response["Content-Disposition"] = f'attachment; filename="{stem}.{exporter.extension}"'

@@ -19,7 +19,7 @@ from config.idempotency import IdempotentPostMixin
 from config.uploads import CappedUploadMixin
 from jobs.api import docs
 from jobs.api.quote import upload_quote
-from jobs.api.results import job_detail_output, job_export_response
+from jobs.api.results import job_detail_output, job_export_options, job_export_response
 from jobs.api.serializers import TranscribeUploadInput, job_created_output, job_summary_output
 from jobs.errors import InvalidJobRequest
 from jobs.selectors import job_get, jobs_for
@@ -79,7 +79,9 @@ class TranscriptionDetailApi(OrganizationApiView):
         job = job_get(self.organization, job_id)
         export_format = request.query_params.get("format")
         if export_format and export_format != "api":
-            return job_export_response(job, export_format)
+            return job_export_response(
+                job, export_format, job_export_options(job, request.query_params)
+            )
         body = job_detail_output(
             job,
             include_segments=_truthy(request.query_params.get("segments")),

@@ -1,4 +1,11 @@
-"""SubRip (.srt): numbered cues with ``HH:MM:SS,mmm --> HH:MM:SS,mmm`` times."""
+"""SubRip (.srt): numbered cues with ``HH:MM:SS,mmm --> HH:MM:SS,mmm`` times.
+
+SubRip has no escapes: players show ``&lt;`` as it is, yet read ``<b>``, ``<i>``,
+``<font …>`` as markup (VLC hides any ``<…>``). So a ``<`` or ``>`` that was said — or
+typed into a transcript — is written as its look-alike, a single angle quotation mark
+(U+2039, U+203A): the words stay readable, no player can take them for a tag, and ``-->``
+in the text can no longer pass for a timing line. ``&`` means nothing in SubRip and is left alone.
+"""
 
 from __future__ import annotations
 
@@ -6,43 +13,38 @@ from collections.abc import Iterable
 from typing import TYPE_CHECKING
 
 from jobs.engines.base import Segment
+from jobs.exporters.captions import build_cues
+from jobs.exporters.options import ExportOptions
 
 if TYPE_CHECKING:
     from jobs.exporters import TranscriptDocument
 
 
-def render(document: TranscriptDocument) -> str:
-    return segments_to_srt(document.segments)
+def render(document: TranscriptDocument, options: ExportOptions) -> str:
+    return segments_to_srt(document.segments, options)
 
 
-def segments_to_srt(segments: Iterable[Segment]) -> str:
-    """One cue per segment with text, numbered from 1; a speaker becomes a ``Name:`` prefix."""
-    cues = []
-    for number, (start_ms, end_ms, segment) in enumerate(cue_times(segments), start=1):
-        text = cue_text(segment.text)
-        if segment.speaker:
-            text = f"{cue_text(segment.speaker)}: {text}"
-        cues.append(f"{number}\n{clock(start_ms)} --> {clock(end_ms)}\n{text}\n")
-    return "\n".join(cues)
+def segments_to_srt(segments: Iterable[Segment], options: ExportOptions | None = None) -> str:
+    """Cues numbered from 1, cut by the options' caption rules; a speaker's name becomes a
+    ``Name:`` prefix on the first line of each cue of their turn."""
+    options = options or ExportOptions()
+    label = speaker_label if options.speaker_names else None
+    blocks = []
+    for number, cue in enumerate(build_cues(segments, options.captions, label=label), start=1):
+        lines = [escape(line) for line in cue.lines]
+        if label and cue.speaker:
+            lines[0] = escape(label(cue.speaker)) + lines[0]
+        times = f"{clock(cue.start_ms)} --> {clock(cue.end_ms)}"
+        blocks.append(f"{number}\n{times}\n" + "\n".join(lines) + "\n")
+    return "\n".join(blocks)
 
 
-def cue_times(segments: Iterable[Segment]) -> Iterable[tuple[int, int, Segment]]:
-    """(start ms, end ms, segment) for each segment that has text, with end never before start.
-
-    Shared with WebVTT. Times are rounded to whole milliseconds once, here, so that a cue's
-    end can never print before its start however the floats fall.
-    """
-    for segment in segments:
-        if not segment.text.strip():
-            continue  # an empty cue would end the cue block and break parsers
-        start_ms = max(0, round(segment.start * 1000))
-        end_ms = max(start_ms, round(segment.end * 1000))
-        yield start_ms, end_ms, segment
+def speaker_label(speaker: str) -> str:
+    return f"{' '.join(speaker.split())}: "
 
 
-def cue_text(text: str) -> str:
-    # A blank line ends a cue in both SRT and WebVTT, so a cue is always one line.
-    return " ".join(text.split())
+def escape(text: str) -> str:
+    return text.replace("<", "\u2039").replace(">", "\u203a")
 
 
 def clock(milliseconds: int, *, decimal_mark: str = ",") -> str:

@@ -2,36 +2,28 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
 from jobs.engines.base import Segment
+from jobs.exporters.options import ExportOptions
+from jobs.exporters.prose import has_speakers, paragraphs
 
 if TYPE_CHECKING:
     from jobs.exporters import TranscriptDocument
 
 
-def render(document: TranscriptDocument) -> str:
-    return segments_to_text(document.segments)
+def render(document: TranscriptDocument, options: ExportOptions) -> str:
+    return segments_to_text(document.segments, options)
 
 
-def segments_to_text(segments: Iterable[Segment]) -> str:
+def segments_to_text(segments: Sequence[Segment], options: ExportOptions | None = None) -> str:
     """The transcript as readable text, ending with a newline (empty when there is no text)."""
-    paragraphs: list[tuple[str | None, list[str]]] = []
-    for segment in segments:
-        text = " ".join(segment.text.split())
-        if not text:
-            continue
-        if segment.speaker and paragraphs and paragraphs[-1][0] == segment.speaker:
-            paragraphs[-1][1].append(text)
-        else:
-            paragraphs.append((segment.speaker, [text]))
-    if not paragraphs:
-        return ""
-    with_speakers = any(speaker for speaker, _ in paragraphs)
+    options = options or ExportOptions()
     lines = [
-        f"{speaker}: {' '.join(texts)}" if speaker else " ".join(texts)
-        for speaker, texts in paragraphs
+        f"{p.speaker}: {p.text}" if p.speaker else p.text for p in paragraphs(segments, options)
     ]
+    if not lines:
+        return ""
     # Speaker turns read best as paragraphs; unlabelled segments as consecutive lines.
-    return ("\n\n" if with_speakers else "\n").join(lines) + "\n"
+    return ("\n\n" if has_speakers(segments) else "\n").join(lines) + "\n"

@@ -6,29 +6,33 @@ from collections.abc import Iterable
 from typing import TYPE_CHECKING
 
 from jobs.engines.base import Segment
-from jobs.exporters.srt import clock, cue_text, cue_times
+from jobs.exporters.captions import build_cues
+from jobs.exporters.options import ExportOptions
+from jobs.exporters.srt import clock
 
 if TYPE_CHECKING:
     from jobs.exporters import TranscriptDocument
 
 
-def render(document: TranscriptDocument) -> str:
-    return segments_to_vtt(document.segments)
+def render(document: TranscriptDocument, options: ExportOptions) -> str:
+    return segments_to_vtt(document.segments, options)
 
 
-def segments_to_vtt(segments: Iterable[Segment]) -> str:
-    """A WebVTT file with one cue per segment that has text."""
+def segments_to_vtt(segments: Iterable[Segment], options: ExportOptions | None = None) -> str:
+    """A WebVTT file, its cues cut by the options' caption rules. A voice tag names the
+    speaker; players do not print it, so it takes no room on the line."""
+    options = options or ExportOptions()
     blocks = ["WEBVTT\n"]
-    for start_ms, end_ms, segment in cue_times(segments):
-        text = _escape(cue_text(segment.text))
-        if segment.speaker:
-            text = f"<v {_escape(cue_text(segment.speaker))}>{text}"
-        times = f"{clock(start_ms, decimal_mark='.')} --> {clock(end_ms, decimal_mark='.')}"
-        blocks.append(f"{times}\n{text}\n")
+    for cue in build_cues(segments, options.captions):
+        lines = [escape(line) for line in cue.lines]
+        if options.speaker_names and cue.speaker:
+            lines[0] = f"<v {escape(' '.join(cue.speaker.split()))}>{lines[0]}"
+        times = f"{clock(cue.start_ms, decimal_mark='.')} --> {clock(cue.end_ms, decimal_mark='.')}"
+        blocks.append(f"{times}\n" + "\n".join(lines) + "\n")
     return "\n".join(blocks)
 
 
-def _escape(text: str) -> str:
+def escape(text: str) -> str:
     # Cue text is parsed like HTML: a stray "<" or "&" would start a tag or an entity,
     # and "-->" inside the text would read as a timing line.
     return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")

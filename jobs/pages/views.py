@@ -22,6 +22,13 @@ from jobs.engines import UnknownEngine, enabled_engines, engine_info
 from jobs.engines.base import EngineInfo
 from jobs.errors import JobConflict, JobNotFound
 from jobs.exporters import EXPORTERS, Exporter
+from jobs.exporters.options import (
+    CAPTION_LIMITS,
+    TEXT_FORMATS,
+    TIMESTAMPING_LABELS,
+    CaptionRules,
+    default_text_format,
+)
 from jobs.languages import language_name
 from jobs.media.probe import ACCEPTED
 from jobs.model_names import AUTO
@@ -148,6 +155,27 @@ def export_formats() -> list[Exporter]:
     return [EXPORTERS[name] for name in names]
 
 
+def export_form(job: TranscriptionJob) -> dict[str, Any]:
+    """Choices and defaults for the job page's download form, from the exporters' options."""
+    rules = CaptionRules()
+    return {
+        "text_formats": list(TEXT_FORMATS.items()),
+        "text_format": default_text_format(job.job_type),
+        "timestamping": list(TIMESTAMPING_LABELS.items()),
+        "caption_fields": [
+            {
+                "name": name,
+                "label": name.replace("_", " ").capitalize(),
+                "value": f"{getattr(rules, name):g}",
+                "min": f"{low:g}",
+                "max": f"{high:g}",
+                "step": "1" if kind is int else "0.1",
+            }
+            for name, (kind, low, high) in CAPTION_LIMITS.items()
+        ],
+    }
+
+
 def _job_or_404(request: HttpRequest, job_id: uuid.UUID) -> TranscriptionJob:
     try:
         return job_get(page_organization(request), job_id)
@@ -208,6 +236,7 @@ def job_detail(request: HttpRequest, job_id: uuid.UUID) -> HttpResponse:
             "row": job_row(job),
             "segments": segments,
             "formats": export_formats() if job.status == JobStatus.COMPLETED else [],
+            "export": export_form(job),
             "language_label": language_name((view.language if view else "") or job.language),
             "model_label": model_label(job),
             "served_by": served_by(job),

@@ -55,7 +55,12 @@ class Command(BaseCommand):
             duration=result.duration,
             segments=apply_job_type(result.segments, opts["job_type"]),
         )
-        self.stdout.write(exporter.render(document))
+        body = exporter.render(document)
+        if isinstance(body, bytes):  # docx, pdf: redirect to a file
+            sys.stdout.buffer.write(body)
+            sys.stdout.flush()
+        else:
+            self.stdout.write(body)
 
     def _progress(self, fraction: float) -> None:
         sys.stderr.write(f"\r{fraction * 100:5.1f}%")

@@ -14,11 +14,23 @@ from jobs.alignment.whisper import WhisperAligner, whisper_languages
 from jobs.alignment.words import TimedWord
 
 # Which aligner serves which language, best first; the next is tried when one cannot
-# align a stretch. Measured by bench/alignment.py on 2 shared CPU cores (mean absolute
-# word-boundary error, ms; time per alignment):
+# align a stretch. Measured with bench/alignment.py on 2 shared cores (mean word-boundary
+# error in ms; wall ms per align() call with models loaded):
 #
-#   (filled in from the benchmark)
+#   reference (who made it)          mode        pocketsphinx       whisper
+#   LibriVox x5 (pocketsphinx)       utterance   3 ms,  60 ms/call   84 ms, 753 ms/call
+#                                    stretch    22 ms,  27 ms/call   90 ms, 754 ms/call
+#   jfk.flac (our Whisper engine)    utterance 132 ms, 162 ms/call   26 ms, 837 ms/call
+#                                    stretch   249 ms,  44 ms/call   36 ms, 759 ms/call
+#   multilingual.mp3 German half     stretch          -              33 ms, 717 ms/call
 #
+# Each aligner agrees best with references it made itself, so the tie-breaker is the
+# audio: only 2-3% of pocketsphinx's word time is silence (LibriVox, jfk) against 4% and
+# 19% of Whisper's; on jfk Whisper puts "what" over the second of silence before it is
+# said (4.21-5.25 s; it is spoken at 5.4 s, where pocketsphinx puts it). Pocketsphinx is
+# also 12-28x faster. English: pocketsphinx first; Whisper when pocketsphinx cannot (4 of
+# 71 LibriVox stretches, 2 of 22 jfk ones: words it does not know, or audio cut short).
+# Every other language Whisper knows: Whisper. Stretch failures fall back to spreading.
 ALIGNERS: dict[str, Aligner] = {
     SphinxAligner.name: SphinxAligner(),
     WhisperAligner.name: WhisperAligner(),

@@ -34,7 +34,12 @@ from jobs.transcripts.models import Segment as SegmentRow
 from jobs.transcripts.selectors import segment_get, speaker_get
 from jobs.transcripts.services.changes import Changes
 from jobs.transcripts.services.storing import speaker_color
-from jobs.transcripts.services.timing import joined_confidence, retimed_words, split_words
+from jobs.transcripts.services.timing import (
+    joined_confidence,
+    retimed_words,
+    segment_tokens,
+    split_words,
+)
 
 MAX_SEGMENT_CHARACTERS = 5000
 MAX_SPEAKER_NAME = 100
@@ -131,7 +136,7 @@ def segment_split(
     part becomes a new segment just after it, with the same speaker."""
     with editing(job, editor, version, action="split") as changes:
         row = segment_get(changes.transcript, segment_id)
-        tokens = row.text.split()
+        tokens = segment_tokens(row.text)
         if not 1 <= word_index < len(tokens):
             raise InvalidJobRequest(
                 f"word_index must be between 1 and {len(tokens) - 1} for this segment of "

@@ -1,24 +1,22 @@
-"""Word times across an edit, decided at once (the audio is consulted later, in the
-background): words whose text did not change keep their times exactly; new words are
-spread over the stretch between their kept neighbours and marked ``aligned: False`` until
-``jobs.transcripts.tasks`` aligns them against the audio."""
+"""Word times across an edit, decided at once in the request that saves it (the audio is
+consulted afterwards, in the background: ``services.realignment``): words whose text did
+not change keep their times exactly; new words are spread over the stretch between their
+kept neighbours and marked ``aligned: False``. The diff itself is ``jobs.alignment``'s."""
 
 from __future__ import annotations
 
-import difflib
-import re
 from collections.abc import Sequence
-from typing import Any
+from typing import Any, cast
+
+from jobs.alignment import TimedWord, retime
+from jobs.alignment.words import words_split
 
 WordJson = dict[str, Any]
 
-_EDGES = re.compile(r"^\W+|\W+$")
 
-
-def comparable(token: str) -> str:
-    """A word as compared across an edit: case and surrounding punctuation do not make it
-    a different word (fixing "its" to "It's," keeps its time)."""
-    return _EDGES.sub("", token).casefold() or token
+def segment_tokens(text: str) -> list[str]:
+    """A segment's words as the editor counts them (punctuation attached to a word)."""
+    return words_split(text)
 
 
 def retimed_words(
@@ -26,59 +24,10 @@ def retimed_words(
 ) -> list[WordJson]:
     """The words of ``new_text``: unchanged ones with their old times, the rest spread
     between their neighbours."""
-    tokens = new_text.split()
-    old = [comparable(str(word["word"])) for word in old_words]
-    new = [comparable(token) for token in tokens]
-    placed: list[WordJson | None] = [None] * len(tokens)
-    matcher = difflib.SequenceMatcher(a=old, b=new, autojunk=False)
-    for a, b, size in matcher.get_matching_blocks():
-        for offset in range(size):
-            placed[b + offset] = {**old_words[a + offset], "word": tokens[b + offset]}
-    return spread_unplaced(tokens, placed, start, end)
-
-
-def spread_unplaced(
-    tokens: Sequence[str], placed: Sequence[WordJson | None], start: float, end: float
-) -> list[WordJson]:
-    """Fill each run of unplaced words evenly (by length) between the kept words around
-    it, or the segment's bounds."""
-    words: list[WordJson] = []
-    index = 0
-    while index < len(tokens):
-        word = placed[index]
-        if word is not None:
-            words.append(dict(word))
-            index += 1
-            continue
-        run_end = index
-        while run_end < len(tokens) and placed[run_end] is None:
-            run_end += 1
-        left = float(words[-1]["end"]) if words else start
-        following = placed[run_end] if run_end < len(tokens) else None
-        right = float(following["start"]) if following is not None else end
-        words.extend(spread(tokens[index:run_end], max(left, start), max(right, left)))
-        index = run_end
-    return words
-
-
-def spread(tokens: Sequence[str], start: float, end: float) -> list[WordJson]:
-    """``tokens`` laid over ``start``–``end`` in proportion to their length."""  # noqa: RUF002
-    total = sum(len(token) for token in tokens) or 1
-    words = []
-    cursor = start
-    for token in tokens:
-        width = (end - start) * len(token) / total
-        words.append(
-            {
-                "word": token,
-                "start": round(cursor, 3),
-                "end": round(cursor + width, 3),
-                "confidence": 1.0,
-                "aligned": False,
-            }
-        )
-        cursor += width
-    return words
+    retimed = retime(
+        cast(Sequence[TimedWord], old_words), new_text, segment_start=start, segment_end=end
+    )
+    return [dict(word) for word in retimed.words]
 
 
 def split_words(
@@ -86,7 +35,7 @@ def split_words(
 ) -> tuple[list[WordJson], list[WordJson], float]:
     """A segment's words split before its ``index``-th token, and the time of the split
     (the start of the first word after it)."""
-    if len(words) != len(tokens):
+    if [w["word"] for w in words] != list(tokens):
         # Words and text disagree (an engine without word times): spread them first.
         words = retimed_words(words, " ".join(tokens), start, end)
     first, second = list(words[:index]), list(words[index:])

@@ -215,8 +215,10 @@
     });
   }
 
-  function wordKey(segment, word, token) {
-    return segment.id + ":" + Number(word.start).toFixed(2) + ":" + token;
+  // By time and text, not segment: a word keeps its time through splits and merges, so
+  // an accepted word stays accepted.
+  function wordKey(word, token) {
+    return Number(word.start).toFixed(2) + ":" + token;
   }
 
   function isDoubtful(word) {
@@ -237,7 +239,7 @@
           span.classList.add("w-unaligned");
           span.title = "Typed in: its time is estimated";
         } else if (isDoubtful(word)) {
-          var key = wordKey(segment, word, token.text);
+          var key = wordKey(word, token.text);
           span.dataset.key = key;
           span.title = "The engine was unsure (" + Math.round(word.confidence * 100) + "%)";
           if (accepted.indexOf(key) === -1) span.classList.add("w-low");
@@ -472,6 +474,9 @@
   function save(row) {
     clearTimeout(row.timer);
     row.timer = null;
+    // A row redrawn away (after a split, merge or undo) may still report its blur: its
+    // old text must not be sent over the new state.
+    if (rows[row.id] !== row || !row.li.isConnected) return queue;
     if (conflicted || !isDirty(row)) return queue;
     var sent = null;
     return change("PATCH", "segments/" + row.id + "/", function () {

@@ -71,3 +71,11 @@ def test_a_job_still_transcribing_sends_the_editor_back_to_the_job_page(alice):
     assert response.redirect_chain == [(f"/jobs/{job.pk}/", 302)]
     assert b"can be edited once the transcription completes" in response.content
     assert not job.transcripts.exists()
+
+
+def test_the_help_page_explains_editing_and_its_shortcuts(alice):
+    page = _signed_in(alice.user).get("/help/").content.decode()
+
+    assert 'id="editing"' in page
+    assert "Next doubtful word" in page
+    assert "<kbd>Alt</kbd>+<kbd>Enter</kbd> split" in page

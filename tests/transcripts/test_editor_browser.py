@@ -188,6 +188,17 @@ def test_a_member_fixes_reviews_splits_merges_renames_and_undoes(live_server, al
         )
         screenshot(page, "63-editor-history-desktop")
 
+        # Restoring the engine's version is one more change, and can itself be undone.
+        page.locator(".ed-revision").last.get_by_role("button", name="Restore").click()
+        expect(page.locator(".ed-seg")).to_have_count(3)
+        expect(page.locator(".ed-text").nth(1)).to_have_text(
+            "can do for you, ask what you can do for your country."
+        )
+        expect(page.locator(".ed-revision").first).to_contain_text("Current")
+        page.get_by_role("button", name="↶ Undo").click()
+        expect(page.locator(".ed-seg")).to_have_count(4)
+        saved(page)
+
         # Reloaded, the page shows what was saved, and remembers the accepted words.
         page.reload()
         expect(page.locator(".ed-seg")).to_have_count(4)
@@ -197,6 +208,17 @@ def test_a_member_fixes_reviews_splits_merges_renames_and_undoes(live_server, al
         expect(page.locator("select.ed-speaker").first.locator("option:checked")).to_have_text(
             "President Kennedy"
         )
+
+        # The player: skip, speed, and a click on a word seeks to it.
+        page.wait_for_function("document.getElementById('player').readyState >= 1")
+        page.get_by_role("button", name="+5 s").click()
+        assert abs(player_time(page) - 5) < 0.05
+        page.select_option("[data-role=speed]", "1.5")
+        assert page.evaluate("document.getElementById('player').playbackRate") == 1.5
+        word = page.locator(".ed-text").nth(1).locator(".w").nth(1)
+        word.click()
+        assert abs(player_time(page) - float(word.get_attribute("data-start") or 0)) < 0.05
+        expect(word).to_have_class("w w-now")
 
         # The shortcuts overlay.
         page.locator("h1").click()
@@ -234,7 +256,7 @@ def test_a_member_fixes_reviews_splits_merges_renames_and_undoes(live_server, al
     ]  # fmt: skip
     actions = list(Revision.objects.filter(author=alice.user).order_by("version")
                    .values_list("action", flat=True))  # fmt: skip
-    assert actions == ["edit", "rename", "split", "merge", "undo", "replace"]
+    assert actions == ["edit", "rename", "split", "merge", "undo", "replace", "restore", "undo"]
 
 
 @pytest.mark.usefixtures("transactional_db")

@@ -3,12 +3,14 @@ from __future__ import annotations
 from django.urls import URLPattern, path
 
 from jobs.pages import docs, media, views
+from jobs.transcripts.pages import views as transcript_pages
 
 urlpatterns: list[URLPattern] = [
     path("", views.dashboard, name="dashboard"),
     path("transcribe/new/", views.transcribe_new, name="transcribe-new"),
     path("jobs/<uuid:job_id>/", views.job_detail, name="job-detail"),
     path("jobs/<uuid:job_id>/audio", media.job_audio, name="job-audio"),
+    path("jobs/<uuid:job_id>/edit/", transcript_pages.transcript_editor, name="transcript-editor"),
     path("jobs/<uuid:job_id>/cancel/", views.job_cancel_view, name="job-cancel"),
     path("jobs/<uuid:job_id>/delete/", views.job_delete_view, name="job-delete"),
     path("docs/api/", docs.api_quickstart, name="api-quickstart"),

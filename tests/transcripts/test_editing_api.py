@@ -299,3 +299,22 @@ def test_a_job_without_a_transcript_yet_cannot_be_edited(alice):
     response = alice.client().get(f"/api/v1/transcribe/{job_id}/transcript/")
     assert response.status_code == 409
     assert "once it completes" in response.json()["message"]
+
+
+def test_edit_answers_say_whether_undo_and_redo_have_something_to_do(editor):
+    before = editor.get()
+    assert (before["can_undo"], before["can_redo"]) == (False, False)
+    saved = editor.edit_text(before["segments"][0]["id"], "Changed.", before["version"])
+    assert (saved["can_undo"], saved["can_redo"]) == (True, False)
+    undone = editor.ok("post", "undo/", version=saved["version"])
+    renamed = editor.ok("patch", f"speakers/{before['speakers'][0]['id']}/", name="X",
+                        version=undone["version"])  # fmt: skip
+    assert (renamed["can_undo"], renamed["can_redo"]) == (True, False)
+
+
+def test_a_replace_preview_needs_no_version_but_a_replace_does(editor):
+    preview = editor.ok("post", "replace/", find="the", replace="a", preview=True)
+    assert preview["preview"] is True
+    response = editor.call("post", "replace/", find="the", replace="a")
+    assert response.status_code == 400
+    assert "version" in response.json()["message"]

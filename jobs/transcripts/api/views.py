@@ -15,7 +15,7 @@ from rest_framework.response import Response
 
 from accounts.models import ApiKey, User
 from config.api import OrganizationApiView
-from jobs.errors import JobConflict
+from jobs.errors import InvalidJobRequest, JobConflict
 from jobs.models import TranscriptionJob
 from jobs.selectors import job_get
 from jobs.transcripts.api import docs
@@ -70,7 +70,9 @@ class SpeakerInput(serializers.Serializer[Any]):
     version = serializers.IntegerField(min_value=1, required=False)
 
 
-class ReplaceInput(VersionInput):
+class ReplaceInput(serializers.Serializer[Any]):
+    # Required to replace; a preview changes nothing and may leave it out.
+    version = serializers.IntegerField(min_value=1, required=False)
     find = serializers.CharField(trim_whitespace=False, max_length=200)
     replace = serializers.CharField(allow_blank=True, trim_whitespace=False, max_length=200)
     whole_word = serializers.BooleanField(default=False)
@@ -113,9 +115,15 @@ class TranscriptEditingApi(OrganizationApiView):
         wanted.sort(key=lambda s: keys.index(s.key or ""))
         return {
             "version": edit.version,
+            **self.history_flags(edit),
             "segments": [segment_output(s, view) for s in wanted],
             **({"segment": segment_output(wanted[0], view)} if wanted else {}),
         }
+
+    def history_flags(self, edit: Edit) -> dict[str, bool]:
+        """Whether undo and redo have something to do now, so a client can show them."""
+        undo, redo = stacks(edit.transcript)
+        return {"can_undo": bool(undo), "can_redo": bool(redo)}
 
 
 class TranscriptApi(TranscriptEditingApi):
@@ -181,7 +189,14 @@ class SpeakerListApi(TranscriptEditingApi):
         edit, speaker = speaker_add(
             self.job(job_id), self.editor, name=data["name"], version=data.get("version")
         )
-        return Response({"version": edit.version, "speaker": speaker_output(speaker)}, status=201)
+        return Response(
+            {
+                "version": edit.version,
+                **self.history_flags(edit),
+                "speaker": speaker_output(speaker),
+            },
+            status=201,
+        )
 
 
 class SpeakerApi(TranscriptEditingApi):
@@ -195,7 +210,13 @@ class SpeakerApi(TranscriptEditingApi):
         view = transcript_read(job, text_format=FULL_VERBATIM)
         assert view is not None
         speaker = next(s for s in view.speakers if s.id == str(speaker_id).lower())
-        return Response({"version": edit.version, "speaker": speaker_output(speaker)})
+        return Response(
+            {
+                "version": edit.version,
+                **self.history_flags(edit),
+                "speaker": speaker_output(speaker),
+            }
+        )
 
 
 class ReplaceApi(TranscriptEditingApi):
@@ -207,8 +228,10 @@ class ReplaceApi(TranscriptEditingApi):
         if data["preview"]:
             transcript = transcript_current(job)
             count = replace_count(transcript, data["find"], **options) if transcript else 0
-            version = transcript.version if transcript else data["version"]
+            version = transcript.version if transcript else data.get("version", 1)
             return Response({"version": version, "replacements": count, "preview": True})
+        if "version" not in data:
+            raise InvalidJobRequest("Send the transcript's version with a replace.")
         edit = transcript_replace(
             job,
             self.editor,
@@ -217,7 +240,14 @@ class ReplaceApi(TranscriptEditingApi):
             replace=data["replace"],
             **options,
         )
-        return Response({"version": edit.version, "replacements": edit.count, "preview": False})
+        return Response(
+            {
+                "version": edit.version,
+                **self.history_flags(edit),
+                "replacements": edit.count,
+                "preview": False,
+            }
+        )
 
 
 class UndoApi(TranscriptEditingApi):

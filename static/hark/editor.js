@@ -359,18 +359,52 @@
     return row;
   }
 
+  // A long transcript (thousands of segments) is drawn a screenful first, then the rest
+  // in batches between which the page stays responsive: it can be read, played and
+  // edited at once instead of after every row exists. A newer render cancels an older.
+  var FIRST_ROWS = 40;
+  var BATCH_ROWS = 250;
+  var renderToken = 0;
+
   function renderAll() {
     rows = {};
     list.textContent = "";
-    doc.segments.forEach(function (segment, i) {
-      var row = buildRow(segment);
-      row.li.querySelector(".ed-merge").hidden = i === doc.segments.length - 1;
-      rows[segment.id] = row;
-      list.appendChild(row.li);
-    });
-    role("empty").hidden = doc.segments.length > 0;
+    var token = ++renderToken;
+    var segments = doc.segments;
+    var next = 0;
+    function batch(size) {
+      var fragment = document.createDocumentFragment();
+      var stop = Math.min(segments.length, next + size);
+      for (; next < stop; next++) {
+        var row = buildRow(segments[next]);
+        row.li.querySelector(".ed-merge").hidden = next === segments.length - 1;
+        rows[segments[next].id] = row;
+        fragment.appendChild(row.li);
+      }
+      list.appendChild(fragment);
+    }
+    batch(FIRST_ROWS);
+    role("empty").hidden = segments.length > 0;
     renderSpeakers();
-    afterRender();
+    root.dataset.state = "interactive";
+    if (next >= segments.length) {
+      afterRender();
+      root.dataset.state = "ready";
+      return;
+    }
+    showState();
+    list.setAttribute("aria-busy", "true");
+    (function more() {
+      if (token !== renderToken) return;
+      batch(BATCH_ROWS);
+      if (next < segments.length) {
+        window.setTimeout(more, 0);
+        return;
+      }
+      list.removeAttribute("aria-busy");
+      afterRender();
+      root.dataset.state = "ready";
+    })();
   }
 
   function afterRender() {

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from jobs.engines.base import Segment
+from jobs.engines.base import Segment, Word
 from jobs.transcripts.models import Revision, Speaker
-from jobs.transcripts.selectors import SpeakerView, TranscriptView
+from jobs.transcripts.models import Segment as SegmentRow
+from jobs.transcripts.selectors import SpeakerView, TranscriptView, segment_from_row
 
 
 def transcript_output(view: TranscriptView, *, can_undo: bool, can_redo: bool) -> dict[str, Any]:
@@ -38,16 +39,34 @@ def segment_output(segment: Segment, view: TranscriptView) -> dict[str, Any]:
         "language": segment.language,
         "confidence": segment.confidence,
         "edited": (segment.key or "") in view.edited_keys,
-        "words": [
-            {
-                "word": w.text,
-                "start": w.start,
-                "end": w.end,
-                "confidence": w.confidence,
-                "aligned": w.aligned,
-            }
-            for w in segment.words
-        ],
+        "words": [_word(w) for w in segment.words],
+    }
+
+
+def _word(w: Word) -> dict[str, Any]:
+    return {
+        "word": w.text,
+        "start": w.start,
+        "end": w.end,
+        "confidence": w.confidence,
+        "aligned": w.aligned,
+    }
+
+
+def row_output(row: SegmentRow) -> dict[str, Any]:
+    """A stored segment as ``segment_output`` shows it, without reading the transcript."""
+    speaker = row.speaker if row.speaker_id else None
+    segment = segment_from_row(row, key=str(row.key), speaker=None)
+    return {
+        "id": segment.key,
+        "start": segment.start,
+        "end": segment.end,
+        "speaker": str(speaker.key) if speaker else None,
+        "text": segment.text,
+        "language": segment.language,
+        "confidence": segment.confidence,
+        "edited": row.edited,
+        "words": [_word(w) for w in segment.words],
     }
 
 

@@ -21,10 +21,11 @@ from jobs.selectors import job_get
 from jobs.transcripts.api import docs
 from jobs.transcripts.api.output import (
     revision_output,
-    segment_output,
+    row_output,
     speaker_output,
     transcript_output,
 )
+from jobs.transcripts.models import Segment as SegmentRow
 from jobs.transcripts.selectors import (
     FULL_VERBATIM,
     revisions_for,
@@ -109,15 +110,20 @@ class TranscriptEditingApi(OrganizationApiView):
         return transcript_output(view, can_undo=bool(undo), can_redo=bool(redo))
 
     def segment_body(self, job: TranscriptionJob, edit: Edit, *keys: str) -> dict[str, Any]:
-        view = transcript_read(job, text_format=FULL_VERBATIM)
-        assert view is not None
-        wanted = [s for s in view.segments if s.key in keys]
-        wanted.sort(key=lambda s: keys.index(s.key or ""))
+        """The edit's answer: the new version and just the segments it is about (reading
+        the whole transcript back would make a save cost as much as opening it)."""
+        rows = {
+            str(row.key): row
+            for row in SegmentRow.objects.filter(
+                transcript=edit.transcript, key__in=keys
+            ).select_related("speaker")
+        }
+        wanted = [row_output(rows[key]) for key in keys if key in rows]
         return {
             "version": edit.version,
             **self.history_flags(edit),
-            "segments": [segment_output(s, view) for s in wanted],
-            **({"segment": segment_output(wanted[0], view)} if wanted else {}),
+            "segments": wanted,
+            **({"segment": wanted[0]} if wanted else {}),
         }
 
     def history_flags(self, edit: Edit) -> dict[str, bool]:
@@ -164,12 +170,16 @@ class SegmentSplitApi(TranscriptEditingApi):
             word_index=data["word_index"],
         )
         assert edit.segment is not None
-        first = str(edit.segment.key)
-        view = transcript_read(job, text_format=FULL_VERBATIM)
-        assert view is not None
-        keys = [s.key for s in view.segments]
-        second = keys[keys.index(first) + 1] or ""
-        return Response(self.segment_body(job, edit, first, second))
+        following = (
+            SegmentRow.objects.filter(
+                transcript=edit.transcript, position__gt=edit.segment.position
+            )
+            .order_by("position")
+            .values_list("key", flat=True)
+            .first()
+        )
+        keys = [str(edit.segment.key), *([str(following)] if following else [])]
+        return Response(self.segment_body(job, edit, *keys))
 
 
 class SegmentMergeApi(TranscriptEditingApi):

@@ -125,7 +125,8 @@ def segment_edit(
             fields["edited"] = True
             changes.segment_update(row, **fields)
             changes.summary = _describe_segment_edit(fields)
-        changes.realign.append(row.pk)
+        if "text" in fields:
+            changes.realign.append(row.pk)
     return changes.result(segment=row)
 
 

@@ -25,7 +25,9 @@ def stacks(transcript: Transcript) -> tuple[list[Revision], list[Revision]]:
     """
     undo: list[Revision] = []
     redo: list[Revision] = []
-    for revision in Revision.objects.filter(transcript=transcript).order_by("version"):
+    # Only what the stacks need: a long history's before/after states stay unread.
+    log = Revision.objects.filter(transcript=transcript).only("version", "action", "summary")
+    for revision in log.order_by("version"):
         if revision.action == UNDO:
             if undo:
                 redo.append(undo.pop())
@@ -43,7 +45,7 @@ def transcript_undo(job: TranscriptionJob, editor: Editor, *, version: int) -> E
         undo, _ = stacks(changes.transcript)
         if not undo:
             raise InvalidJobRequest("There is nothing to undo.")
-        target = undo[-1]
+        target = Revision.objects.get(pk=undo[-1].pk)
         for change in reversed(target.changes):
             changes.apply(change["kind"], change["key"], change["before"])
         changes.summary = f"Undid: {target.summary or target.action}"
@@ -57,7 +59,7 @@ def transcript_redo(job: TranscriptionJob, editor: Editor, *, version: int) -> E
         _, redo = stacks(changes.transcript)
         if not redo:
             raise InvalidJobRequest("There is nothing to redo.")
-        target = redo[-1]
+        target = Revision.objects.get(pk=redo[-1].pk)
         for change in target.changes:
             changes.apply(change["kind"], change["key"], change["after"])
         changes.summary = f"Redid: {target.summary or target.action}"

@@ -14,6 +14,7 @@ from django.http import Http404, HttpRequest, JsonResponse
 from rest_framework import exceptions, status
 from rest_framework.response import Response
 
+from accounts.permissions import PermissionDenied
 from billing.services import InsufficientCredits, InvalidAmount
 from config.idempotency import IdempotencyError
 from jobs.errors import JobError
@@ -44,6 +45,8 @@ def _translate(exc: Exception) -> tuple[int, str, str, dict[str, str]]:
     headers: dict[str, str] = {}
     if isinstance(exc, JobError | WebhookError):
         return exc.status, exc.code, exc.message, headers
+    if isinstance(exc, PermissionDenied):
+        return 403, "forbidden", exc.message, headers
     if isinstance(exc, InsufficientCredits):
         return status.HTTP_402_PAYMENT_REQUIRED, "insufficient_credits", exc.message, headers
     if isinstance(exc, InvalidAmount):

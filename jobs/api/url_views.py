@@ -12,6 +12,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from accounts.models import ApiKey, User
+from accounts.permissions import Capability
 from config.api import OrganizationApiView
 from config.idempotency import IdempotentPostMixin
 from jobs.api.serializers import TranscriptionOptionsInput, job_created_output
@@ -53,6 +54,7 @@ URL_SCHEMA: dict[str, Any] = {
 
 
 class TranscriptionFromUrlApi(IdempotentPostMixin, OrganizationApiView):
+    scopes = {"POST": Capability.JOBS_CREATE}
     parser_classes = [JSONParser, FormParser]
 
     @extend_schema(**URL_SCHEMA)

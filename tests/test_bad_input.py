@@ -20,7 +20,7 @@ JFK = AUDIO / "jfk.flac"
 
 
 def _shape(response) -> dict[str, str]:
-    body = response.json()
+    body: dict[str, str] = response.json()
     assert set(body) == {"error", "message"}
     assert body["message"].endswith(".")
     return body

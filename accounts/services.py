@@ -9,18 +9,15 @@ from datetime import timedelta
 from django.db import transaction
 from django.utils import timezone
 
-from accounts.models import MANAGER_ROLES, ApiKey, Membership, Organization, Role, User
+from accounts.models import ApiKey, Membership, Organization, Role, User
+from accounts.permissions import ActorLike, Capability, PermissionDenied, require
 from billing.services import wallet_open
+
+__all__ = ["PermissionDenied"]  # re-exported: callers caught it from here before
 
 API_KEY_PREFIX = "hark_"
 # last_used_at is informational; writing it on every request would turn reads into writes.
 LAST_USED_RESOLUTION = timedelta(minutes=1)
-
-
-class PermissionDenied(Exception):
-    def __init__(self, message: str) -> None:
-        super().__init__(message)
-        self.message = message
 
 
 def hash_api_key(raw_key: str) -> str:
@@ -53,17 +50,16 @@ def user_get_or_create(*, email: str) -> tuple[User, bool]:
 
 @transaction.atomic
 def membership_add(
-    *, organization: Organization, actor: User, email: str, role: str = Role.MEMBER
+    *, organization: Organization, actor: ActorLike, email: str, role: str = Role.MEMBER
 ) -> Membership:
-    """Add ``email`` to ``organization``; only owners and admins may, and only owners
-    may make owners. A new user sets a password through password reset."""
-    actor_role = _role(organization, actor)
-    if actor_role not in MANAGER_ROLES:
-        raise PermissionDenied("Only owners and admins can add members.")
+    """Add ``email`` to ``organization`` (or change their role); only owners and admins
+    may, and only owners may make owners. A new user sets a password through password
+    reset. ``actor`` None is the operator at the server."""
+    require(actor, organization, Capability.MEMBERS_MANAGE)
     if role not in Role.values:
         raise PermissionDenied(f"Unknown role '{role}'.")
-    if role == Role.OWNER and actor_role != Role.OWNER:
-        raise PermissionDenied("Only owners can add other owners.")
+    if role == Role.OWNER:
+        require(actor, organization, Capability.OWNERS_MANAGE)
     user, _ = user_get_or_create(email=email)
     membership, created = Membership.objects.get_or_create(
         user=user, organization=organization, defaults={"role": role}
@@ -74,34 +70,14 @@ def membership_add(
     return membership
 
 
-def _role(organization: Organization, user: User) -> str | None:
-    role: str | None = (
-        Membership.objects.filter(organization=organization, user=user)
-        .values_list("role", flat=True)
-        .first()
-    )
-    return role
-
-
-MANAGERS_ONLY = "Only owners and admins of this organization can manage API keys."
-
-
-def _require_key_manager(organization: Organization, actor: User | None) -> None:
-    """Keys are the organization's credentials: its owners and admins manage them, and
-    staff (the admin site). ``None`` is the operator at the server (CLI, fixtures)."""
-    if actor is None or actor.is_staff:
-        return
-    if _role(organization, actor) not in MANAGER_ROLES:
-        raise PermissionDenied(MANAGERS_ONLY)
-
-
 def api_key_create(
     *, organization: Organization, name: str, created_by: User | None
 ) -> tuple[ApiKey, str]:
     """Create a key and return it with its raw secret, which is never stored or shown again.
 
-    ``created_by`` must be allowed to manage the organization's keys (PermissionDenied)."""
-    _require_key_manager(organization, created_by)
+    ``created_by`` must be allowed to manage the organization's keys (PermissionDenied);
+    None is the operator. The key acts with its creator's role (accounts.permissions)."""
+    require(created_by, organization, Capability.KEYS_MANAGE)
     raw_key = API_KEY_PREFIX + secrets.token_urlsafe(32)
     api_key = ApiKey.objects.create(
         organization=organization,
@@ -113,10 +89,10 @@ def api_key_create(
     return api_key, raw_key
 
 
-def api_key_revoke(*, organization: Organization, key_id: int, actor: User | None) -> bool:
+def api_key_revoke(*, organization: Organization, key_id: int, actor: ActorLike) -> bool:
     """Revoke one of the organization's keys; False when it has no such active key.
     Raises PermissionDenied when ``actor`` may not manage its keys."""
-    _require_key_manager(organization, actor)
+    require(actor, organization, Capability.KEYS_MANAGE)
     return bool(
         ApiKey.objects.filter(organization=organization, pk=key_id, revoked_at=None).update(
             revoked_at=timezone.now()

@@ -218,7 +218,7 @@ def main(argv: list[str] | None = None) -> int:
         receiver = Receiver().start()
         from accounts.models import Organization
 
-        endpoint_create(organization=Organization.objects.get(), url=receiver.url())
+        endpoint_create(organization=Organization.objects.get(), actor=None, url=receiver.url())
         results = []
         for workers in options.workers:
             Delivery.objects.all().delete()

@@ -6,7 +6,7 @@ outside billing.services (or a bug in them) and needs a person to look.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from decimal import Decimal
 
@@ -29,6 +29,17 @@ class Problem:
         return f"wallet {self.wallet_id} ({self.organization}): {self.message}"
 
 
+# Hold reference prefix ("job") → a function that, given the ids after the prefix, returns
+# those whose work is still open (may still capture or release its hold). The app that
+# places the holds registers it (jobs.apps), so billing imports no app above it.
+HoldOwnerCheck = Callable[[list[str]], Iterable[str]]
+hold_owners: dict[str, HoldOwnerCheck] = {}
+
+
+def hold_owner_register(prefix: str, still_open: HoldOwnerCheck) -> None:
+    hold_owners[prefix] = still_open
+
+
 def _per_wallet_sum(queryset: object, field: str = "amount") -> Coalesce:
     rows = queryset.filter(wallet=OuterRef("pk")).values("wallet").annotate(s=Sum(field))  # type: ignore[attr-defined]
     return Coalesce(Subquery(rows.values("s")), ZERO)
@@ -48,6 +59,7 @@ def wallets_audit() -> tuple[int, list[Problem]]:
         count += 1
         problems.extend(_wallet_problems(wallet))
     problems.extend(_charge_problems())
+    problems.extend(_orphan_hold_problems())
     return count, problems
 
 
@@ -77,6 +89,28 @@ def _wallet_problems(wallet: Wallet) -> Iterator[Problem]:
         yield problem(f"balance is negative ({format_credits(wallet.balance)})")
     if wallet.available < 0:
         yield problem(f"more is held than the balance ({format_credits(wallet.available)})")
+
+
+def _orphan_hold_problems() -> Iterator[Problem]:
+    """An active hold whose work is finished or gone keeps credits unavailable forever
+    (e.g. a job whose status was edited or which was deleted outside the services)."""
+    active = Hold.objects.filter(status=HoldStatus.ACTIVE).select_related("wallet__organization")
+    by_prefix: dict[str, list[Hold]] = {}
+    for hold in active.iterator(chunk_size=500):
+        prefix, _, _ = hold.reference.partition(":")
+        if prefix in hold_owners:
+            by_prefix.setdefault(prefix, []).append(hold)
+    for prefix, holds in by_prefix.items():
+        ids = [hold.reference.partition(":")[2] for hold in holds]
+        still_open = {str(i) for i in hold_owners[prefix](ids)}
+        for hold, owner_id in zip(holds, ids, strict=True):
+            if owner_id not in still_open:
+                yield Problem(
+                    hold.wallet_id,
+                    hold.wallet.organization.name,
+                    f"hold {hold.reference} ({format_credits(hold.amount)}) is active but its "
+                    f"{prefix} is finished or gone",
+                )
 
 
 def _charge_problems() -> Iterator[Problem]:

@@ -9,11 +9,19 @@ from __future__ import annotations
 import logging
 from typing import Any
 
+from django.conf import settings
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
+from django.core.exceptions import (
+    RequestDataTooBig,
+    SuspiciousOperation,
+    TooManyFieldsSent,
+    TooManyFilesSent,
+)
 from django.http import Http404, HttpRequest, JsonResponse
 from rest_framework import exceptions, status
 from rest_framework.response import Response
 
+from accounts.permissions import PermissionDenied
 from billing.services import InsufficientCredits, InvalidAmount
 from config.idempotency import IdempotencyError
 from jobs.errors import JobError
@@ -40,10 +48,40 @@ def _first_validation_message(detail: Any, field: str | None = None) -> str:
     return f"{field}: {text}" if field else text
 
 
+def bad_request_message(exc: Exception) -> tuple[int, str, str]:
+    """Status, code and sentence for a request Django refused to read (too big, too many
+    fields or files, or otherwise suspicious); shared by the API and the pages."""
+    if isinstance(exc, RequestDataTooBig):
+        limit_mb = settings.DATA_UPLOAD_MAX_MEMORY_SIZE / (1024 * 1024)
+        return (
+            413,
+            "file_too_large",
+            f"The request body is larger than {limit_mb:g} MB. "
+            "Send audio as a multipart upload in the 'file' field.",
+        )
+    if isinstance(exc, TooManyFieldsSent):
+        return (
+            400,
+            "invalid_request",
+            f"The request has more than {settings.DATA_UPLOAD_MAX_NUMBER_FIELDS} fields.",
+        )
+    if isinstance(exc, TooManyFilesSent):
+        return (
+            400,
+            "invalid_request",
+            f"The request has more than {settings.DATA_UPLOAD_MAX_NUMBER_FILES} files.",
+        )
+    return 400, "invalid_request", "The request could not be read."
+
+
 def _translate(exc: Exception) -> tuple[int, str, str, dict[str, str]]:
     headers: dict[str, str] = {}
+    if isinstance(exc, SuspiciousOperation):
+        return (*bad_request_message(exc), headers)
     if isinstance(exc, JobError | WebhookError):
         return exc.status, exc.code, exc.message, headers
+    if isinstance(exc, PermissionDenied):
+        return 403, "forbidden", exc.message, headers
     if isinstance(exc, InsufficientCredits):
         return status.HTTP_402_PAYMENT_REQUIRED, "insufficient_credits", exc.message, headers
     if isinstance(exc, InvalidAmount):

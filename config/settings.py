@@ -31,18 +31,47 @@ VAR_DIR.mkdir(parents=True, exist_ok=True)
 DEBUG = env_bool("HARK_DEBUG", True)
 SECRET_KEY = env_str("HARK_SECRET_KEY", "")
 if not SECRET_KEY:
-    if not DEBUG:
-        raise ImproperlyConfigured("Set HARK_SECRET_KEY when HARK_DEBUG is off.")
-    # Development only: a stable key per checkout so sessions survive restarts.
+    # A stable key per installation, generated once and kept under var/ (mode 600), so
+    # sessions survive restarts. Machines that share sessions must share HARK_SECRET_KEY.
     _key_file = VAR_DIR / "secret_key"
     if not _key_file.exists():
         import secrets
 
+        _key_file.touch(mode=0o600)
         _key_file.write_text(secrets.token_urlsafe(50))
     SECRET_KEY = _key_file.read_text().strip()
 
 ALLOWED_HOSTS = env_list("HARK_ALLOWED_HOSTS", "localhost,127.0.0.1,[::1],testserver")
 CSRF_TRUSTED_ORIGINS = env_list("HARK_CSRF_TRUSTED_ORIGINS", "")
+
+# --- HTTPS ----------------------------------------------------------------------------
+# With debug off and a real host name, Hark assumes it is reached over HTTPS (directly or
+# through a proxy): secure cookies, a redirect to https and HSTS. Served only on loopback
+# names (bin/run's default) it stays plain http, so a browser on this machine can sign
+# in. HARK_HTTPS says it outright either way.
+_LOOPBACK_HOSTS = {"localhost", "127.0.0.1", "[::1]", "testserver"}
+HARK_HTTPS = env_bool("HARK_HTTPS", not DEBUG and not set(ALLOWED_HOSTS) <= _LOOPBACK_HOSTS)
+SESSION_COOKIE_SECURE = CSRF_COOKIE_SECURE = HARK_HTTPS
+SECURE_SSL_REDIRECT = env_bool("HARK_SSL_REDIRECT", HARK_HTTPS)
+SECURE_HSTS_SECONDS = env_int("HARK_HSTS_SECONDS", 365 * 24 * 3600 if HARK_HTTPS else 0)
+SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool("HARK_HSTS_INCLUDE_SUBDOMAINS", True)
+SECURE_HSTS_PRELOAD = env_bool("HARK_HSTS_PRELOAD", False)
+# Behind a proxy that terminates TLS: the header it sets, e.g. "X-Forwarded-Proto" (value
+# https) or "X-Forwarded-Proto=https". Only set it when the proxy overwrites the header.
+_proxy_header = env_str("HARK_SECURE_PROXY_SSL_HEADER", "")
+if _proxy_header:
+    _name, _sep, _value = _proxy_header.partition("=")
+    SECURE_PROXY_SSL_HEADER = (
+        "HTTP_" + _name.strip().upper().replace("-", "_"),
+        _value.strip() or "https",
+    )
+SESSION_COOKIE_HTTPONLY = True
+SECURE_CONTENT_TYPE_NOSNIFF = True
+SECURE_REFERRER_POLICY = "same-origin"
+X_FRAME_OPTIONS = "DENY"
+# Preloading is a commitment made by submitting the domain to browsers' lists, not by a
+# setting; HARK_HSTS_PRELOAD=true adds the directive when the operator has decided to.
+SILENCED_SYSTEM_CHECKS = [] if SECURE_HSTS_PRELOAD else ["security.W021"]
 # The public base URL shown in API examples; empty means "the host the request came to".
 HARK_PUBLIC_URL = env_str("HARK_PUBLIC_URL", "").rstrip("/")
 
@@ -429,6 +458,11 @@ REST_FRAMEWORK = {
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
+    "DEFAULT_PARSER_CLASSES": [
+        "config.parsers.SafeJSONParser",
+        "rest_framework.parsers.FormParser",
+        "rest_framework.parsers.MultiPartParser",
+    ],
     "EXCEPTION_HANDLER": "config.api_errors.api_exception_handler",
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "DEFAULT_THROTTLE_CLASSES": ["config.throttling.OrganizationRateThrottle"],

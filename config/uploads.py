@@ -8,6 +8,7 @@ from django.core.files.uploadhandler import StopUpload, TemporaryFileUploadHandl
 from django.http import HttpRequest
 from rest_framework.request import Request
 
+from jobs.errors import InvalidJobRequest
 from jobs.services.intake import ensure_size_allowed, max_upload_bytes
 
 # Multipart framing adds a little to the file's own size.
@@ -61,4 +62,7 @@ class CappedUploadMixin:
         data = request.data
         if upload_was_too_large(request._request):
             ensure_size_allowed(max_upload_bytes() + 1)
+        if len(request.FILES.getlist("file")) > 1:
+            # Which one would be transcribed and charged would be a guess.
+            raise InvalidJobRequest("Send one file per request in the 'file' field.")
         return data

@@ -2,13 +2,14 @@ from __future__ import annotations
 
 from django.contrib import admin
 from django.http import HttpRequest, HttpResponse
+from django.shortcuts import render
 from django.urls import URLPattern, URLResolver, include, path
 from django.views import defaults
 from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerView
 
 from billing.api import AccountApi, PricingApi, UsageApi
 from billing.stripe.webhook import stripe_webhook
-from config.api_errors import is_api_path, json_error
+from config.api_errors import bad_request_message, is_api_path, json_error
 
 api_v1: list[URLPattern | URLResolver] = [
     path("", include("jobs.api.urls")),
@@ -31,6 +32,15 @@ urlpatterns = [
     path("api/redoc/", SpectacularRedocView.as_view(url_name="api-schema"), name="api-redoc"),
     path("", include("config.pages")),
 ]
+
+
+def handler400(request: HttpRequest, exception: Exception) -> HttpResponse:
+    """A request Django refused to read (too large, too many fields…): a sentence, in
+    the API's error shape or on our page, never Django's bare "Bad Request"."""
+    status, code, message = bad_request_message(exception)
+    if is_api_path(request):
+        return json_error(request, status, code, message)
+    return render(request, "400.html", {"message": message}, status=status)
 
 
 def handler404(request: HttpRequest, exception: Exception) -> HttpResponse:

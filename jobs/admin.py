@@ -1,15 +1,32 @@
 from __future__ import annotations
 
-from django.contrib import admin
+from django import forms
+from django.contrib import admin, messages
+from django.contrib.admin.helpers import ActionForm
+from django.db.models import QuerySet
 from django.http import HttpRequest
 
+from accounts.models import User
+from accounts.permissions import as_actor
+from jobs.errors import JobError
 from jobs.models import (
     ProviderAttempt,
     ProviderHealth,
     TranscriptionChunk,
     TranscriptionJob,
 )
+from jobs.services.lifecycle import job_cancel, job_delete
+from jobs.services.worker import job_fail
 from jobs.transcripts.admin import TranscriptInline
+
+
+class JobActionForm(ActionForm):
+    reason = forms.CharField(
+        required=False,
+        max_length=500,
+        label="Reason (for “fail”)",
+        help_text="Shown to the customer as the job's error message.",
+    )
 
 
 class ProviderAttemptInline(admin.TabularInline):  # type: ignore[type-arg]
@@ -78,9 +95,60 @@ class TranscriptionJobAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
                      "parked_reference")  # fmt: skip
     list_select_related = ("organization",)
     date_hierarchy = "created_at"
-    readonly_fields = ("id", "organization", "created_by", "api_key", "media", "size_bytes",
-                       "duration_seconds", "estimated_credits", "credits_used", "attempts",
-                       "lease_expires_at", "retry_at", "created_at", "started_at",
-                       "finished_at", "parked_provider", "parked_reference", "parked_position",
-                       "parked_at", "parked_polled_at", "parked_seconds")  # fmt: skip
+    # Every field is read-only: status, progress, engine and results change only through
+    # the lifecycle services, which keep the hold, the files and the webhooks in step.
+    # Staff act with the actions below (and delete, which goes through job_delete).
+    readonly_fields = [f.name for f in TranscriptionJob._meta.fields]
+    action_form = JobActionForm
+    actions = ("cancel_jobs", "fail_jobs")
     inlines = (ProviderAttemptInline, ChunkInline, TranscriptInline)
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    @admin.action(description="Cancel (release the hold)")
+    def cancel_jobs(self, request: HttpRequest, queryset: QuerySet[TranscriptionJob]) -> None:
+        done, skipped = 0, []
+        for job in queryset.select_related("organization"):
+            try:
+                job_cancel(
+                    organization=job.organization, job_id=job.pk, actor=as_actor(_staff(request))
+                )
+                done += 1
+            except JobError as exc:
+                skipped.append(f"{job.pk}: {exc.message}")
+        self._report(request, f"Canceled {done} job(s).", skipped)
+
+    @admin.action(description="Fail with the reason given (release the hold)")
+    def fail_jobs(self, request: HttpRequest, queryset: QuerySet[TranscriptionJob]) -> None:
+        reason = (request.POST.get("reason") or "").strip()
+        if not reason:
+            self.message_user(
+                request, "Write the reason the customer will see, then fail.", messages.ERROR
+            )
+            return
+        done, skipped = 0, []
+        for job in queryset:
+            if job_fail(job, reason):
+                done += 1
+            else:
+                skipped.append(f"{job.pk}: already {job.status}")
+        self._report(request, f"Failed {done} job(s).", skipped)
+
+    def delete_model(self, request: HttpRequest, obj: TranscriptionJob) -> None:
+        job_delete(organization=obj.organization, job_id=obj.pk, actor=as_actor(_staff(request)))
+
+    def delete_queryset(self, request: HttpRequest, queryset: QuerySet[TranscriptionJob]) -> None:
+        for job in queryset.select_related("organization"):
+            self.delete_model(request, job)
+
+    def _report(self, request: HttpRequest, done: str, skipped: list[str]) -> None:
+        self.message_user(request, done, messages.SUCCESS)
+        if skipped:
+            self.message_user(request, "Skipped: " + "; ".join(skipped), messages.WARNING)
+
+
+def _staff(request: HttpRequest) -> User:
+    user = request.user
+    assert isinstance(user, User)  # the admin site lets only signed-in staff in
+    return user

@@ -227,7 +227,7 @@ def test_canceling_mid_way_stops_the_chunks_and_charges_nothing(chunked, upstrea
     job_run(job_id)
     chunks = list(TranscriptionChunk.objects.filter(job_id=job_id).order_by("index"))
     chunk_run(chunks[0].pk, 1)
-    job_cancel(organization=alice.organization, job_id=job_id)
+    job_cancel(organization=alice.organization, job_id=job_id, actor=None)
     for chunk in chunks[1:]:
         chunk_run(chunk.pk, 1)
     assert len(upstream.requests) == 1

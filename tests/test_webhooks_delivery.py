@@ -108,13 +108,17 @@ def test_a_completed_job_is_delivered_to_its_webhook_url_signed_with_the_org_sec
 
 def test_endpoints_get_the_events_they_subscribe_to_with_their_own_secret(alice, bob, loopback):
     with receiving() as everything, receiving() as failures, receiving() as thin:
-        _, all_secret = endpoint_create(organization=alice.organization, url=everything.url())
-        endpoint_create(organization=alice.organization, url=failures.url(),
+        _, all_secret = endpoint_create(
+            organization=alice.organization, actor=None, url=everything.url()
+        )
+        endpoint_create(organization=alice.organization, actor=None, url=failures.url(),
                         event_types=["job.failed"])  # fmt: skip
-        _, thin_secret = endpoint_create(organization=alice.organization, url=thin.url(),
-                                         thin_payload=True)  # fmt: skip
-        endpoint_create(organization=bob.organization, url=everything.url("/bob"))
-        disabled, _ = endpoint_create(organization=alice.organization, url=everything.url("/off"))
+        _, thin_secret = endpoint_create(organization=alice.organization, actor=None,
+                                         url=thin.url(), thin_payload=True)  # fmt: skip
+        endpoint_create(organization=bob.organization, actor=None, url=everything.url("/bob"))
+        disabled, _ = endpoint_create(
+            organization=alice.organization, actor=None, url=everything.url("/off")
+        )
         Endpoint.objects.filter(pk=disabled.pk).update(enabled=False)
 
         job = completed_job(alice)
@@ -139,11 +143,11 @@ def test_endpoints_get_the_events_they_subscribe_to_with_their_own_secret(alice,
 
 def test_failed_and_canceled_jobs_are_announced(alice, loopback):
     with receiving() as receiver:
-        _, secret = endpoint_create(organization=alice.organization, url=receiver.url())
+        _, secret = endpoint_create(organization=alice.organization, actor=None, url=receiver.url())
         failing = TranscriptionJob.objects.get(pk=upload(alice).json()["id"])
         job_fail(failing, "The file is damaged after 00:04.")
         canceled = TranscriptionJob.objects.get(pk=upload(alice).json()["id"])
-        job_cancel(organization=alice.organization, job_id=canceled.pk)
+        job_cancel(organization=alice.organization, job_id=canceled.pk, actor=None)
         for delivery in Delivery.objects.order_by("created_at"):
             deliver_until_done(delivery)
     bodies = [verify(secret, r) for r in receiver.requests]
@@ -155,7 +159,7 @@ def test_failed_and_canceled_jobs_are_announced(alice, loopback):
 
 
 def test_deliveries_are_written_with_the_transition_and_vanish_with_its_rollback(alice, loopback):
-    endpoint_create(organization=alice.organization, url="http://127.0.0.1:9/hook")
+    endpoint_create(organization=alice.organization, actor=None, url="http://127.0.0.1:9/hook")
     job = TranscriptionJob.objects.get(pk=upload(alice).json()["id"])
     tasks_before = OrmQ.objects.count()
 
@@ -230,8 +234,8 @@ def test_a_receiver_that_takes_twenty_seconds_is_a_timeout(alice, loopback):
 
 def test_a_gotranscript_style_ok_and_any_2xx_are_success(alice, loopback):
     with receiving([Reply(200, b"ok")]) as ok, receiving([Reply(204, b"")]) as empty:
-        endpoint_create(organization=alice.organization, url=ok.url())
-        endpoint_create(organization=alice.organization, url=empty.url())
+        endpoint_create(organization=alice.organization, actor=None, url=ok.url())
+        endpoint_create(organization=alice.organization, actor=None, url=empty.url())
         completed_job(alice)
         statuses = {deliver_until_done(d).status for d in Delivery.objects.all()}
     assert statuses == {DeliveryStatus.SUCCEEDED}
@@ -255,7 +259,9 @@ def test_410_gone_disables_the_endpoint_and_tells_its_owners(
     alice, loopback, django_capture_on_commit_callbacks
 ):
     with receiving([Reply(410, b"gone")]) as receiver:
-        endpoint, _ = endpoint_create(organization=alice.organization, url=receiver.url())
+        endpoint, _ = endpoint_create(
+            organization=alice.organization, actor=None, url=receiver.url()
+        )
         completed_job(alice)
         with django_capture_on_commit_callbacks(execute=True):
             deliver_until_done(Delivery.objects.get())
@@ -278,7 +284,9 @@ def test_an_endpoint_that_keeps_failing_is_disabled_and_its_owners_emailed(
     settings.HARK_WEBHOOK_DISABLE_AFTER = 2
     settings.HARK_WEBHOOK_RETRY_SCHEDULE = [0.01]
     with receiving([Reply(500, b"broken")]) as receiver:
-        endpoint, _ = endpoint_create(organization=alice.organization, url=receiver.url())
+        endpoint, _ = endpoint_create(
+            organization=alice.organization, actor=None, url=receiver.url()
+        )
         with django_capture_on_commit_callbacks(execute=True):
             deliver_until_done(Delivery.objects.get(job_id=completed_job(alice).pk))
             endpoint.refresh_from_db()
@@ -297,7 +305,9 @@ def test_an_endpoint_that_keeps_failing_is_disabled_and_its_owners_emailed(
 def test_a_success_resets_the_failure_count(alice, loopback, settings):
     settings.HARK_WEBHOOK_RETRY_SCHEDULE = [0.01]
     with receiving([Reply(500), Reply(500), Reply(200)]) as receiver:
-        endpoint, _ = endpoint_create(organization=alice.organization, url=receiver.url())
+        endpoint, _ = endpoint_create(
+            organization=alice.organization, actor=None, url=receiver.url()
+        )
         deliver_until_done(Delivery.objects.get(job_id=completed_job(alice).pk))
         endpoint.refresh_from_db()
         assert endpoint.failed_deliveries_in_a_row == 1
@@ -311,8 +321,12 @@ def test_a_rotated_secret_overlaps_with_the_old_one(alice, loopback):
     from webhooks.services import endpoint_rotate_secret
 
     with receiving() as receiver:
-        endpoint, old = endpoint_create(organization=alice.organization, url=receiver.url())
-        _, new = endpoint_rotate_secret(organization=alice.organization, endpoint_id=endpoint.pk)
+        endpoint, old = endpoint_create(
+            organization=alice.organization, actor=None, url=receiver.url()
+        )
+        _, new = endpoint_rotate_secret(
+            organization=alice.organization, endpoint_id=endpoint.pk, actor=None
+        )
         completed_job(alice)
         deliver_until_done(Delivery.objects.get())
         Endpoint.objects.filter(pk=endpoint.pk).update(
@@ -383,7 +397,9 @@ def test_payload_is_stored_exactly_as_sent(alice, loopback):
 
 def test_a_delivery_to_an_endpoint_disabled_meanwhile_is_not_sent(alice, loopback):
     with receiving() as receiver:
-        endpoint, _ = endpoint_create(organization=alice.organization, url=receiver.url())
+        endpoint, _ = endpoint_create(
+            organization=alice.organization, actor=None, url=receiver.url()
+        )
         completed_job(alice)
         Endpoint.objects.filter(pk=endpoint.pk).update(enabled=False)
         delivery = Delivery.objects.get()
@@ -402,9 +418,9 @@ def test_events_that_are_not_about_a_job_go_to_their_subscribers(alice, loopback
 
     monkeypatch.setitem(events.EVENT_TYPES, "wallet.low_balance", "Credits are running low.")
     with receiving() as receiver:
-        _, secret = endpoint_create(organization=alice.organization, url=receiver.url(),
+        _, secret = endpoint_create(organization=alice.organization, actor=None, url=receiver.url(),
                                     event_types=["wallet.low_balance"])  # fmt: skip
-        endpoint_create(organization=alice.organization, url=receiver.url("/jobs-only"),
+        endpoint_create(organization=alice.organization, actor=None, url=receiver.url("/jobs-only"),
                         event_types=["job.completed"])  # fmt: skip
         assert event_emit(organization=alice.organization, event_type="wallet.low_balance",
                           data={"available": 4.5}) == 1  # fmt: skip

@@ -77,7 +77,9 @@ def test_a_refused_url_is_explained_on_the_form(alice):
 
 
 def test_members_read_the_log_but_only_managers_change_things(bob, charlie):
-    endpoint, _ = endpoint_create(organization=bob.organization, url="https://93.184.216.34/h")
+    endpoint, _ = endpoint_create(
+        organization=bob.organization, actor=None, url="https://93.184.216.34/h"
+    )
     client = signed_in(charlie)
     index = client.get("/webhooks/")
     assert index.status_code == 200
@@ -100,7 +102,9 @@ def test_members_read_the_log_but_only_managers_change_things(bob, charlie):
 
 
 def test_another_organizations_endpoints_and_deliveries_are_404(alice, bob):
-    endpoint, _ = endpoint_create(organization=bob.organization, url="https://93.184.216.34/h")
+    endpoint, _ = endpoint_create(
+        organization=bob.organization, actor=None, url="https://93.184.216.34/h"
+    )
     delivery = Delivery.objects.create(
         organization=bob.organization, endpoint=endpoint, url=endpoint.url,
         event_type="webhook.test", message_id="msg_x", payload="{}",
@@ -121,7 +125,9 @@ def test_another_organizations_endpoints_and_deliveries_are_404(alice, bob):
 def test_the_log_shows_payloads_and_attempts_and_resend_delivers_again(alice, loopback):
     client = signed_in(alice.user)
     with receiving([Reply(500, b"database is down"), Reply(200, b"ok")]) as receiver:
-        endpoint, _ = endpoint_create(organization=alice.organization, url=receiver.url())
+        endpoint, _ = endpoint_create(
+            organization=alice.organization, actor=None, url=receiver.url()
+        )
         job = completed_job(alice)
         delivery = Delivery.objects.get()
         from webhooks.delivery import delivery_attempt
@@ -151,8 +157,8 @@ def test_the_log_shows_payloads_and_attempts_and_resend_delivers_again(alice, lo
 def test_send_test_event_reaches_the_endpoint(alice, loopback):
     client = signed_in(alice.user)
     with receiving() as receiver:
-        endpoint, _ = endpoint_create(organization=alice.organization, url=receiver.url(),
-                                      event_types=["job.failed"])  # fmt: skip
+        endpoint, _ = endpoint_create(organization=alice.organization, actor=None,
+                                      url=receiver.url(), event_types=["job.failed"])  # fmt: skip
         response = client.post(f"/webhooks/{endpoint.pk}/test/")
         delivery = Delivery.objects.get()
         assert response["Location"] == f"/webhooks/deliveries/{delivery.pk}/"
@@ -166,7 +172,7 @@ def test_send_test_event_reaches_the_endpoint(alice, loopback):
 
 def test_editing_rotating_and_deleting_an_endpoint(alice):
     client = signed_in(alice.user)
-    endpoint, old_secret = endpoint_create(organization=alice.organization,
+    endpoint, old_secret = endpoint_create(organization=alice.organization, actor=None,
                                            url="https://93.184.216.34/h")  # fmt: skip
     Endpoint.objects.filter(pk=endpoint.pk).update(
         enabled=False, disabled_reason="The receiver answered 410 Gone.",
@@ -220,7 +226,9 @@ def test_the_docs_show_receivers_how_to_verify_in_python_and_javascript(alice):
 def test_every_webhooks_model_is_in_the_admin(client, alice):
     staff = User.objects.create_superuser(email="staff@example.org", password="x" * 12)
     client.force_login(staff)
-    endpoint, _ = endpoint_create(organization=alice.organization, url="https://93.184.216.34/h")
+    endpoint, _ = endpoint_create(
+        organization=alice.organization, actor=None, url="https://93.184.216.34/h"
+    )
     delivery = Delivery.objects.create(
         organization=alice.organization, endpoint=endpoint, url=endpoint.url,
         event_type="webhook.test", message_id="msg_x", payload="{}",

@@ -93,7 +93,7 @@ def test_killing_the_worker_mid_schedule_loses_no_delivery(alice, start_worker):
     env = worker_env(",".join(["2"] * 9))
     worker = start_worker(**env)
     with receiving([Reply(503, b"busy")] * 5 + [Reply(200, b"ok")]) as receiver:
-        endpoint_create(organization=alice.organization, url=receiver.url())
+        endpoint_create(organization=alice.organization, actor=None, url=receiver.url())
         job_id = upload(alice).json()["id"]
         alice.client().post(f"/api/v1/transcribe/{job_id}/cancel/")
 

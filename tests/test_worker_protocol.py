@@ -86,7 +86,7 @@ def test_a_redelivered_task_for_a_finished_job_does_nothing(job):
 def test_cancel_mid_run_stops_the_worker_and_charges_nothing(job, alice):
     claim = job_claim(str(job.id))
     assert claim is not None
-    job_cancel(organization=alice.organization, job_id=job.id)
+    job_cancel(organization=alice.organization, job_id=job.id, actor=None)
     with pytest.raises(JobLost):
         job_heartbeat(claim, fraction=0.5)
     assert job_complete(claim, result()) is False

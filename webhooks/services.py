@@ -17,7 +17,8 @@ from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
-from accounts.models import Organization, User
+from accounts.models import Organization
+from accounts.permissions import ActorLike, Capability, as_actor, require
 from lib.outbound import OutboundRefused, OutboundUnresolvable, vet_url
 from webhooks import events
 from webhooks.delivery import delivery_enqueue
@@ -68,10 +69,14 @@ def endpoint_create(
     description: str = "",
     event_types: Sequence[str] | None = None,
     thin_payload: bool = False,
-    created_by: User | None = None,
+    actor: ActorLike,
 ) -> tuple[Endpoint, str]:
-    """Register a receiver; returns it with its secret, which callers show once."""
+    """Register a receiver; returns it with its secret, which callers show once.
+    Owners and admins only (PermissionDenied); ``actor`` None is the operator."""
+    require(actor, organization, Capability.WEBHOOKS_MANAGE)
     webhook_url_check(url)
+    who = as_actor(actor)
+    created_by = who.user or (who.api_key.created_by if who.api_key else None)
     secret = secret_generate()
     endpoint = Endpoint.objects.create(
         organization=organization,
@@ -87,10 +92,11 @@ def endpoint_create(
 
 @transaction.atomic
 def endpoint_update(
-    *, organization: Organization, endpoint_id: object, changes: dict[str, Any]
+    *, organization: Organization, endpoint_id: object, changes: dict[str, Any], actor: ActorLike
 ) -> Endpoint:
     """Change url, description, events, thin_payload or enabled. Re-enabling clears the
     failure count, so an endpoint gets a fresh run before it can be disabled again."""
+    require(actor, organization, Capability.WEBHOOKS_MANAGE)
     endpoint = endpoint_get(organization, endpoint_id)
     fields: list[str] = []
     if "url" in changes and changes["url"] != endpoint.url:
@@ -116,8 +122,9 @@ def endpoint_update(
     return endpoint
 
 
-def endpoint_delete(*, organization: Organization, endpoint_id: object) -> None:
+def endpoint_delete(*, organization: Organization, endpoint_id: object, actor: ActorLike) -> None:
     """Delete an endpoint with its delivery log; pending deliveries stop with it."""
+    require(actor, organization, Capability.WEBHOOKS_MANAGE)
     endpoint_get(organization, endpoint_id).delete()
 
 
@@ -133,9 +140,10 @@ def _rotate(holder: RotatableSecret) -> str:
 
 @transaction.atomic
 def endpoint_rotate_secret(
-    *, organization: Organization, endpoint_id: object
+    *, organization: Organization, endpoint_id: object, actor: ActorLike
 ) -> tuple[Endpoint, str]:
     """Replace the endpoint's secret; the old one keeps signing for the overlap period."""
+    require(actor, organization, Capability.WEBHOOKS_MANAGE)
     endpoint = endpoint_get(organization, endpoint_id)
     secret = _rotate(endpoint)
     endpoint.save(
@@ -144,8 +152,15 @@ def endpoint_rotate_secret(
     return endpoint, secret
 
 
+def organization_secret_read(*, organization: Organization, actor: ActorLike) -> SigningSecret:
+    """The signing secret, for someone who may see it (owners and admins)."""
+    require(actor, organization, Capability.WEBHOOKS_MANAGE)
+    return organization_secret(organization)
+
+
 def organization_secret(organization: Organization) -> SigningSecret:
-    """The organization's signing secret for jobs' webhook_url, made on first use."""
+    """The organization's signing secret for jobs' webhook_url, made on first use.
+    Unchecked, for signing; callers that show it use ``organization_secret_read``."""
     holder, _ = SigningSecret.objects.get_or_create(
         organization=organization, defaults={"secret": secret_generate()}
     )
@@ -153,7 +168,8 @@ def organization_secret(organization: Organization) -> SigningSecret:
 
 
 @transaction.atomic
-def organization_secret_rotate(*, organization: Organization) -> SigningSecret:
+def organization_secret_rotate(*, organization: Organization, actor: ActorLike) -> SigningSecret:
+    require(actor, organization, Capability.WEBHOOKS_MANAGE)
     holder = SigningSecret.objects.select_for_update().get(pk=organization_secret(organization).pk)
     _rotate(holder)
     holder.rotated_at = timezone.now()
@@ -251,8 +267,11 @@ def event_emit(*, organization: Organization, event_type: str, data: dict[str, A
 
 
 @transaction.atomic
-def endpoint_send_test(*, organization: Organization, endpoint_id: object) -> Delivery:
+def endpoint_send_test(
+    *, organization: Organization, endpoint_id: object, actor: ActorLike
+) -> Delivery:
     """Send a ``webhook.test`` event to the endpoint, whatever events it subscribes to."""
+    require(actor, organization, Capability.WEBHOOKS_MANAGE)
     endpoint = endpoint_get(organization, endpoint_id)
     if not endpoint.enabled:
         raise WebhookConflict("This endpoint is disabled. Enable it to send it a test event.")
@@ -269,9 +288,12 @@ def endpoint_send_test(*, organization: Organization, endpoint_id: object) -> De
 
 
 @transaction.atomic
-def delivery_resend(*, organization: Organization, delivery_id: object) -> Delivery:
+def delivery_resend(
+    *, organization: Organization, delivery_id: object, actor: ActorLike
+) -> Delivery:
     """Send a delivery's message again, as a new delivery with the same ``webhook-id``
     and body, so a receiver that already has it can recognise it."""
+    require(actor, organization, Capability.WEBHOOKS_MANAGE)
     original = delivery_get(organization, delivery_id)
     endpoint = original.endpoint
     if endpoint is not None and not endpoint.enabled:

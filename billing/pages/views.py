@@ -16,6 +16,7 @@ from django.views.decorators.http import require_POST
 
 from accounts.models import User
 from accounts.pages.base import org_render, page_organization
+from accounts.permissions import PermissionDenied
 from billing.models import TopUp, Wallet
 from billing.pricing import price_table
 from billing.selectors import ledger_for, topups_for, wallet_for
@@ -44,6 +45,13 @@ def wallet(request: HttpRequest) -> HttpResponse:
     })  # fmt: skip
 
 
+def _user(request: HttpRequest) -> User:
+    # Never None: None is the operator to the services (accounts.permissions).
+    user = request.user
+    assert isinstance(user, User)  # login_required guarantees a signed-in user
+    return user
+
+
 @login_required
 @require_POST
 def topup_begin(request: HttpRequest) -> HttpResponse:
@@ -57,13 +65,16 @@ def topup_begin(request: HttpRequest) -> HttpResponse:
         topup = topup_start(
             organization=organization,
             pack=pack,
-            actor=request.user if isinstance(request.user, User) else None,
+            actor=_user(request),
             success_url=request.build_absolute_uri(reverse("topup-success")),
             cancel_url=request.build_absolute_uri(reverse("topup-cancel")),
         )
     except TopUpUnavailable as exc:
         messages.error(request, exc.message)
         return redirect("wallet")
+    except PermissionDenied as denied:
+        messages.error(request, denied.message)
+        return render(request, "403.html", {"exception": denied.message}, status=403)
     # 303: the browser follows with a GET to Stripe's page, as Stripe recommends.
     response = HttpResponseRedirect(topup.checkout_url)
     response.status_code = 303

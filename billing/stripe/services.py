@@ -19,6 +19,7 @@ from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
+from accounts.permissions import Capability, require
 from billing.models import StripeEvent, TopUp, TopUpStatus, Wallet
 from billing.pricing import format_credits
 from billing.selectors import wallet_for
@@ -54,7 +55,9 @@ def topup_start(
     cancel_url: str,
 ) -> TopUp:
     """Create a pending top-up and its Stripe Checkout session; the customer pays on
-    the session's ``checkout_url``. Raises TopUpUnavailable when Stripe is off or down."""
+    the session's ``checkout_url``. Raises TopUpUnavailable when Stripe is off or down,
+    PermissionDenied unless ``actor`` is an owner or admin (None: the operator)."""
+    require(actor, organization, Capability.BILLING_TOPUP)
     if not stripe_enabled():
         raise TopUpUnavailable(HOW_TO_ENABLE)
     topup = TopUp.objects.create(

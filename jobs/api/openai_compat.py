@@ -24,6 +24,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from accounts.models import ApiKey, Organization, User
+from accounts.permissions import Capability
 from config.api import OrganizationApiView
 from config.idempotency import IdempotentPostMixin
 from config.uploads import CappedUploadMixin
@@ -212,6 +213,7 @@ def _stream(organization: Organization, job_id: object) -> Iterator[str]:
 
 
 class OpenAITranscriptionApi(IdempotentPostMixin, CappedUploadMixin, OrganizationApiView):
+    scopes = {"POST": Capability.JOBS_CREATE}
     parser_classes = [MultiPartParser, FormParser]
     task: str = JobTask.TRANSCRIBE
 

@@ -18,6 +18,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from accounts.models import Organization
+from accounts.permissions import Capability
 from billing.selectors import available_credits
 from config.api import OrganizationApiView
 from config.uploads import CappedUploadMixin
@@ -88,6 +89,8 @@ def upload_quote(organization: Organization, payload: TranscribeUploadInput) -> 
 
 
 class QuoteApi(CappedUploadMixin, OrganizationApiView):
+    # A price, not a job; but it is the first step of submitting one.
+    scopes = {"POST": Capability.JOBS_CREATE}
     parser_classes = [MultiPartParser, FormParser]
 
     @extend_schema(**QUOTE_SCHEMA)

@@ -7,13 +7,15 @@ from typing import Any
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiExample, OpenApiResponse, extend_schema
 from rest_framework import serializers, status
-from rest_framework.parsers import FormParser, JSONParser
+from rest_framework.parsers import FormParser
 from rest_framework.request import Request
 from rest_framework.response import Response
 
 from accounts.models import ApiKey, User
+from accounts.permissions import Capability
 from config.api import OrganizationApiView
 from config.idempotency import IdempotentPostMixin
+from config.parsers import SafeJSONParser
 from jobs.api.serializers import TranscriptionOptionsInput, job_created_output
 from jobs.services.estimates import estimated_wait_seconds
 from jobs.services.url_intake import job_create_from_url
@@ -53,7 +55,8 @@ URL_SCHEMA: dict[str, Any] = {
 
 
 class TranscriptionFromUrlApi(IdempotentPostMixin, OrganizationApiView):
-    parser_classes = [JSONParser, FormParser]
+    scopes = {"POST": Capability.JOBS_CREATE}
+    parser_classes = [SafeJSONParser, FormParser]
 
     @extend_schema(**URL_SCHEMA)
     def post(self, request: Request) -> Response:

@@ -13,6 +13,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from accounts.models import ApiKey, User
+from accounts.permissions import Capability
 from billing.selectors import paid_at_by_reference
 from config.api import OrganizationApiView
 from config.idempotency import IdempotentPostMixin
@@ -40,6 +41,7 @@ def _truthy(value: str | None) -> bool:
 
 
 class TranscriptionListCreateApi(IdempotentPostMixin, CappedUploadMixin, OrganizationApiView):
+    scopes = {"POST": Capability.JOBS_CREATE}
     parser_classes = [MultiPartParser, FormParser]
 
     @extend_schema(**docs.LIST)
@@ -74,6 +76,8 @@ class TranscriptionListCreateApi(IdempotentPostMixin, CappedUploadMixin, Organiz
 
 
 class TranscriptionDetailApi(OrganizationApiView):
+    scopes = {"DELETE": Capability.JOBS_DELETE}
+
     @extend_schema(**docs.DETAIL)
     def get(self, request: Request, job_id: str) -> Response | HttpResponse:
         job = job_get(self.organization, job_id)
@@ -91,12 +95,14 @@ class TranscriptionDetailApi(OrganizationApiView):
 
     @extend_schema(**docs.DELETE)
     def delete(self, request: Request, job_id: str) -> Response:
-        job_delete(organization=self.organization, job_id=job_id)
+        job_delete(organization=self.organization, job_id=job_id, actor=self.actor)
         return Response(status=status.HTTP_204_NO_CONTENT)
 
 
 class TranscriptionCancelApi(IdempotentPostMixin, OrganizationApiView):
+    scopes = {"POST": Capability.JOBS_CANCEL}
+
     @extend_schema(**docs.CANCEL)
     def post(self, request: Request, job_id: str) -> Response:
-        job = job_cancel(organization=self.organization, job_id=job_id)
+        job = job_cancel(organization=self.organization, job_id=job_id, actor=self.actor)
         return Response(job_detail_output(job, include_segments=False, include_words=False))

@@ -69,6 +69,43 @@ def pcm_stream(
         yield bytes(buffer)
 
 
+# The end of a file is decoded to prove the container's duration; a truncated file's
+# header still promises the whole recording.
+_TAIL_SECONDS = 2.0
+_TAIL_SLACK = 0.25
+
+
+def decodable_duration(path: Path, claimed: float) -> float:
+    """The seconds of ``path`` that really decode, so that a file is priced (and
+    transcribed) for the audio in it, not for what its header promises.
+
+    ``claimed`` (the probe's duration) stands when its last seconds decode, which costs
+    one seek. Otherwise the file is decoded from the start, and what decodes before the
+    damage is its duration. Raises UnsupportedMedia when nothing decodes at all.
+    """
+    if claimed > 2 * _TAIL_SECONDS:
+        tail = 0
+        try:
+            for block in pcm_stream(path, start=claimed - _TAIL_SECONDS, end=claimed):
+                tail += len(block) // SAMPLE_WIDTH
+        except UnsupportedMedia:
+            tail = 0
+        if tail >= (_TAIL_SECONDS - _TAIL_SLACK) * SAMPLE_RATE:
+            return claimed
+    samples = 0
+    try:
+        for block in pcm_stream(path, block_seconds=30.0):
+            samples += len(block) // SAMPLE_WIDTH
+    except UnsupportedMedia:
+        pass  # what decoded before the damage is what there is to transcribe
+    if samples == 0:
+        raise UnsupportedMedia(
+            "No audio in this file could be decoded; it looks damaged or truncated."
+        )
+    seconds = samples / SAMPLE_RATE
+    return min(claimed, seconds) if claimed > 0 else seconds
+
+
 def _timeline(path: Path, start: float) -> Iterator[tuple[int, bytes]]:
     """(index of first sample, mono 16 kHz s16le bytes) from at or before ``start`` onwards."""
     with ExitStack() as stack:
@@ -88,7 +125,12 @@ def _timeline(path: Path, start: float) -> Iterator[tuple[int, bytes]]:
             # Seeking lands on a packet at or before the target; pcm_stream drops the
             # surplus samples, so a seek is only a shortcut and never moves the output.
             target = origin + start - _SEEK_PREROLL
-            container.seek(int(target / time_base), stream=stream)
+            try:
+                container.seek(int(target / time_base), stream=stream)
+            except av.FFmpegError:
+                # A truncated file may have nothing to seek to: read it from the start.
+                yield from _timeline(path, 0.0)
+                return
 
         converter = _MonoConverter()
         position: int | None = None

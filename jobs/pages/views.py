@@ -12,11 +12,13 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
-from django.shortcuts import redirect
+from django.shortcuts import redirect, render
 from django.views.decorators.csrf import ensure_csrf_cookie
 from django.views.decorators.http import require_POST
 
+from accounts.models import User
 from accounts.pages.base import org_render, page_organization
+from accounts.permissions import PermissionDenied
 from billing.pricing import format_credits, price_per_minute
 from jobs.engines import UnknownEngine, enabled_engines, engine_info
 from jobs.engines.base import EngineInfo
@@ -246,11 +248,18 @@ def job_detail(request: HttpRequest, job_id: uuid.UUID) -> HttpResponse:
     )
 
 
+def _user(request: HttpRequest) -> User:
+    # Never None: None is the operator to the services (accounts.permissions).
+    user = request.user
+    assert isinstance(user, User)  # login_required guarantees a signed-in user
+    return user
+
+
 @login_required
 @require_POST
 def job_cancel_view(request: HttpRequest, job_id: uuid.UUID) -> HttpResponse:
     try:
-        job_cancel(organization=page_organization(request), job_id=job_id)
+        job_cancel(organization=page_organization(request), job_id=job_id, actor=_user(request))
     except JobNotFound:
         raise Http404("No such job.") from None
     except JobConflict as exc:
@@ -265,9 +274,11 @@ def job_cancel_view(request: HttpRequest, job_id: uuid.UUID) -> HttpResponse:
 def job_delete_view(request: HttpRequest, job_id: uuid.UUID) -> HttpResponse:
     job = _job_or_404(request, job_id)
     try:
-        job_delete(organization=page_organization(request), job_id=job.pk)
+        job_delete(organization=page_organization(request), job_id=job.pk, actor=_user(request))
     except JobNotFound:
         raise Http404("No such job.") from None
+    except PermissionDenied as denied:
+        return render(request, "403.html", {"exception": denied.message}, status=403)
     name = job.original_filename or "The transcription"
     messages.success(request, f"{name} was deleted, with its audio and transcript.")
     return redirect("dashboard")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 import uuid
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from decimal import Decimal
 from pathlib import Path
@@ -19,6 +19,7 @@ from billing.pricing import priced_options
 from billing.selectors import available_credits
 from billing.services import InsufficientCredits, hold_place
 from jobs.errors import FileTooLarge, InvalidJobRequest, UnsupportedMediaError
+from jobs.media.decode import decodable_duration
 from jobs.media.probe import MediaInfo, UnsupportedMedia, probe
 from jobs.models import JobType, TranscriptionJob
 from jobs.options import TranscriptionOptions
@@ -65,6 +66,8 @@ def media_quote(*, path: Path, options: TranscriptionOptions) -> Quote:
     route = route_plan(options)
     try:
         media = probe(path)
+        # A truncated file's header still promises the whole recording: price what decodes.
+        media = replace(media, duration=decodable_duration(path, media.duration))
     except UnsupportedMedia as exc:
         raise UnsupportedMediaError(exc.message) from None
     trim_start, trim_end = trimmed_span(options, media.duration)

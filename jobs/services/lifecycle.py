@@ -1,4 +1,4 @@
-"""Customer-driven changes to a job: cancel and delete."""
+"""Customer- and staff-driven changes to a job: cancel and delete."""
 
 from __future__ import annotations
 
@@ -9,6 +9,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from accounts.models import Organization
+from accounts.permissions import ActorLike, Capability, allowed, as_actor, require
 from billing.services import hold_release
 from jobs.errors import JobConflict, JobNotFound
 from jobs.models import JobStatus, TranscriptionJob
@@ -20,13 +21,15 @@ CANCELABLE = (JobStatus.QUEUED, JobStatus.PROCESSING)
 
 
 @transaction.atomic
-def job_cancel(*, organization: Organization, job_id: object) -> TranscriptionJob:
-    """Cancel a queued or running job and release its hold.
+def job_cancel(*, organization: Organization, job_id: object, actor: ActorLike) -> TranscriptionJob:
+    """Cancel a queued or running job and release its hold. Every member may (None:
+    the operator or staff).
 
     A running worker notices at its next heartbeat (its conditional update no longer
     matches) and stops without charging.
     """
     job = job_get(organization, job_id)
+    require(actor, organization, Capability.JOBS_CANCEL)
     canceled = TranscriptionJob.objects.filter(
         organization=organization, pk=job.pk, status__in=CANCELABLE
     ).update(
@@ -40,14 +43,22 @@ def job_cancel(*, organization: Organization, job_id: object) -> TranscriptionJo
     return job
 
 
-def job_delete(*, organization: Organization, job_id: object) -> None:
-    """Delete a job's media and transcript. A job still in flight is canceled first."""
+def job_delete(*, organization: Organization, job_id: object, actor: ActorLike) -> None:
+    """Delete a job's media and transcript. A job still in flight is canceled first.
+
+    Members may delete what they submitted (in person or with a key they created);
+    owners and admins anyone's."""
     job = job_get(organization, job_id)
+    require(actor, organization, Capability.JOBS_DELETE)
+    if not allowed(actor, organization, Capability.JOBS_DELETE_ANY) and not submitted_by(
+        job, actor
+    ):
+        require(actor, organization, Capability.JOBS_DELETE_ANY)
     with transaction.atomic():
         if job.status in CANCELABLE:
             # It may have finished meanwhile; deleting is still what was asked.
             with suppress(JobConflict):
-                job_cancel(organization=organization, job_id=job.pk)
+                job_cancel(organization=organization, job_id=job.pk, actor=actor)
         media_name = job.media.name
         # A long job's chunk files, when it is deleted before they were cleaned up.
         names = [media_name, *job.chunks.exclude(media="").values_list("media", flat=True)]
@@ -55,6 +66,17 @@ def job_delete(*, organization: Organization, job_id: object) -> None:
         if not deleted:
             raise JobNotFound()
         transaction.on_commit(lambda: _delete_files(names))
+
+
+def submitted_by(job: TranscriptionJob, actor: ActorLike) -> bool:
+    """Whether ``actor`` submitted ``job``: the person, or a key of theirs, or the key."""
+    who = as_actor(actor)
+    if who.api_key is not None:
+        person = who.api_key.created_by_id
+        return job.api_key_id == who.api_key.pk or (
+            person is not None and job.created_by_id == person
+        )
+    return who.user is not None and job.created_by_id == who.user.pk
 
 
 def _delete_files(names: list[str | None]) -> None:

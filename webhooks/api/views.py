@@ -9,7 +9,7 @@ from rest_framework.pagination import CursorPagination
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from accounts.models import User
+from accounts.permissions import Capability
 from config.api import OrganizationApiView
 from webhooks import services
 from webhooks.api.serializers import (
@@ -38,6 +38,8 @@ class DeliveryPagination(CursorPagination):
 
 
 class WebhookEndpointListCreateApi(OrganizationApiView):
+    scopes = {"POST": Capability.WEBHOOKS_MANAGE}
+
     @extend_schema(
         tags=TAG,
         summary="Your webhook endpoints",
@@ -64,13 +66,15 @@ class WebhookEndpointListCreateApi(OrganizationApiView):
             description=data.get("description", ""),
             event_types=data.get("events"),
             thin_payload=data["thin_payload"],
-            created_by=request.user if isinstance(request.user, User) else None,
+            actor=self.actor,
         )
         body = {**endpoint_output(endpoint), "secret": secret}
         return Response(body, status=status.HTTP_201_CREATED)
 
 
 class WebhookEndpointDetailApi(OrganizationApiView):
+    scopes = dict.fromkeys(("PATCH", "PUT", "DELETE"), Capability.WEBHOOKS_MANAGE)
+
     @extend_schema(
         tags=TAG,
         summary="One webhook endpoint",
@@ -93,6 +97,7 @@ class WebhookEndpointDetailApi(OrganizationApiView):
             organization=self.organization,
             endpoint_id=endpoint_id,
             changes=dict(payload.validated_data),
+            actor=self.actor,
         )
         return Response(endpoint_output(endpoint))
 
@@ -100,11 +105,15 @@ class WebhookEndpointDetailApi(OrganizationApiView):
 
     @extend_schema(tags=TAG, summary="Delete a webhook endpoint and its log", responses={204: None})
     def delete(self, request: Request, endpoint_id: str) -> Response:
-        services.endpoint_delete(organization=self.organization, endpoint_id=endpoint_id)
+        services.endpoint_delete(
+            organization=self.organization, endpoint_id=endpoint_id, actor=self.actor
+        )
         return Response(status=status.HTTP_204_NO_CONTENT)
 
 
 class WebhookEndpointRotateSecretApi(OrganizationApiView):
+    scopes = {"POST": Capability.WEBHOOKS_MANAGE}
+
     @extend_schema(
         tags=TAG,
         summary="Rotate an endpoint's signing secret",
@@ -115,18 +124,20 @@ class WebhookEndpointRotateSecretApi(OrganizationApiView):
     )
     def post(self, request: Request, endpoint_id: str) -> Response:
         endpoint, secret = services.endpoint_rotate_secret(
-            organization=self.organization, endpoint_id=endpoint_id
+            organization=self.organization, endpoint_id=endpoint_id, actor=self.actor
         )
         return Response(secret_output(endpoint, secret))
 
 
 class WebhookEndpointTestApi(OrganizationApiView):
+    scopes = {"POST": Capability.WEBHOOKS_MANAGE}
+
     @extend_schema(
         tags=TAG, summary="Send a test event", request=None, responses={202: OpenApiTypes.OBJECT}
     )
     def post(self, request: Request, endpoint_id: str) -> Response:
         delivery = services.endpoint_send_test(
-            organization=self.organization, endpoint_id=endpoint_id
+            organization=self.organization, endpoint_id=endpoint_id, actor=self.actor
         )
         return Response(delivery_output(delivery), status=status.HTTP_202_ACCEPTED)
 
@@ -160,6 +171,8 @@ class WebhookDeliveryDetailApi(OrganizationApiView):
 
 
 class WebhookDeliveryResendApi(OrganizationApiView):
+    scopes = {"POST": Capability.WEBHOOKS_MANAGE}
+
     @extend_schema(
         tags=TAG,
         summary="Send a delivery's message again (same webhook-id)",
@@ -167,22 +180,29 @@ class WebhookDeliveryResendApi(OrganizationApiView):
         responses={202: OpenApiTypes.OBJECT},
     )
     def post(self, request: Request, delivery_id: str) -> Response:
-        delivery = services.delivery_resend(organization=self.organization, delivery_id=delivery_id)
+        delivery = services.delivery_resend(
+            organization=self.organization, delivery_id=delivery_id, actor=self.actor
+        )
         return Response(delivery_output(delivery), status=status.HTTP_202_ACCEPTED)
 
 
 class SigningSecretApi(OrganizationApiView):
+    # A read, but the secret is a credential: managers only.
+    scopes = {"GET": Capability.WEBHOOKS_MANAGE}
+
     @extend_schema(
         tags=TAG,
         summary="The secret that signs deliveries to jobs' webhook_url",
         responses=OpenApiTypes.OBJECT,
     )
     def get(self, request: Request) -> Response:
-        holder = services.organization_secret(self.organization)
+        holder = services.organization_secret_read(organization=self.organization, actor=self.actor)
         return Response(secret_output(holder, holder.secret))
 
 
 class SigningSecretRotateApi(OrganizationApiView):
+    scopes = {"POST": Capability.WEBHOOKS_MANAGE}
+
     @extend_schema(
         tags=TAG,
         summary="Rotate the organization's signing secret",
@@ -190,5 +210,7 @@ class SigningSecretRotateApi(OrganizationApiView):
         responses=OpenApiTypes.OBJECT,
     )
     def post(self, request: Request) -> Response:
-        holder = services.organization_secret_rotate(organization=self.organization)
+        holder = services.organization_secret_rotate(
+            organization=self.organization, actor=self.actor
+        )
         return Response(secret_output(holder, holder.secret))

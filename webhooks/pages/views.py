@@ -22,6 +22,7 @@ from django.views.decorators.http import require_POST
 
 from accounts.models import User
 from accounts.pages.base import can_manage, org_render, page_membership, public_base_url
+from accounts.permissions import Capability, PermissionDenied, require
 from webhooks import services
 from webhooks.delivery import max_attempts
 from webhooks.errors import DeliveryNotFound, EndpointNotFound, WebhookError
@@ -36,20 +37,23 @@ from webhooks.selectors import (
     endpoints_for,
 )
 
-MANAGERS_ONLY = "Only owners and admins of this organization can change webhooks."
 DELIVERIES_PER_PAGE = 25
 View = Callable[..., HttpResponse]
 
 
 def managers_only(view: View) -> View:
-    """POSTs by members who may not manage answer 403 with the reason."""
+    """POSTs by members who may not manage webhooks answer 403 with the reason. The
+    services check again (accounts.permissions); their refusal is the same page."""
 
     @wraps(view)
     def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
-        if request.method == "POST" and not can_manage(page_membership(request)):
-            messages.error(request, MANAGERS_ONLY)
+        try:
+            if request.method == "POST":
+                require(_user(request), _organization(request), Capability.WEBHOOKS_MANAGE)
+            return view(request, *args, **kwargs)
+        except PermissionDenied as denied:
+            messages.error(request, denied.message)
             return org_render(request, "webhooks/forbidden.html", status=403)
-        return view(request, *args, **kwargs)
 
     return wrapper
 
@@ -65,8 +69,11 @@ def _endpoint_or_404(request: HttpRequest, endpoint_id: uuid.UUID) -> Endpoint:
         raise Http404("No such endpoint.") from None
 
 
-def _user(request: HttpRequest) -> User | None:
-    return request.user if isinstance(request.user, User) else None
+def _user(request: HttpRequest) -> User:
+    # Never None here: None is the operator to the services (accounts.permissions).
+    user = request.user
+    assert isinstance(user, User)  # login_required guarantees a signed-in user
+    return user
 
 
 def _index(request: HttpRequest, form: EndpointForm, *, status: int = 200) -> HttpResponse:
@@ -79,7 +86,7 @@ def _index(request: HttpRequest, form: EndpointForm, *, status: int = 200) -> Ht
         "form": form,
         "page": page,
         "signing_secret": (
-            services.organization_secret(organization)
+            services.organization_secret_read(organization=organization, actor=_user(request))
             if can_manage(page_membership(request))
             else None
         ),
@@ -102,7 +109,7 @@ def webhooks_index(request: HttpRequest) -> HttpResponse:
             description=form.cleaned_data["description"],
             event_types=form.cleaned_data["events"],
             thin_payload=form.cleaned_data["thin_payload"],
-            created_by=_user(request),
+            actor=_user(request),
         )
     except WebhookError as exc:
         form.add_error("url", exc.message)
@@ -150,6 +157,7 @@ def endpoint_detail(request: HttpRequest, endpoint_id: uuid.UUID) -> HttpRespons
             organization=_organization(request),
             endpoint_id=endpoint.pk,
             changes={**form.cleaned_data, "url": form.cleaned_data["url"].strip()},
+            actor=_user(request),
         )
     except WebhookError as exc:
         form.add_error("url", exc.message)
@@ -164,7 +172,7 @@ def endpoint_detail(request: HttpRequest, endpoint_id: uuid.UUID) -> HttpRespons
 def endpoint_rotate(request: HttpRequest, endpoint_id: uuid.UUID) -> HttpResponse:
     endpoint = _endpoint_or_404(request, endpoint_id)
     endpoint, secret = services.endpoint_rotate_secret(
-        organization=_organization(request), endpoint_id=endpoint.pk
+        organization=_organization(request), endpoint_id=endpoint.pk, actor=_user(request)
     )
     response = org_render(
         request,
@@ -182,7 +190,7 @@ def endpoint_test(request: HttpRequest, endpoint_id: uuid.UUID) -> HttpResponse:
     endpoint = _endpoint_or_404(request, endpoint_id)
     try:
         delivery = services.endpoint_send_test(
-            organization=_organization(request), endpoint_id=endpoint.pk
+            organization=_organization(request), endpoint_id=endpoint.pk, actor=_user(request)
         )
     except WebhookError as exc:
         messages.error(request, exc.message)
@@ -196,7 +204,9 @@ def endpoint_test(request: HttpRequest, endpoint_id: uuid.UUID) -> HttpResponse:
 @managers_only
 def endpoint_delete_view(request: HttpRequest, endpoint_id: uuid.UUID) -> HttpResponse:
     endpoint = _endpoint_or_404(request, endpoint_id)
-    services.endpoint_delete(organization=_organization(request), endpoint_id=endpoint.pk)
+    services.endpoint_delete(
+        organization=_organization(request), endpoint_id=endpoint.pk, actor=_user(request)
+    )
     messages.success(request, f"{endpoint.url} will receive no more webhooks.")
     return redirect("webhooks")
 
@@ -226,7 +236,7 @@ def delivery_detail(request: HttpRequest, delivery_id: uuid.UUID) -> HttpRespons
 def delivery_resend_view(request: HttpRequest, delivery_id: uuid.UUID) -> HttpResponse:
     try:
         copy = services.delivery_resend(
-            organization=_organization(request), delivery_id=delivery_id
+            organization=_organization(request), delivery_id=delivery_id, actor=_user(request)
         )
     except DeliveryNotFound:
         raise Http404("No such delivery.") from None
@@ -241,7 +251,7 @@ def delivery_resend_view(request: HttpRequest, delivery_id: uuid.UUID) -> HttpRe
 @require_POST
 @managers_only
 def signing_secret_rotate(request: HttpRequest) -> HttpResponse:
-    services.organization_secret_rotate(organization=_organization(request))
+    services.organization_secret_rotate(organization=_organization(request), actor=_user(request))
     hours = settings.HARK_WEBHOOK_SECRET_OVERLAP_HOURS
     messages.success(
         request, f"New signing secret created. The old one keeps signing for {hours} hours."

@@ -12,7 +12,8 @@ from billing.audit import wallets_audit
 class Command(BaseCommand):
     help = (
         "Audit every wallet: balance = sum of its ledger, held = sum of its active holds, "
-        "nothing negative, each job charged at most once. Exits 1 on any problem."
+        "nothing negative, each job charged at most once, no active hold for a finished or "
+        "missing job. Exits 1 on any problem."
     )
 
     def handle(self, *args: Any, **options: Any) -> None:

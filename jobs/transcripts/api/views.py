@@ -14,6 +14,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from accounts.models import ApiKey, User
+from accounts.permissions import Capability
 from config.api import OrganizationApiView
 from jobs.errors import InvalidJobRequest, JobConflict
 from jobs.models import TranscriptionJob
@@ -89,6 +90,8 @@ def _valid(serializer_class: type[serializers.Serializer[Any]], data: Any) -> di
 
 
 class TranscriptEditingApi(OrganizationApiView):
+    scopes = dict.fromkeys(("POST", "PATCH", "PUT", "DELETE"), Capability.TRANSCRIPTS_EDIT)
+
     def job(self, job_id: str) -> TranscriptionJob:
         return job_get(self.organization, job_id)
 

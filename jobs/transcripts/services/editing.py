@@ -19,7 +19,8 @@ from dataclasses import dataclass
 
 from django.db import transaction
 
-from accounts.models import ApiKey, Membership, User
+from accounts.models import ApiKey, User
+from accounts.permissions import Actor, Capability, PermissionDenied, require
 from jobs.errors import InvalidJobRequest, JobConflict
 from jobs.models import JobStatus, TranscriptionJob
 from jobs.transcripts.errors import TranscriptConflict, TranscriptForbidden
@@ -66,17 +67,18 @@ class Edit:
 
 def require_editor(job: TranscriptionJob, editor: Editor) -> None:
     """Every member of the job's organization may edit its transcripts, as may its API
-    keys; anyone else may not, whatever page or route they came through."""
-    if editor.api_key is not None and editor.api_key.organization_id == job.organization_id:
-        return
-    if (
-        editor.user is not None
-        and Membership.objects.filter(
-            user=editor.user, organization_id=job.organization_id
-        ).exists()
-    ):
-        return
-    raise TranscriptForbidden("Only members of this organization can edit its transcripts.")
+    keys; anyone else may not, whatever page or route they came through. Staff are not
+    let in here by being staff: an edit is signed by a member (accounts.permissions)."""
+    try:
+        require(
+            Actor(user=editor.user, api_key=editor.api_key),
+            job.organization,
+            Capability.TRANSCRIPTS_EDIT,
+        )
+    except PermissionDenied:
+        raise TranscriptForbidden(
+            "Only members of this organization can edit its transcripts."
+        ) from None
 
 
 # --- Segments ------------------------------------------------------------------------

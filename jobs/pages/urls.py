@@ -3,6 +3,7 @@ from __future__ import annotations
 from django.urls import URLPattern, path
 
 from jobs.pages import docs, media, views
+from jobs.transcripts.search.pages import search_page
 
 urlpatterns: list[URLPattern] = [
     path("", views.dashboard, name="dashboard"),
@@ -11,6 +12,7 @@ urlpatterns: list[URLPattern] = [
     path("jobs/<uuid:job_id>/audio", media.job_audio, name="job-audio"),
     path("jobs/<uuid:job_id>/cancel/", views.job_cancel_view, name="job-cancel"),
     path("jobs/<uuid:job_id>/delete/", views.job_delete_view, name="job-delete"),
+    path("search/", search_page, name="search"),
     path("docs/api/", docs.api_quickstart, name="api-quickstart"),
     path("help/", docs.help_page, name="help"),
 ]

@@ -10,6 +10,7 @@ from jobs.api.views import (
     TranscriptionDetailApi,
     TranscriptionListCreateApi,
 )
+from jobs.transcripts.search.api import TranscriptSearchApi
 
 urlpatterns = [
     path("transcribe/", TranscriptionListCreateApi.as_view(), name="api-transcribe"),
@@ -21,4 +22,5 @@ urlpatterns = [
     path("languages/", LanguageListApi.as_view(), name="api-languages"),
     path("models/", ModelListApi.as_view(), name="api-models"),
     path("quote/", QuoteApi.as_view(), name="api-quote"),
+    path("search/", TranscriptSearchApi.as_view(), name="api-search"),
 ]

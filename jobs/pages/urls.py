@@ -4,6 +4,7 @@ from django.urls import URLPattern, path
 
 from jobs.pages import docs, media, views
 from jobs.transcripts.pages import views as transcript_pages
+from jobs.transcripts.search.pages import search_page
 
 urlpatterns: list[URLPattern] = [
     path("", views.dashboard, name="dashboard"),
@@ -13,6 +14,7 @@ urlpatterns: list[URLPattern] = [
     path("jobs/<uuid:job_id>/edit/", transcript_pages.transcript_editor, name="transcript-editor"),
     path("jobs/<uuid:job_id>/cancel/", views.job_cancel_view, name="job-cancel"),
     path("jobs/<uuid:job_id>/delete/", views.job_delete_view, name="job-delete"),
+    path("search/", search_page, name="search"),
     path("docs/api/", docs.api_quickstart, name="api-quickstart"),
     path("help/", docs.help_page, name="help"),
 ]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 from decimal import Decimal, InvalidOperation
 
@@ -58,7 +59,11 @@ def env_map(name: str, default: str) -> dict[str, str]:
 
 
 def env_decimal_map(name: str, default: str) -> dict[str, Decimal]:
-    """``"local=1,openai=3.5"`` → ``{"local": Decimal("1"), "openai": Decimal("3.5")}``."""
+    """``"local=1,openai=3.5"`` → ``{"local": Decimal("1"), "openai": Decimal("3.5")}``;
+    a JSON object (``{"local": 1, "openai": "3.5"}``) is read the same way."""
+    raw = os.environ.get(name, default).strip()
+    if raw.startswith("{"):
+        return _json_decimal_map(name, raw)
     result: dict[str, Decimal] = {}
     for item in env_list(name, default):
         key, sep, value = item.partition("=")
@@ -71,3 +76,16 @@ def env_decimal_map(name: str, default: str) -> dict[str, Decimal]:
                 f"{name} entries look like name=number, not {item!r}."
             ) from None
     return result
+
+
+def _json_decimal_map(name: str, raw: str) -> dict[str, Decimal]:
+    try:
+        # Numbers parsed as decimals: 0.1 stays exactly 0.1.
+        data = json.loads(raw, parse_float=Decimal, parse_int=Decimal)
+        if not isinstance(data, dict):
+            raise ValueError
+        return {str(key).strip(): Decimal(str(value)) for key, value in data.items()}
+    except (ValueError, InvalidOperation):
+        raise ImproperlyConfigured(
+            f'{name} is a JSON object of names and numbers ({{"deepl": 0.01}}), not {raw!r}.'
+        ) from None

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import ipaddress
 import os
+from decimal import Decimal
 from pathlib import Path
 
 import dj_database_url
@@ -426,6 +427,74 @@ HARK_CIRCUIT_COOLDOWN_SECONDS = env_int("HARK_CIRCUIT_COOLDOWN_SECONDS", 60)
 HARK_URL_EXTRACTORS = env_list("HARK_URL_EXTRACTORS", "youtube,vimeo,soundcloud")
 # The whole download, however slowly the server sends it.
 HARK_URL_FETCH_SECONDS = env_int("HARK_URL_FETCH_SECONDS", 300)
+
+# --- Translation engines (jobs/translation/engines) -------------------------------------
+# Apertium runs here (Debian's packages; bin/run installs them as root); each upstream is
+# off until its settings are present, and refuses to start when they are half present.
+HARK_APERTIUM_COMMAND = env_str("HARK_APERTIUM_COMMAND", "apertium").strip()
+HARK_TRANSLATION_OPENAI_BASE_URL: str
+HARK_TRANSLATION_OPENAI_API_KEY: str
+HARK_TRANSLATION_OPENAI_MODEL: str
+HARK_DEEPL_API_KEY: str
+HARK_DEEPL_BASE_URL: str
+HARK_LIBRETRANSLATE_URL: str
+HARK_LIBRETRANSLATE_API_KEY: str
+# Any OpenAI-compatible /v1/chat/completions (OpenAI, Mistral, Groq, vLLM, Ollama); the
+# key may be left empty for a local server that takes none.
+_translation_openai = _provider_group(
+    "openai translation",
+    {
+        "HARK_TRANSLATION_OPENAI_BASE_URL": "",
+        "HARK_TRANSLATION_OPENAI_API_KEY": "",
+        "HARK_TRANSLATION_OPENAI_MODEL": "",
+    },
+    required=("HARK_TRANSLATION_OPENAI_BASE_URL", "HARK_TRANSLATION_OPENAI_MODEL"),
+)
+# Ollama's and OpenAI's servers honour response_format json_object; turn it off for one
+# that rejects it (the prompt still asks for JSON, and answers are validated either way).
+HARK_TRANSLATION_OPENAI_JSON_MODE = env_bool("HARK_TRANSLATION_OPENAI_JSON_MODE", True)
+# Empty means a broad list of languages large models translate well.
+HARK_TRANSLATION_OPENAI_LANGUAGES = env_list("HARK_TRANSLATION_OPENAI_LANGUAGES", "")
+# Segments go in batches of at most this many, and of at most this many characters.
+HARK_TRANSLATION_OPENAI_BATCH_SEGMENTS = env_int("HARK_TRANSLATION_OPENAI_BATCH_SEGMENTS", 40)
+HARK_TRANSLATION_OPENAI_BATCH_CHARS = env_int("HARK_TRANSLATION_OPENAI_BATCH_CHARS", 6000)
+# DeepL API v2; the base URL defaults to the free host for keys ending in ":fx".
+_deepl = _provider_group(
+    "deepl", {"HARK_DEEPL_API_KEY": "", "HARK_DEEPL_BASE_URL": ""}, required=("HARK_DEEPL_API_KEY",)
+)
+# A self-hosted LibreTranslate server; the key only when the server asks for one.
+_libretranslate = _provider_group(
+    "libretranslate",
+    {"HARK_LIBRETRANSLATE_URL": "", "HARK_LIBRETRANSLATE_API_KEY": ""},
+    required=("HARK_LIBRETRANSLATE_URL",),
+)
+_translators_configured = [
+    name
+    for name, on in (
+        ("openai", _translation_openai),
+        ("deepl", _deepl),
+        ("libretranslate", _libretranslate),
+    )
+    if on
+]
+HARK_TRANSLATORS = env_list("HARK_TRANSLATORS", ",".join(["apertium", *_translators_configured]))
+for _name in set(HARK_TRANSLATORS) & {"openai", "deepl", "libretranslate"}:
+    if _name not in _translators_configured:
+        raise ImproperlyConfigured(
+            f"HARK_TRANSLATORS lists {_name}, but its settings are missing (see the README's "
+            "Translation engines section)."
+        )
+# Credits per source word, by translator: JSON ({"deepl": "0.01"}) or deepl=0.01,openai=0.005.
+# Defaults follow cost: Apertium runs on our CPUs, the others are paid upstreams.
+HARK_TRANSLATION_PRICES = {
+    "apertium": Decimal("0.001"),
+    "libretranslate": Decimal("0.002"),
+    "openai": Decimal("0.004"),
+    "deepl": Decimal("0.006"),
+    **env_decimal_map("HARK_TRANSLATION_PRICES", ""),
+}
+# Each request to a translation upstream, and each Apertium run, within this many seconds.
+HARK_TRANSLATION_TIMEOUT_SECONDS = env_int("HARK_TRANSLATION_TIMEOUT_SECONDS", 120)
 
 # --- Worker (django-q2, ORM broker on the same database) ------------------------------
 HARK_WORKERS = env_int("HARK_WORKERS", 2)

@@ -34,19 +34,31 @@ TRANSIENT_STATUSES = frozenset({408, 409, 425, 429, 500, 502, 503, 504, 520, 522
 
 
 @dataclass(frozen=True)
+class Service:
+    """How failures name the kind of upstream and its work, for the customer's message."""
+
+    noun: str  # "speech service"
+    work: str  # "transcribe this audio"
+    subject: str  # "the audio"
+
+
+SPEECH = Service("speech service", "transcribe this audio", "the audio")
+
+
+@dataclass(frozen=True)
 class Answer:
     status: int
     headers: httpx.Headers
     body: bytes
 
-    def json(self, *, provider: str) -> Any:
+    def json(self, *, provider: str, service: Service = SPEECH) -> Any:
         try:
             return json.loads(self.body)
         except ValueError:
             # A 200 whose body is not JSON is an upstream having a bad moment (a proxy's
             # error page, a cut connection); worth another try.
             raise ProviderError(
-                f"The {provider} speech service sent an answer we could not read.",
+                f"The {provider} {service.noun} sent an answer we could not read.",
                 status=self.status,
                 detail=self.body[:300].decode("utf-8", "replace"),
             ) from None
@@ -67,6 +79,7 @@ def send(
     *,
     provider: str,
     deadline: float | None = None,
+    service: Service = SPEECH,
 ) -> Answer:
     """Send ``request`` and read the whole answer within ``deadline`` seconds.
 
@@ -84,36 +97,38 @@ def send(
                 body += piece
                 if len(body) > MAX_ANSWER_BYTES:
                     raise ProviderError(
-                        f"The {provider} speech service sent an answer far larger than expected.",
+                        f"The {provider} {service.noun} sent an answer far larger than expected.",
                         status=response.status_code,
                     )
                 if time.monotonic() - started > budget:
-                    raise _timed_out(provider, budget)
+                    raise _timed_out(provider, budget, service)
         finally:
             response.close()
     except httpx.TimeoutException as exc:
-        raise _timed_out(provider, budget, detail=repr(exc)) from exc
+        raise _timed_out(provider, budget, service, detail=repr(exc)) from exc
     except httpx.HTTPError as exc:
         # Connection refused or reset, DNS failure, a body shorter than its
         # Content-Length, a protocol error: all worth another try elsewhere.
         raise ProviderError(
-            f"The {provider} speech service could not be reached or broke off its answer.",
+            f"The {provider} {service.noun} could not be reached or broke off its answer.",
             detail=f"{type(exc).__name__}: {exc}",
         ) from exc
     answer = Answer(response.status_code, response.headers, bytes(body))
     if 200 <= answer.status < 300:
         return answer
-    raise status_error(provider, answer)
+    raise status_error(provider, answer, service)
 
 
-def _timed_out(provider: str, budget: float, *, detail: str = "") -> ProviderError:
+def _timed_out(
+    provider: str, budget: float, service: Service, *, detail: str = ""
+) -> ProviderError:
     return ProviderError(
-        f"The {provider} speech service did not answer within {budget:.0f} seconds.",
+        f"The {provider} {service.noun} did not answer within {budget:.0f} seconds.",
         detail=detail,
     )
 
 
-def status_error(provider: str, answer: Answer) -> ProviderError:
+def status_error(provider: str, answer: Answer, service: Service = SPEECH) -> ProviderError:
     """The ProviderError for a non-2xx answer."""
     detail = _error_detail(answer)
     status = answer.status
@@ -121,7 +136,7 @@ def status_error(provider: str, answer: Answer) -> ProviderError:
     if status in TRANSIENT_STATUSES or status >= 500:
         busy = status in {429, 503, 529}
         return ProviderError(
-            f"The {provider} speech service is "
+            f"The {provider} {service.noun} is "
             f"{'busy' if busy else 'having trouble'} (HTTP {status}).",
             status=status,
             retry_after=retry_after,
@@ -129,7 +144,7 @@ def status_error(provider: str, answer: Answer) -> ProviderError:
         )
     if status in {401, 403}:
         return ProviderError(
-            f"The {provider} speech service refused our credentials. Our team has to fix "
+            f"The {provider} {service.noun} refused our credentials. Our team has to fix "
             "this; you have not been charged.",
             permanent=True,
             status=status,
@@ -137,13 +152,13 @@ def status_error(provider: str, answer: Answer) -> ProviderError:
         )
     if status == 413:
         return ProviderError(
-            f"The {provider} speech service refused the audio as too large.",
+            f"The {provider} {service.noun} refused {service.subject} as too large.",
             permanent=True,
             status=status,
             detail=detail,
         )
     return ProviderError(
-        f"The {provider} speech service could not transcribe this audio"
+        f"The {provider} {service.noun} could not {service.work}"
         + (f": {detail}" if detail else f" (HTTP {status})."),
         permanent=True,
         status=status,

@@ -1,0 +1,1 @@
+"""Translation of transcripts: engines (``jobs.translation.engines``)."""

@@ -28,12 +28,14 @@ ZERO = Decimal("0")
 
 
 class InsufficientCredits(Exception):
-    def __init__(self, *, available: Decimal, required: Decimal) -> None:
+    def __init__(
+        self, *, available: Decimal, required: Decimal, work: str = "transcription"
+    ) -> None:
         self.available = available
         self.required = required
         self.message = (
             f"You have {format_credits(available)} credits remaining but this "
-            f"transcription requires {format_credits(required)} credits."
+            f"{work} requires {format_credits(required)} credits."
         )
         super().__init__(self.message)
 
@@ -132,8 +134,11 @@ def credits_grant(
 
 
 @transaction.atomic
-def hold_place(*, organization: Organization, amount: Decimal, reference: str) -> Hold:
-    """Reserve ``amount`` credits for ``reference``; raises InsufficientCredits.
+def hold_place(
+    *, organization: Organization, amount: Decimal, reference: str, work: str = "transcription"
+) -> Hold:
+    """Reserve ``amount`` credits for ``reference`` (a ``work``: "transcription",
+    "translation", for the message); raises InsufficientCredits.
 
     Callers place the hold last in their transaction: the wallet row stays locked from
     here to commit, and every other submission for the organization waits on it.
@@ -142,7 +147,7 @@ def hold_place(*, organization: Organization, amount: Decimal, reference: str) -
         raise InvalidAmount("A hold cannot be negative.")
     wallet = _locked_wallet(organization)
     if amount > wallet.available:
-        raise InsufficientCredits(available=max(wallet.available, ZERO), required=amount)
+        raise InsufficientCredits(available=max(wallet.available, ZERO), required=amount, work=work)
     hold = Hold.objects.create(wallet=wallet, amount=amount, reference=reference)
     wallet.held += amount
     _save(wallet, "held")

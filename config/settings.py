@@ -491,6 +491,8 @@ HARK_TRANSLATION_PRICES = {
     "libretranslate": Decimal("0.002"),
     "openai": Decimal("0.004"),
     "deepl": Decimal("0.006"),
+    # Whisper's speech-to-English: the audio is decoded again, priced per source word.
+    "whisper": Decimal("0.002"),
     **env_decimal_map("HARK_TRANSLATION_PRICES", ""),
 }
 # Each request to a translation upstream, and each Apertium run, within this many seconds.

@@ -274,3 +274,4 @@ from jobs.transcripts.models import Revision as Revision  # noqa: E402
 from jobs.transcripts.models import Segment as Segment  # noqa: E402
 from jobs.transcripts.models import Speaker as Speaker  # noqa: E402
 from jobs.transcripts.models import Transcript as Transcript  # noqa: E402
+from jobs.translation.models import TranslationJob as TranslationJob  # noqa: E402

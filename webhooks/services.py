@@ -213,40 +213,63 @@ def _endpoint_deliveries(
     ]
 
 
-def job_event_emit(*, job_id: uuid.UUID | str, event_type: str) -> int:
-    """Queue ``event_type`` for the job's organization's subscribed endpoints and for the
-    job's own ``webhook_url``; returns how many deliveries were queued.
+def deliveries_emit(
+    *,
+    organization: Organization,
+    event_type: str,
+    payload: dict[str, Any],
+    webhook_url: str = "",
+    job_id: uuid.UUID | None = None,
+) -> int:
+    """Queue ``payload`` as ``event_type`` for the organization's subscribed endpoints
+    and for ``webhook_url`` (a job's own); returns how many deliveries were queued.
 
-    Call it inside the transaction that changes the job: the deliveries commit with the
-    change (or vanish with its rollback) and are attempted once it has committed. A
-    failure here is logged and never undoes the job's transition.
+    Whoever builds the payload (jobs, translations) calls this inside the transaction
+    that changes its work: the deliveries commit with the change (or vanish with its
+    rollback) and are attempted once it has committed. A failure here is logged and
+    never undoes the work's transition.
     """
-    from jobs.models import TranscriptionJob
-
     try:
         with transaction.atomic():
-            job = TranscriptionJob.objects.select_related("organization").get(pk=job_id)
-            full = events.job_payload(job, event_type=event_type, occurred_at=timezone.now())
             message_id = message_id_new()
             deliveries = _endpoint_deliveries(
-                job.organization, event_type, full, message_id=message_id, job_id=job.pk
+                organization, event_type, payload, message_id=message_id, job_id=job_id
             )
-            if job.webhook_url:
-                organization_secret(job.organization)
+            if webhook_url:
+                organization_secret(organization)
                 deliveries.append(
                     Delivery(
-                        organization=job.organization,
-                        url=job.webhook_url,
+                        organization=organization,
+                        url=webhook_url,
                         event_type=event_type,
                         message_id=message_id,
-                        job_id=job.pk,
-                        payload=events.encode(full),
+                        job_id=job_id,
+                        payload=events.encode(payload),
                     )
                 )
             return len(_deliveries_create(deliveries))
     except Exception:
-        logger.exception("could not queue %s webhooks for job %s", event_type, job_id)
+        logger.exception("could not queue %s webhooks for %s", event_type, job_id)
         return 0
+
+
+def job_event_emit(*, job_id: uuid.UUID | str, event_type: str) -> int:
+    """``deliveries_emit`` for a transcription job's event, with the job's payload."""
+    from jobs.models import TranscriptionJob
+
+    try:
+        job = TranscriptionJob.objects.select_related("organization").get(pk=job_id)
+        full = events.job_payload(job, event_type=event_type, occurred_at=timezone.now())
+    except Exception:
+        logger.exception("could not build the %s payload of job %s", event_type, job_id)
+        return 0
+    return deliveries_emit(
+        organization=job.organization,
+        event_type=event_type,
+        payload=full,
+        webhook_url=job.webhook_url,
+        job_id=job.pk,
+    )
 
 
 def event_emit(*, organization: Organization, event_type: str, data: dict[str, Any]) -> int:

@@ -11,7 +11,7 @@ from django.utils.text import slugify
 from jobs.api.serializers import credits
 from jobs.engines.base import Segment, Word
 from jobs.errors import InvalidJobRequest, JobConflict
-from jobs.exporters import EXPORTERS, TranscriptDocument, get_exporter
+from jobs.exporters import EXPORTERS, Exporter, TranscriptDocument, get_exporter
 from jobs.exporters.options import ExportOptions, default_text_format, export_options_from_query
 from jobs.models import JobStatus, TranscriptionJob
 from jobs.transcripts.selectors import (
@@ -133,18 +133,30 @@ def job_export_options(job: TranscriptionJob, params: Mapping[str, str]) -> Expo
 def job_export_response(
     job: TranscriptionJob, export_format: str, options: ExportOptions | None = None
 ) -> HttpResponse:
-    exporter = get_exporter(export_format)
-    if exporter is None:
-        raise InvalidJobRequest(
-            f"Unknown format '{export_format}'. Available formats: {', '.join(EXPORTERS)}."
-        )
+    exporter = exporter_or_400(export_format)
     if job.status != JobStatus.COMPLETED:
         raise JobConflict(f"This job is {job.status}; exports are available once it completes.")
     if options is None:
         options = job_export_options(job, {})
     # Full verbatim in; the exporter cleans it when the options ask for clean verbatim.
-    body = exporter.render(transcript_document(job, text_format=FULL_VERBATIM), options)
+    document = transcript_document(job, text_format=FULL_VERBATIM)
     stem = slugify(job.original_filename.rsplit(".", 1)[0]) or str(job.id)
-    response = HttpResponse(body, content_type=exporter.content_type)
+    return export_response(document, exporter, options, stem=stem)
+
+
+def exporter_or_400(export_format: str) -> Exporter:
+    exporter = get_exporter(export_format)
+    if exporter is None:
+        raise InvalidJobRequest(
+            f"Unknown format '{export_format}'. Available formats: {', '.join(EXPORTERS)}."
+        )
+    return exporter
+
+
+def export_response(
+    document: TranscriptDocument, exporter: Exporter, options: ExportOptions, *, stem: str
+) -> HttpResponse:
+    """A download of ``document`` in ``exporter``'s format, named ``stem`` + extension."""
+    response = HttpResponse(exporter.render(document, options), content_type=exporter.content_type)
     response["Content-Disposition"] = f'attachment; filename="{stem}.{exporter.extension}"'
     return response

@@ -19,6 +19,7 @@ urlpatterns = [
     path("transcribe/<str:job_id>/", TranscriptionDetailApi.as_view(), name="api-transcription"),
     path("transcribe/<str:job_id>/cancel/", TranscriptionCancelApi.as_view(), name="api-cancel"),
     path("transcribe/<str:job_id>/transcript/", include("jobs.transcripts.api.urls")),
+    path("translate/", include("jobs.translation.api.urls")),
     path("languages/", LanguageListApi.as_view(), name="api-languages"),
     path("models/", ModelListApi.as_view(), name="api-models"),
     path("quote/", QuoteApi.as_view(), name="api-quote"),

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from contextlib import suppress
+from typing import Protocol
 
 from django.core.files.storage import default_storage
 from django.db import transaction
@@ -68,7 +69,14 @@ def job_delete(*, organization: Organization, job_id: object, actor: ActorLike) 
         transaction.on_commit(lambda: _delete_files(names))
 
 
-def submitted_by(job: TranscriptionJob, actor: ActorLike) -> bool:
+class Submitted(Protocol):
+    """Anything a member submits: a transcription job or a translation."""
+
+    created_by_id: int | None
+    api_key_id: int | None
+
+
+def submitted_by(job: Submitted, actor: ActorLike) -> bool:
     """Whether ``actor`` submitted ``job``: the person, or a key of theirs, or the key."""
     who = as_actor(actor)
     if who.api_key is not None:

@@ -44,6 +44,14 @@ class Transcript(models.Model):
     is_current = models.BooleanField(default=True)
     summary = models.TextField(blank=True)
     topics = models.JSONField(default=list, blank=True)
+    # For a translation: the translation job that made it.
+    translation = models.OneToOneField(
+        "jobs.TranslationJob",
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="transcript",
+    )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 

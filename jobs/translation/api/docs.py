@@ -1,0 +1,120 @@
+"""OpenAPI descriptions and examples for Gumzo's translation endpoints."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiExample, OpenApiResponse
+
+TAGS = ["Translation"]
+TRANSLATION_ID = "3f1c2b4a-5d6e-4f70-8a9b-0c1d2e3f4a5b"
+JOB_ID = "550e8400-e29b-41d4-a716-446655440000"
+
+
+def _ok(description: str, example: dict[str, Any]) -> OpenApiResponse:
+    return OpenApiResponse(
+        response=OpenApiTypes.OBJECT,
+        description=description,
+        examples=[OpenApiExample("Example", value=example)],
+    )
+
+
+def _error(description: str, code: str, message: str) -> OpenApiResponse:
+    return OpenApiResponse(
+        response=OpenApiTypes.OBJECT,
+        description=description,
+        examples=[OpenApiExample(code, value={"error": code, "message": message})],
+    )
+
+
+CREATED = {
+    "translation_id": TRANSLATION_ID, "id": TRANSLATION_ID, "job_id": JOB_ID,
+    "status": "queued", "from_language": "en", "to_language": "fr", "words": 22,
+    "estimated_credits": 0.01, "estimated_wait": 5, "created_at": "2026-12-05T10:00:00Z",
+}  # fmt: skip
+DONE = {
+    **CREATED, "status": "completed", "progress": 100, "model": "auto", "provider": "apertium",
+    "credits_used": 0.01, "finished_at": "2026-12-05T10:00:03Z",
+    "transcript": "Et ainsi, mes compatriotes américains…",
+    "segments": [{"id": "0b6f2c1e-5d7a-4f0e-9a53-2f1d3c4b5a69", "start": 0.0, "end": 4.2,
+                  "speaker": "President Kennedy", "speaker_id": None,
+                  "text": "Et ainsi, mes compatriotes américains,"}],
+}  # fmt: skip
+
+CREATE: dict[str, Any] = {
+    "tags": TAGS,
+    "summary": "Translate a completed transcription",
+    "description": (
+        "Gumzo's `/translate/`. JSON `job_id` (a completed transcription), `to_language` "
+        "(a language code), optional `webhook_url`, and Hark's `model` (a translator from "
+        "`/api/v1/translation-models/`, default `auto`) and `fallbacks`. Priced per source "
+        "word; the credits are held until it finishes and charged only if it succeeds."
+    ),
+    "request": OpenApiTypes.OBJECT,
+    "examples": [
+        OpenApiExample(
+            "Into French",
+            value={
+                "job_id": JOB_ID,
+                "to_language": "fr",
+                "webhook_url": "https://example.com/callback",
+            },
+            request_only=True,
+        )
+    ],
+    "responses": {
+        200: _ok("Queued", CREATED),
+        400: _error(
+            "Unsupported pair",
+            "invalid_request",
+            "No translator here can translate English into Klingon. From English you "
+            "can translate into: Spanish (es), French (fr), Catalan (ca).",
+        ),
+        402: _error(
+            "Not enough credits",
+            "insufficient_credits",
+            "You have 0 credits remaining but this translation requires 0.05 credits.",
+        ),
+        404: _error(
+            "No such job in your organization",
+            "not_found",
+            "No transcription job with that id was found.",
+        ),
+        409: _error(
+            "Not completed yet",
+            "conflict",
+            "This transcription is processing; it can be translated once it completes.",
+        ),
+    },
+}
+LIST: dict[str, Any] = {
+    "tags": TAGS,
+    "summary": "List translations",
+    "responses": {200: _ok("A page of translations", {"next": None, "previous": None,
+                                                      "results": [CREATED]})},
+}  # fmt: skip
+DETAIL: dict[str, Any] = {
+    "tags": TAGS,
+    "summary": "A translation, or an export of it",
+    "description": (
+        "Status, progress, languages, words, credits and, once completed, the segments "
+        "(the source's times and speakers, translated text) and `transcript`. "
+        "`?format=txt|srt|vtt|json|docx|pdf|html` downloads it with the same options and "
+        "caption line rules as transcripts."
+    ),
+    "responses": {200: _ok("The translation", DONE),
+                  404: _error("No such translation", "not_found",
+                              "No translation with that id was found.")},
+}  # fmt: skip
+CANCEL: dict[str, Any] = {
+    "tags": TAGS,
+    "summary": "Cancel a queued or running translation",
+    "request": None,
+    "responses": {200: _ok("Canceled; the hold is released", {**CREATED, "status": "canceled"})},
+}
+DELETE: dict[str, Any] = {
+    "tags": TAGS,
+    "summary": "Delete a translation",
+    "responses": {204: None},
+}

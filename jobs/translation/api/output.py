@@ -1,0 +1,88 @@
+"""How a translation reads in Gumzo's ``GET /translate/{id}/``."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from jobs.api.serializers import credits
+from jobs.exporters import TranscriptDocument
+from jobs.models import JobStatus
+from jobs.transcripts.models import Transcript
+from jobs.transcripts.selectors import TranscriptView, transcript_view
+from jobs.translation.models import TranslationJob
+
+
+def translation_view(translation: TranslationJob) -> TranscriptView | None:
+    transcript = Transcript.objects.filter(translation=translation).first()
+    return transcript_view(transcript) if transcript else None
+
+
+def translation_created_output(
+    translation: TranslationJob, *, estimated_wait: int
+) -> dict[str, Any]:
+    return {
+        "translation_id": str(translation.id),
+        "id": str(translation.id),
+        "job_id": str(translation.source_job_id),
+        "status": translation.status,
+        "from_language": translation.from_language,
+        "to_language": translation.to_language,
+        "words": translation.words,
+        "estimated_credits": credits(translation.estimated_credits),
+        "estimated_wait": estimated_wait,
+        "created_at": translation.created_at,
+    }
+
+
+def translation_output(
+    translation: TranslationJob, *, include_segments: bool = True
+) -> dict[str, Any]:
+    body: dict[str, Any] = {
+        "translation_id": str(translation.id),
+        "id": str(translation.id),
+        "job_id": str(translation.source_job_id),
+        "status": translation.status,
+        "progress": translation.progress,
+        "from_language": translation.from_language,
+        "to_language": translation.to_language,
+        "model": translation.engine,
+        "words": translation.words,
+        "estimated_credits": credits(translation.estimated_credits),
+        "created_at": translation.created_at,
+    }
+    if translation.status == JobStatus.COMPLETED:
+        view = translation_view(translation)
+        body.update(
+            provider=(translation.providers or [""])[0],
+            credits_used=credits(translation.credits_used),
+            finished_at=translation.finished_at,
+            transcript=view.text if view else "",
+        )
+        if include_segments and view is not None:
+            body["segments"] = [
+                {
+                    "id": segment.key,
+                    "start": segment.start,
+                    "end": segment.end,
+                    "speaker": segment.speaker,
+                    "speaker_id": view.speaker_of[segment.key].id
+                    if segment.key in view.speaker_of
+                    else None,
+                    "text": segment.text,
+                }
+                for segment in view.segments
+            ]
+    elif translation.status == JobStatus.FAILED:
+        body.update(error=translation.error_message, error_message=translation.error_message)
+    return body
+
+
+def translation_document(translation: TranslationJob) -> TranscriptDocument:
+    view = translation_view(translation)
+    job = translation.source_job
+    return TranscriptDocument(
+        title=f"{job.original_filename or job.id} ({translation.to_language})",
+        language=translation.to_language,
+        duration=job.duration_seconds,
+        segments=view.segments if view else (),
+    )

@@ -1,0 +1,1 @@
+"""Creating, running and ending translation jobs."""

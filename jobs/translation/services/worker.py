@@ -1,0 +1,216 @@
+"""Running a translation job: translate the source transcript segment by segment, store
+the result as a transcript of its own, charge for it; on failure release the hold.
+
+Text translators get the source's segments and give one translation each, so the
+translation keeps every segment's times, speaker and id. Whisper instead hears the
+audio again in ``translate`` mode: its segments carry the audio's real times.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import replace
+from datetime import timedelta
+
+from django.db import transaction
+from django.db.models import F, Q
+from django.utils import timezone
+
+from billing.services import hold_capture, hold_release
+from jobs.alignment.words import words_spread
+from jobs.engines.base import ProviderError, Segment, TranscriptionRequest
+from jobs.media.storage import local_media
+from jobs.models import JobStatus
+from jobs.transcripts.models import (
+    POSITION_GAP,
+    Speaker,
+    Transcript,
+    TranscriptKind,
+)
+from jobs.transcripts.models import Segment as SegmentRow
+from jobs.transcripts.selectors import TranscriptView, transcript_current, transcript_read
+from jobs.transcripts.services.storing import word_json
+from jobs.translation.models import TranslationJob
+from jobs.translation.services.events import translation_event_emit
+from jobs.translation.services.intake import translation_quote
+from jobs.translation.services.translators import WHISPER, texts_translate
+
+logger = logging.getLogger(__name__)
+LEASE = timedelta(minutes=30)
+
+
+def translation_run(translation_id: str) -> None:
+    translation = _claim(translation_id)
+    if translation is None:
+        return
+    try:
+        view = transcript_read(translation.source_job)
+        if view is None:
+            raise ProviderError("The source transcript is gone.", permanent=True)
+        errors: list[str] = []
+        for name in translation.route:
+            try:
+                segments = _translated(translation, view, name)
+            except ProviderError as exc:
+                logger.info("translator %s failed for %s: %s", name, translation.pk, exc)
+                errors.append(f"{name}: {exc}")
+                continue
+            _complete(translation, view, name, segments)
+            return
+        _fail(translation, "Every translator failed. " + " ".join(errors))
+    except ProviderError as exc:
+        _fail(translation, str(exc))
+    except Exception:
+        logger.exception("translation %s crashed", translation.pk)
+        _fail(translation, "Something went wrong on our side; you were not charged.")
+
+
+def _claim(translation_id: str) -> TranslationJob | None:
+    now = timezone.now()
+    claimed = TranslationJob.objects.filter(
+        Q(status=JobStatus.QUEUED) | Q(status=JobStatus.PROCESSING, lease_expires_at__lt=now),
+        pk=translation_id,
+    ).update(
+        status=JobStatus.PROCESSING,
+        attempts=F("attempts") + 1,
+        started_at=now,
+        lease_expires_at=now + LEASE,
+        progress=5,
+    )
+    if not claimed:
+        return None
+    return TranslationJob.objects.select_related("source_job").get(pk=translation_id)
+
+
+def _translated(translation: TranslationJob, view: TranscriptView, name: str) -> list[Segment]:
+    if name == WHISPER:
+        return _heard_in_english(translation)
+    texts = texts_translate(
+        name, [s.text for s in view.segments], translation.from_language, translation.to_language
+    )
+    if len(texts) != len(view.segments):
+        raise ProviderError(f"{name} returned {len(texts)} texts for {len(view.segments)}.")
+    return [
+        replace(
+            source,
+            text=" ".join(text.split()),
+            language=translation.to_language,
+            words=(),
+            confidence=0.0,
+        )
+        for source, text in zip(view.segments, texts, strict=True)
+    ]
+
+
+def _heard_in_english(translation: TranslationJob) -> list[Segment]:
+    from jobs.engines.whisper import WhisperEngine
+
+    job = translation.source_job
+    with local_media(job.media.name or "") as path:
+        request = TranscriptionRequest(
+            path=path,
+            language=translation.from_language,
+            start=job.trim_start,
+            end=job.trim_end,
+            task="translate",
+        )
+        result = WhisperEngine().transcribe(request, lambda _: None)
+    return [replace(s, language="en") for s in result.segments]
+
+
+@transaction.atomic
+def _complete(
+    translation: TranslationJob, view: TranscriptView, name: str, segments: list[Segment]
+) -> None:
+    mine = TranslationJob.objects.filter(
+        pk=translation.pk, status=JobStatus.PROCESSING, attempts=translation.attempts
+    )
+    if not mine.select_for_update().exists():
+        return  # canceled, or taken over after this worker's lease ran out
+    source = transcript_current(translation.source_job)
+    _store(translation, source, view, segments)
+    # What the translator that served it costs, never more than was quoted and held.
+    cost = min(translation_quote(translation.words, name), translation.estimated_credits)
+    entry = hold_capture(
+        reference=translation.billing_reference,
+        amount=cost,
+        description=f"Translation of {_title(translation)} into {translation.to_language} "
+        f"({translation.words} words)",
+        product=f"translation:{name}",
+    )
+    mine.update(
+        status=JobStatus.COMPLETED,
+        progress=100,
+        finished_at=timezone.now(),
+        lease_expires_at=None,
+        providers=[name],
+        credits_used=-entry.amount if entry is not None else cost,
+    )
+    translation_event_emit(translation.pk, completed=True)
+
+
+def _store(
+    translation: TranslationJob,
+    source: Transcript | None,
+    view: TranscriptView,
+    segments: list[Segment],
+) -> None:
+    Transcript.objects.filter(translation=translation).delete()
+    transcript = Transcript.objects.create(
+        job=translation.source_job,
+        kind=TranscriptKind.TRANSLATED,
+        source=source,
+        language=translation.to_language,
+        translation=translation,
+    )
+    speakers = {
+        s.id: Speaker.objects.create(
+            transcript=transcript, key=s.id, label=s.label, name=s.name, color=s.color,
+            position=position,
+        )
+        for position, s in enumerate(view.speakers)
+    }  # fmt: skip
+    rows = []
+    for index, segment in enumerate(segments):
+        spoken_by = view.speaker_of.get(segment.key or "")
+        words = segment.words and [word_json(w) for w in segment.words]
+        rows.append(
+            SegmentRow(
+                transcript=transcript,
+                position=(index + 1) * POSITION_GAP,
+                start=round(segment.start, 3),
+                end=round(segment.end, 3),
+                speaker=speakers.get(spoken_by.id) if spoken_by else None,
+                language=translation.to_language,
+                text=segment.text,
+                # Translated words were never spoken as such: spread over the segment
+                # (unaligned), so captions can be cut from them.
+                words=words
+                or [
+                    dict(w) for w in words_spread(segment.text.split(), segment.start, segment.end)
+                ],
+                confidence=round(segment.confidence, 4),
+                **({"key": segment.key} if segment.key else {}),
+            )
+        )
+    SegmentRow.objects.bulk_create(rows)
+
+
+@transaction.atomic
+def _fail(translation: TranslationJob, message: str) -> None:
+    failed = TranslationJob.objects.filter(
+        pk=translation.pk, status=JobStatus.PROCESSING, attempts=translation.attempts
+    ).update(
+        status=JobStatus.FAILED,
+        error_message=message[:2000],
+        finished_at=timezone.now(),
+        lease_expires_at=None,
+    )
+    if failed:
+        hold_release(reference=translation.billing_reference)
+        translation_event_emit(translation.pk, completed=False)
+
+
+def _title(translation: TranslationJob) -> str:
+    job = translation.source_job
+    return job.original_filename or str(job.pk)

@@ -1,5 +1,5 @@
 """The shared search behaviour (``tests.support.search_cases``) on PostgreSQL: full-text
-search over the GIN expression index instead of FTS5. Run by bin/test with
+search over a GIN-indexed stored tsvector instead of FTS5. Run by bin/test with
 ``-m postgres`` against its throwaway server."""
 
 from __future__ import annotations

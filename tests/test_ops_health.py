@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 from threading import Event
+from typing import Any
 
 import pytest
 from django.test import Client
@@ -21,7 +22,7 @@ from tests.support.ops import beat, unreachable_database
 T0 = datetime(2026, 12, 5, 12, 0, tzinfo=UTC)
 
 
-def get_health() -> tuple[int, dict]:
+def get_health() -> tuple[int, dict[str, Any]]:
     response = Client().get("/health/")
     assert response["Content-Type"] == "application/json"
     assert response["Cache-Control"].startswith("max-age=0")

@@ -137,3 +137,14 @@ def test_the_heartbeat_updates_its_row_and_forgets_workers_gone_a_day():
     assert set(rows) == {"recent:2", worker_name()}
     mine = rows[worker_name()]
     assert (mine.started_at, mine.seen_at) == (T0, T0 + timedelta(seconds=15))
+
+
+@pytest.mark.django_db
+def test_staff_see_the_workers_heartbeats_in_the_admin(admin_client):
+    beat("worker-a:100", timezone.now())
+
+    response = admin_client.get("/admin/ops/workerheartbeat/")
+
+    assert response.status_code == 200
+    assert "worker-a:100" in response.content.decode()
+    assert admin_client.get("/admin/ops/workerheartbeat/add/").status_code == 403

@@ -551,7 +551,8 @@ SPECTACULAR_SETTINGS = {
     "DESCRIPTION": (
         "Speech-to-text for your applications. Authenticate with "
         "`Authorization: Bearer <key>` (or `Token <key>`). Errors are always "
-        '`{"error": "<code>", "message": "<sentence>"}`.'
+        '`{"error": "<code>", "message": "<sentence>"}`. Every response carries '
+        "`X-Request-ID` (yours, if you send a sensible one); quote it when reporting a problem."
     ),
     "VERSION": "1.0.0",
     "SERVE_INCLUDE_SCHEMA": False,

@@ -132,3 +132,15 @@ def test_the_request_id_of_a_transcribe_call_is_on_the_workers_lines_for_that_jo
     # Lines of no request (the cluster starting, the scheduler) say so.
     assert any(line.get("request_id") == "-" for line in lines)
     assert all(isinstance(line.get("process"), int) for line in lines)
+
+
+@pytest.mark.django_db
+def test_the_api_docs_tell_clients_about_the_request_id(alice):
+    client = Client()
+    client.force_login(alice.user)
+
+    quick_start = client.get("/docs/api/")
+    schema = client.get("/api/schema/", headers={"Accept": "application/json"})
+
+    assert "<code>X-Request-ID</code> header" in quick_start.content.decode()
+    assert "`X-Request-ID`" in schema.content.decode()

@@ -3,6 +3,9 @@ seen in the last minute; 503 with a sentence for whichever is not."""
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
 from datetime import UTC, datetime, timedelta
 from threading import Event
 from typing import Any
@@ -16,7 +19,7 @@ from lib.queue import enqueue_not_before
 from ops.health import health_report
 from ops.heartbeat import heartbeat_loop, worker_name
 from ops.models import WorkerHeartbeat
-from tests.conftest import wait_for
+from tests.conftest import REPO_ROOT, wait_for
 from tests.support.ops import beat, unreachable_database
 
 T0 = datetime(2026, 12, 5, 12, 0, tzinfo=UTC)
@@ -146,3 +149,30 @@ def test_staff_see_the_workers_heartbeats_in_the_admin(admin_client):
     assert response.status_code == 200
     assert "worker-a:100" in response.content.decode()
     assert admin_client.get("/admin/ops/workerheartbeat/add/").status_code == 403
+
+
+@pytest.mark.parametrize(
+    ("env", "sentence"),
+    [
+        ({"HARK_LOG_FORMAT": "xml"}, "HARK_LOG_FORMAT is text or json, not 'xml'."),
+        (
+            {"HARK_METRICS_ALLOWED_NETWORKS": "10.0.0.0/8,intranet"},
+            "HARK_METRICS_ALLOWED_NETWORKS takes CIDR ranges, comma-separated",
+        ),
+        (
+            {"HARK_WORKER_HEARTBEAT_SECONDS": "60"},
+            "HARK_WORKER_HEARTBEAT_SECONDS must be positive and shorter than "
+            "HARK_HEALTH_WORKER_SECONDS",
+        ),
+    ],
+)
+def test_operations_settings_that_cannot_work_stop_the_server_with_a_sentence(
+    tmp_path, env, sentence
+):
+    clean = {k: v for k, v in os.environ.items() if not k.startswith(("HARK_", "DJANGO_"))}
+    done = subprocess.run(
+        [sys.executable, "manage.py", "check"], cwd=REPO_ROOT, capture_output=True, text=True,
+        env={**clean, "HARK_VAR_DIR": str(tmp_path / "var"), **env}, timeout=120,
+    )  # fmt: skip
+    assert done.returncode != 0
+    assert "ImproperlyConfigured: " + sentence in done.stderr

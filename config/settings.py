@@ -24,6 +24,7 @@ from config.env import (
     env_map,
     env_str,
 )
+from ops.logs import logging_config
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 VAR_DIR = Path(env_str("HARK_VAR_DIR", str(BASE_DIR / "var")))
@@ -94,9 +95,12 @@ INSTALLED_APPS = [
     "billing",
     "jobs",
     "webhooks",
+    "ops",
 ]
 
 MIDDLEWARE = [
+    # First, so every later middleware's log lines carry the request id.
+    "ops.request_id.RequestIdMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -547,7 +551,8 @@ SPECTACULAR_SETTINGS = {
     "DESCRIPTION": (
         "Speech-to-text for your applications. Authenticate with "
         "`Authorization: Bearer <key>` (or `Token <key>`). Errors are always "
-        '`{"error": "<code>", "message": "<sentence>"}`.'
+        '`{"error": "<code>", "message": "<sentence>"}`. Every response carries '
+        "`X-Request-ID` (yours, if you send a sensible one); quote it when reporting a problem."
     ),
     "VERSION": "1.0.0",
     "SERVE_INCLUDE_SCHEMA": False,
@@ -564,11 +569,42 @@ TIME_ZONE = "UTC"
 USE_I18N = True
 USE_TZ = True
 
-LOGGING = {
-    "version": 1,
-    "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
-    "root": {"handlers": ["console"], "level": env_str("HARK_LOG_LEVEL", "INFO")},
-    # WeasyPrint narrates every step of every PDF export at INFO.
-    "loggers": {"weasyprint.progress": {"level": "WARNING"}},
-}
+# --- Operations (ops/: /health/, /metrics, logs) -------------------------------------
+# Every log line carries the request id (X-Request-ID) of the request it serves, or of the
+# request whose task a worker is running. "json" writes one JSON object a line.
+try:
+    LOGGING = logging_config(
+        level=env_str("HARK_LOG_LEVEL", "INFO"), log_format=env_str("HARK_LOG_FORMAT", "text")
+    )
+except ValueError as _exc:
+    raise ImproperlyConfigured(str(_exc)) from None
+# /metrics answers a scraper that sends "Authorization: Bearer <HARK_METRICS_TOKEN>", or
+# one connecting from HARK_METRICS_ALLOWED_NETWORKS; with neither set it answers nobody.
+HARK_METRICS_TOKEN = env_str("HARK_METRICS_TOKEN", "")
+try:
+    HARK_METRICS_ALLOWED_NETWORKS = [
+        ipaddress.ip_network(item, strict=False)
+        for item in env_list("HARK_METRICS_ALLOWED_NETWORKS", "")
+    ]
+except ValueError as _exc:
+    raise ImproperlyConfigured(
+        f"HARK_METRICS_ALLOWED_NETWORKS takes CIDR ranges, comma-separated ({_exc})."
+    ) from None
+# Durations, real-time factors and webhook attempts are reported over this recent window.
+HARK_METRICS_WINDOW_SECONDS = env_int("HARK_METRICS_WINDOW_SECONDS", 3600)
+# Each worker process writes a heartbeat this often; /health/ wants one seen within
+# HARK_HEALTH_WORKER_SECONDS, and the oldest task waiting in the queue no older than
+# HARK_HEALTH_QUEUE_AGE_SECONDS (0: the queue's age is reported but never fails health).
+HARK_WORKER_HEARTBEAT_SECONDS = env_int("HARK_WORKER_HEARTBEAT_SECONDS", 15)
+HARK_HEALTH_WORKER_SECONDS = env_int("HARK_HEALTH_WORKER_SECONDS", 60)
+HARK_HEALTH_QUEUE_AGE_SECONDS = env_int("HARK_HEALTH_QUEUE_AGE_SECONDS", 600)
+if not 0 < HARK_WORKER_HEARTBEAT_SECONDS < HARK_HEALTH_WORKER_SECONDS:
+    raise ImproperlyConfigured(
+        "HARK_WORKER_HEARTBEAT_SECONDS must be positive and shorter than "
+        "HARK_HEALTH_WORKER_SECONDS, or live workers would look gone between beats."
+    )
+if HARK_METRICS_WINDOW_SECONDS <= 0:
+    raise ImproperlyConfigured("HARK_METRICS_WINDOW_SECONDS must be positive.")
+# A load balancer checks /health/ (and Prometheus scrapes /metrics) on the machine itself,
+# often over plain http: redirecting them to https would fail the check.
+SECURE_REDIRECT_EXEMPT = [r"^health/$", r"^metrics$"]

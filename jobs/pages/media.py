@@ -20,6 +20,7 @@ from django.views.decorators.http import require_safe
 from accounts.pages.base import page_organization
 from jobs.errors import JobNotFound
 from jobs.media.storage import media_read, media_size
+from jobs.organization_data.retention import audio_deleted_message
 from jobs.selectors import job_get
 
 # By the extension intake stored the file under, which comes from the probed container;
@@ -78,6 +79,11 @@ def job_audio(request: HttpRequest, job_id: uuid.UUID) -> HttpResponseBase:
     except JobNotFound:
         raise Http404("No such job.") from None
     name = job.media.name
+    if not name and job.media_deleted_at is not None:
+        # Gone for good, on purpose: 410 tells the player (and any cache) not to retry.
+        return HttpResponse(
+            audio_deleted_message(job), status=410, content_type="text/plain; charset=utf-8"
+        )
     if not name:
         raise Http404("This job has no audio.")
     size = media_size(name)

@@ -17,6 +17,8 @@ from jobs.models import JobStatus, TranscriptionJob
 from jobs.organization_data.retention import retention_set, retention_sweep
 from jobs.organization_data.tasks import expire_media
 from jobs.transcripts.selectors import transcript_read
+from jobs.translation.services.intake import translation_create
+from jobs.translation.services.worker import translation_run
 from tests.support.organization_data import (
     ROLES_REFUSED,
     browser,
@@ -173,3 +175,27 @@ def test_retention_days_are_checked_in_the_service(alice):
         )  # fmt: skip
     alice.organization.refresh_from_db()
     assert alice.organization.media_retention_days is None
+
+
+def test_a_job_with_a_translation_in_flight_keeps_its_media_until_it_is_done(
+    alice, django_capture_on_commit_callbacks
+):
+    done = finished_job(alice)
+    translation = translation_create(
+        organization=alice.organization, job_id=done.pk, to_language="es", model="apertium"
+    )
+    retention_set(
+        organization=alice.organization, actor=alice.user, media_days=1, delete_transcripts=True
+    )
+    assert done.finished_at is not None
+    later = done.finished_at + timedelta(days=2)
+
+    with django_capture_on_commit_callbacks(execute=True):
+        assert retention_sweep(now=later).jobs_deleted == 0
+    assert Hold.objects.get(reference=translation.billing_reference).status == HoldStatus.ACTIVE
+
+    translation_run(str(translation.pk))
+    with django_capture_on_commit_callbacks(execute=True):
+        assert retention_sweep(now=later).jobs_deleted == 1
+    assert not TranscriptionJob.objects.filter(pk=done.pk).exists()
+    assert not Hold.objects.filter(status=HoldStatus.ACTIVE).exists()

@@ -18,8 +18,10 @@ from __future__ import annotations
 import csv
 import io
 import json
+import uuid
 from collections.abc import Callable, Iterable, Iterator
 from datetime import datetime
+from functools import partial
 from typing import Any
 
 from django.core.serializers.json import DjangoJSONEncoder
@@ -76,37 +78,49 @@ def organization_export(*, organization: Organization, actor: ActorLike) -> Iter
         "README.txt",
     )
     jobs = TranscriptionJob.objects.filter(organization=organization).order_by("created_at")
-    stream.add(_json_array(jobs, _job_entry(stream)), "jobs.json")
+    stream.add(_json_array(jobs, _job_entry(stream, organization)), "jobs.json")
     translations = TranslationJob.objects.filter(organization=organization).order_by("created_at")
-    stream.add(_json_array(translations, _translation_entry(stream)), "translations.json")
+    stream.add(
+        _json_array(translations, _translation_entry(stream, organization)), "translations.json"
+    )
     stream.add(_ledger_csv(organization), "ledger.csv")
     stream.add(_webhooks_json(organization), "webhooks.json")
     archive: Iterable[bytes] = stream
     return archive
 
 
-def _job_entry(stream: ZipStream) -> Callable[[TranscriptionJob], dict[str, Any]]:
+def _job_entry(
+    stream: ZipStream, organization: Organization
+) -> Callable[[TranscriptionJob], dict[str, Any]]:
+    def document(job_id: uuid.UUID) -> TranscriptDocument:
+        job = TranscriptionJob.objects.get(organization=organization, pk=job_id)
+        return transcript_document(job, text_format=FULL_VERBATIM)
+
     def entry(job: TranscriptionJob) -> dict[str, Any]:
         if job.status == JobStatus.COMPLETED:
             # Queued behind jobs.json: zipstream-ng takes files added while it streams,
-            # so ids never have to be collected up front.
-            _add_transcript(
-                stream,
-                f"transcripts/{job.pk}",
-                lambda: transcript_document(job, text_format=FULL_VERBATIM),
-            )
+            # so ids never have to be collected up front. Only the id waits in the
+            # queue (the job is read again when its turn comes): a queue of model
+            # instances would grow with the organization.
+            _add_transcript(stream, f"transcripts/{job.pk}", partial(document, job.pk))
         return job_detail_output(job, include_segments=False, include_words=False)
 
     return entry
 
 
-def _translation_entry(stream: ZipStream) -> Callable[[TranslationJob], dict[str, Any]]:
+def _translation_entry(
+    stream: ZipStream, organization: Organization
+) -> Callable[[TranslationJob], dict[str, Any]]:
+    def document(translation_id: uuid.UUID) -> TranscriptDocument:
+        translation = TranslationJob.objects.select_related("source_job").get(
+            organization=organization, pk=translation_id
+        )
+        return translation_document(translation)
+
     def entry(translation: TranslationJob) -> dict[str, Any]:
         if translation.status == JobStatus.COMPLETED:
             _add_transcript(
-                stream,
-                f"translations/{translation.pk}",
-                lambda: translation_document(translation),
+                stream, f"translations/{translation.pk}", partial(document, translation.pk)
             )
         return translation_output(translation, include_segments=False)
 

@@ -26,6 +26,7 @@ logger = logging.getLogger(__name__)
 # Ten years: beyond that "keep" is the honest setting.
 MAX_RETENTION_DAYS = 3650
 IN_FLIGHT = (JobStatus.QUEUED, JobStatus.PROCESSING)
+BATCH = 500
 
 
 @dataclass(frozen=True)
@@ -68,7 +69,10 @@ def retention_due(organization: Organization, now: datetime) -> list[Transcripti
     ).exclude(translations__status__in=IN_FLIGHT)  # a translation still reads this job
     if not organization.retention_deletes_transcripts:
         due = due.exclude(media="")
-    return list(due.order_by("finished_at")[:500])
+    # A bounded batch per organization and hour, so one organization's backlog (say,
+    # retention newly set on years of jobs) cannot hold the task for hours; the rest is
+    # picked up by the next runs, oldest first.
+    return list(due.order_by("finished_at")[:BATCH])
 
 
 def retention_sweep(now: datetime | None = None) -> Swept:

@@ -49,6 +49,11 @@ class Organization(models.Model):
     name = models.CharField(max_length=120)
     created_at = models.DateTimeField(auto_now_add=True)
     members = models.ManyToManyField(User, through="Membership", related_name="organizations")
+    # Retention, the owners' choice: a finished job's media is deleted this many days
+    # after it finished (None keeps it); with ``retention_deletes_transcripts`` the whole
+    # job goes with it (transcripts, translations), else the transcript stays.
+    media_retention_days = models.PositiveIntegerField(null=True, blank=True)
+    retention_deletes_transcripts = models.BooleanField(default=False)
 
     def __str__(self) -> str:
         return self.name

@@ -37,6 +37,8 @@ class Capability(StrEnum):
     MEMBERS_MANAGE = "members.manage"
     OWNERS_MANAGE = "owners.manage"
     BILLING_TOPUP = "billing.topup"
+    # The organization's data as a whole: retention, exporting it all, deleting it all.
+    ORGANIZATION_DATA = "organization.data"
 
 
 GRANTS: dict[Capability, frozenset[str]] = {
@@ -50,6 +52,7 @@ GRANTS: dict[Capability, frozenset[str]] = {
     Capability.MEMBERS_MANAGE: MANAGERS,
     Capability.OWNERS_MANAGE: OWNERS,
     Capability.BILLING_TOPUP: MANAGERS,
+    Capability.ORGANIZATION_DATA: OWNERS,
 }
 
 DENIED: dict[Capability, str] = {
@@ -61,6 +64,8 @@ DENIED: dict[Capability, str] = {
     Capability.MEMBERS_MANAGE: "Only owners and admins can add members.",
     Capability.OWNERS_MANAGE: "Only owners can add other owners.",
     Capability.BILLING_TOPUP: "Only owners and admins of this organization can buy credits.",
+    Capability.ORGANIZATION_DATA: "Only owners of this organization can change how long its "
+    "media is kept, export all its data or delete it.",
 }
 NOT_A_MEMBER = "You are not a member of this organization."
 

@@ -114,3 +114,11 @@ def api_key_authenticate(raw_key: str) -> ApiKey | None:
         ApiKey.objects.filter(pk=api_key.pk).update(last_used_at=now)
         api_key.last_used_at = now
     return api_key
+
+
+def api_keys_erase(*, organization: Organization, actor: ActorLike) -> int:
+    """Delete every API key of the organization (revoked ones too): part of deleting
+    everything it has. Requests with them get 401 at once. Returns how many there were."""
+    require(actor, organization, Capability.ORGANIZATION_DATA)
+    deleted, _ = ApiKey.objects.filter(organization=organization).delete()
+    return deleted

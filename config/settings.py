@@ -186,13 +186,20 @@ STATIC_ROOT = VAR_DIR / "static"
 STATIC_ROOT.mkdir(exist_ok=True)
 MEDIA_ROOT = Path(env_str("HARK_MEDIA_ROOT", str(VAR_DIR / "media")))
 _s3_bucket = env_str("HARK_S3_BUCKET", "")
+_s3_endpoint = env_str("HARK_S3_ENDPOINT_URL", "")
+if _s3_endpoint and not _s3_bucket:
+    raise ImproperlyConfigured(
+        "HARK_S3_ENDPOINT_URL is set but HARK_S3_BUCKET is not: name the bucket to keep "
+        "media in, or unset the endpoint to keep media on local disk."
+    )
 STORAGES = {
     "default": (
         {
             "BACKEND": "storages.backends.s3.S3Storage",
             "OPTIONS": {
                 "bucket_name": _s3_bucket,
-                "endpoint_url": env_str("HARK_S3_ENDPOINT_URL", "") or None,
+                # MinIO, Cloudflare R2, Ceph or another S3-compatible server; unset is AWS.
+                "endpoint_url": _s3_endpoint or None,
                 "default_acl": None,
                 "querystring_auth": True,
             },

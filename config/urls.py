@@ -17,6 +17,7 @@ api_v1: list[URLPattern | URLResolver] = [
     path("usage/", UsageApi.as_view(), name="api-usage"),
     path("pricing/", PricingApi.as_view(), name="api-pricing"),
     path("webhooks/", include("webhooks.api.urls")),
+    path("", include("jobs.organization_data.urls")),
 ]
 
 urlpatterns = [

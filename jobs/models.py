@@ -98,6 +98,9 @@ class TranscriptionJob(Parked):
     media_format = models.CharField(max_length=40, blank=True)
     size_bytes = models.BigIntegerField(default=0)
     duration_seconds = models.FloatField(default=0)
+    # When the organization's retention removed the media while keeping the transcript;
+    # the page says so instead of offering a player for audio that is gone.
+    media_deleted_at = models.DateTimeField(null=True, blank=True)
 
     # Money.
     estimated_credits = CreditField(default=Decimal("0"))

@@ -23,6 +23,7 @@ from rest_framework.test import APIClient
 
 from accounts.models import ApiKey, Organization, Role, User
 from accounts.services import api_key_create, membership_add, organization_create
+from tests.support.s3 import s3_media  # noqa: F401 - media in a real S3-compatible bucket
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
 

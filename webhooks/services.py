@@ -128,6 +128,20 @@ def endpoint_delete(*, organization: Organization, endpoint_id: object, actor: A
     endpoint_get(organization, endpoint_id).delete()
 
 
+@transaction.atomic
+def webhooks_erase(*, organization: Organization, actor: ActorLike) -> int:
+    """Delete every endpoint, the whole delivery log and the signing secret (a new one
+    is made when next needed): part of deleting everything an organization has.
+    Returns how many endpoints there were."""
+    require(actor, organization, Capability.ORGANIZATION_DATA)
+    endpoints = Endpoint.objects.filter(organization=organization)
+    count = endpoints.count()
+    Delivery.objects.filter(organization=organization).delete()
+    SigningSecret.objects.filter(organization=organization).delete()
+    endpoints.delete()
+    return count
+
+
 def _rotate(holder: RotatableSecret) -> str:
     now = timezone.now()
     holder.previous_secret = holder.secret

@@ -10,20 +10,19 @@ from __future__ import annotations
 
 import re
 import uuid
-from collections.abc import Iterator
 from pathlib import PurePosixPath
 
 from django.contrib.auth.decorators import login_required
-from django.core.files.storage import default_storage
 from django.http import Http404, HttpRequest, HttpResponse, StreamingHttpResponse
 from django.http.response import HttpResponseBase
 from django.views.decorators.http import require_safe
 
 from accounts.pages.base import page_organization
 from jobs.errors import JobNotFound
+from jobs.media.storage import media_read, media_size
+from jobs.organization_data.retention import audio_deleted_message
 from jobs.selectors import job_get
 
-CHUNK_BYTES = 64 * 1024
 # By the extension intake stored the file under, which comes from the probed container;
 # the client's file name and MIME type never reach this header.
 CONTENT_TYPES = {
@@ -72,18 +71,6 @@ def parse_byte_range(header: str, size: int) -> tuple[int, int] | None:
     return first, min(last, size - 1)
 
 
-def _read(name: str, first: int, length: int) -> Iterator[bytes]:
-    with default_storage.open(name, "rb") as handle:
-        handle.seek(first)
-        remaining = length
-        while remaining > 0:
-            chunk = handle.read(min(CHUNK_BYTES, remaining))
-            if not chunk:
-                break
-            remaining -= len(chunk)
-            yield chunk
-
-
 @login_required
 @require_safe
 def job_audio(request: HttpRequest, job_id: uuid.UUID) -> HttpResponseBase:
@@ -92,12 +79,16 @@ def job_audio(request: HttpRequest, job_id: uuid.UUID) -> HttpResponseBase:
     except JobNotFound:
         raise Http404("No such job.") from None
     name = job.media.name
+    if not name and job.media_deleted_at is not None:
+        # Gone for good, on purpose: 410 tells the player (and any cache) not to retry.
+        return HttpResponse(
+            audio_deleted_message(job), status=410, content_type="text/plain; charset=utf-8"
+        )
     if not name:
         raise Http404("This job has no audio.")
-    try:
-        size = default_storage.size(name)
-    except (OSError, NotImplementedError):
-        raise Http404("This job's audio is no longer stored.") from None
+    size = media_size(name)
+    if size is None:
+        raise Http404("This job's audio is no longer stored.")
     etag = f'"{job.pk.hex}-{size}"'
     content_type = CONTENT_TYPES.get(PurePosixPath(name).suffix.lower(), "application/octet-stream")
 
@@ -116,7 +107,7 @@ def job_audio(request: HttpRequest, job_id: uuid.UUID) -> HttpResponseBase:
     first, last = byte_range if byte_range else (0, size - 1)
     length = max(0, last - first + 1)
     response = StreamingHttpResponse(
-        _read(name, first, length) if length else iter(()),
+        media_read(name, first, length),
         status=206 if byte_range else 200,
         content_type=content_type,
     )

@@ -2,6 +2,7 @@ from __future__ import annotations
 
 from django.urls import URLPattern, path
 
+from jobs.organization_data import pages as organization_data
 from jobs.pages import docs, media, views
 from jobs.transcripts.pages import views as transcript_pages
 from jobs.transcripts.search.pages import search_page
@@ -15,6 +16,17 @@ urlpatterns: list[URLPattern] = [
     path("jobs/<uuid:job_id>/cancel/", views.job_cancel_view, name="job-cancel"),
     path("jobs/<uuid:job_id>/delete/", views.job_delete_view, name="job-delete"),
     path("search/", search_page, name="search"),
+    path("settings/data/", organization_data.organization_data, name="organization-data"),
+    path(
+        "settings/data/export.zip",
+        organization_data.organization_export_view,
+        name="organization-export",
+    ),
+    path(
+        "settings/data/delete/",
+        organization_data.organization_erase_view,
+        name="organization-erase",
+    ),
     path("docs/api/", docs.api_quickstart, name="api-quickstart"),
     path("help/", docs.help_page, name="help"),
 ]

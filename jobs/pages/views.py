@@ -36,6 +36,7 @@ from jobs.media.probe import ACCEPTED
 from jobs.model_names import AUTO
 from jobs.models import JobStatus, JobType, TranscriptionJob
 from jobs.options import PREFERENCES
+from jobs.organization_data.retention import audio_deleted_message
 from jobs.pages.formatting import duration_label, span_label, timestamp_label
 from jobs.selectors import job_get, jobs_for
 from jobs.services.lifecycle import job_cancel, job_delete
@@ -244,6 +245,7 @@ def job_detail(request: HttpRequest, job_id: uuid.UUID) -> HttpResponse:
             "served_by": served_by(job),
             "span": span_label(job.trim_start, job.trim_end),
             "cancelable": job.status in (JobStatus.QUEUED, JobStatus.PROCESSING),
+            "audio_deleted": audio_deleted_message(job),
         },
     )
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from contextlib import suppress
+from datetime import datetime
 from typing import Protocol
 
 from django.core.files.storage import default_storage
@@ -13,7 +14,7 @@ from accounts.models import Organization
 from accounts.permissions import ActorLike, Capability, allowed, as_actor, require
 from billing.services import hold_release
 from jobs.errors import JobConflict, JobNotFound
-from jobs.models import JobStatus, TranscriptionJob
+from jobs.models import FINISHED_STATUSES, JobStatus, TranscriptionJob
 from jobs.selectors import job_get
 from webhooks.events import JOB_CANCELED
 from webhooks.services import job_event_emit
@@ -60,13 +61,45 @@ def job_delete(*, organization: Organization, job_id: object, actor: ActorLike) 
             # It may have finished meanwhile; deleting is still what was asked.
             with suppress(JobConflict):
                 job_cancel(organization=organization, job_id=job.pk, actor=actor)
+        # Its translations are deleted with it; one still in flight holds credits.
+        for translation in job.translations.filter(status__in=CANCELABLE):
+            hold_release(reference=translation.billing_reference)
         media_name = job.media.name
         # A long job's chunk files, when it is deleted before they were cleaned up.
         names = [media_name, *job.chunks.exclude(media="").values_list("media", flat=True)]
         deleted, _ = TranscriptionJob.objects.filter(organization=organization, pk=job.pk).delete()
         if not deleted:
             raise JobNotFound()
-        transaction.on_commit(lambda: _delete_files(names))
+        transaction.on_commit(lambda: delete_stored_files(names))
+
+
+def job_media_delete(
+    *, organization: Organization, job_id: object, actor: ActorLike, now: datetime | None = None
+) -> bool:
+    """Delete a finished job's media (and any chunk files left) but keep the job, its
+    transcript and translations; False when it had none left to delete.
+
+    Retention's way of removing audio: the job page and the player then say when it went.
+    A job still in flight is refused (JobConflict): its worker is reading the media and
+    its hold is active."""
+    job = job_get(organization, job_id)
+    require(actor, organization, Capability.JOBS_DELETE_ANY)
+    if not job.is_finished:
+        raise JobConflict(f"This job is {job.status}; its audio is deleted once it has finished.")
+    with transaction.atomic():
+        names = [job.media.name, *job.chunks.exclude(media="").values_list("media", flat=True)]
+        cleared = (
+            TranscriptionJob.objects.filter(
+                organization=organization, pk=job.pk, status__in=FINISHED_STATUSES
+            )
+            .exclude(media="")
+            .update(media="", media_deleted_at=now or timezone.now())
+        )
+        if not cleared:
+            return False
+        job.chunks.exclude(media="").update(media="")
+        transaction.on_commit(lambda: delete_stored_files(names))
+    return True
 
 
 class Submitted(Protocol):
@@ -87,7 +120,8 @@ def submitted_by(job: Submitted, actor: ActorLike) -> bool:
     return who.user is not None and job.created_by_id == who.user.pk
 
 
-def _delete_files(names: list[str | None]) -> None:
+def delete_stored_files(names: list[str | None]) -> None:
+    """Remove these media files from storage (after the deleting transaction commits)."""
     for name in names:
         if name:
             default_storage.delete(name)

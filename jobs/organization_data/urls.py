@@ -1,0 +1,10 @@
+from __future__ import annotations
+
+from django.urls import URLPattern, path
+
+from jobs.organization_data.api import ExportApi, RetentionApi
+
+urlpatterns: list[URLPattern] = [
+    path("retention/", RetentionApi.as_view(), name="api-retention"),
+    path("export/", ExportApi.as_view(), name="api-export"),
+]

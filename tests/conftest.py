@@ -10,6 +10,7 @@ from __future__ import annotations
 import contextlib
 import os
 import signal
+import socket
 import subprocess
 import sys
 import time
@@ -17,6 +18,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
+import httpx
 import pytest
 from django.db import connection
 from rest_framework.test import APIClient
@@ -148,6 +150,73 @@ def start_worker(
     yield start
     for worker in workers:
         worker.stop()
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+@dataclass
+class WebServer:
+    """A real ``manage.py serve --no-worker`` (gunicorn) on a loopback port."""
+
+    process: subprocess.Popen[bytes]
+    url: str
+    log: Path
+
+    def stop(self) -> None:
+        if self.process.poll() is None:
+            self.process.send_signal(signal.SIGTERM)
+            with contextlib.suppress(subprocess.TimeoutExpired):
+                self.process.wait(timeout=20)
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(self.process.pid, signal.SIGKILL)
+        self.process.wait(timeout=10)
+
+
+@pytest.fixture
+def start_web(
+    transactional_db: None, isolated_media: Path, tmp_path: Path
+) -> Iterator[Callable[..., WebServer]]:
+    """Start real web servers against the test database, each answering before it is
+    handed over."""
+    servers: list[WebServer] = []
+
+    def start(**env_overrides: str) -> WebServer:
+        port = free_port()
+        log = tmp_path / f"web-{len(servers)}.log"
+        env = {
+            **os.environ,
+            "DATABASE_URL": database_url(),
+            "HARK_MEDIA_ROOT": str(isolated_media),
+            "HARK_WEB_PROCESSES": "1",
+            "HARK_WEB_THREADS": "4",
+            **env_overrides,
+        }
+        process = subprocess.Popen(
+            [sys.executable, str(REPO_ROOT / "manage.py"), "serve", f"127.0.0.1:{port}",
+             "--no-worker"],
+            cwd=REPO_ROOT, env=env, start_new_session=True,
+            stdout=log.open("wb"), stderr=subprocess.STDOUT,
+        )  # fmt: skip
+        server = WebServer(process, f"http://127.0.0.1:{port}", log)
+        servers.append(server)
+
+        def answering() -> bool:
+            assert process.poll() is None, log.read_text()
+            try:
+                return httpx.get(f"{server.url}/api/v1/languages/").status_code < 500
+            except httpx.HTTPError:
+                return False
+
+        wait_for(answering, timeout=60)
+        return server
+
+    yield start
+    for server in servers:
+        server.stop()
 
 
 def wait_for(predicate: Callable[[], object], *, timeout: float, interval: float = 0.2) -> None:

@@ -230,10 +230,16 @@ def wait_for(predicate: Callable[[], object], *, timeout: float, interval: float
 
 
 @pytest.fixture(autouse=True)
-def fresh_cache() -> Iterator[None]:
-    """Throttle counters live in the cache; organization ids repeat across tests."""
+def fresh_cache(settings) -> Iterator[None]:
+    """Throttle counters live in the cache; organization ids repeat across tests.
+
+    In this process a memory cache of the test's own: the database cache would need the
+    database in every test, even those that never touch it. Servers started as
+    processes (``start_web``) keep the shared database cache, and are tested with it.
+    """
     from django.core.cache import cache
 
+    settings.CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
     cache.clear()
     yield
     cache.clear()

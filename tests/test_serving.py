@@ -14,6 +14,7 @@ from collections.abc import Iterator
 
 import httpx
 import pytest
+from django.test import Client
 
 from jobs.models import JobStatus, TranscriptionJob
 from jobs.transcripts.selectors import job_text
@@ -134,6 +135,30 @@ def test_a_stream_sends_its_first_events_through_the_server_before_the_job_is_do
     assert "country" in done["text"].lower()
     deltas = [json.loads(event)["delta"] for event in events[:-1]]
     assert "".join(deltas).split() == done["text"].split()
+
+
+def test_the_players_range_requests_are_answered_through_the_server(
+    alice, start_web, isolated_media
+):
+    with AUDIO.open("rb") as audio:
+        created = alice.client().post("/api/v1/transcribe/", {"file": audio}, format="multipart")
+    assert created.status_code == 200, created.content
+    job = TranscriptionJob.objects.get()
+    stored = (isolated_media / job.media.name).read_bytes()
+    browser = Client()
+    browser.force_login(alice.user)
+    server = start_web()
+
+    with httpx.Client(cookies={"sessionid": browser.cookies["sessionid"].value}) as client:
+        part = client.get(f"{server.url}/jobs/{job.pk}/audio", headers={"Range": "bytes=100-4195"})
+        whole = client.get(f"{server.url}/jobs/{job.pk}/audio")
+
+    assert part.status_code == 206
+    assert part.headers["Content-Range"] == f"bytes 100-4195/{len(stored)}"
+    assert part.content == stored[100:4196]
+    assert whole.status_code == 200
+    assert whole.headers["Accept-Ranges"] == "bytes"
+    assert whole.content == stored
 
 
 def test_a_cache_url_that_is_not_redis_stops_the_server_with_a_sentence():

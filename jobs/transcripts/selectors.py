@@ -74,11 +74,14 @@ def job_text(job: TranscriptionJob) -> str:
 
 def transcript_current(job: TranscriptionJob) -> Transcript | None:
     """The version the job shows: the edited copy once there is one, else the original."""
-    # Ordered within the job: the model's default ordering starts with the job, which
-    # joins the jobs table to sort by the job's own ordering (3x the query's time).
+    # Every status poll asks, so the query is kept cheap to build and to run: kinds named
+    # rather than excluded (a negation costs the ORM twice the work), and ordered within
+    # the job (the model's default ordering starts with the job, which joins the jobs
+    # table to sort by the job's own ordering).
     return (
-        Transcript.objects.filter(job=job, is_current=True)
-        .exclude(kind=TranscriptKind.TRANSLATED)
+        Transcript.objects.filter(
+            job=job, is_current=True, kind__in=(TranscriptKind.ORIGINAL, TranscriptKind.EDITED)
+        )
         .order_by("created_at", "id")
         .first()
     )

@@ -11,6 +11,7 @@ import subprocess
 import sys
 import tempfile
 from collections.abc import Iterator
+from pathlib import Path
 
 import httpx
 import pytest
@@ -159,6 +160,26 @@ def test_the_players_range_requests_are_answered_through_the_server(
     assert whole.status_code == 200
     assert whole.headers["Accept-Ranges"] == "bytes"
     assert whole.content == stored
+
+
+def test_serve_runs_as_many_web_processes_as_it_is_told(start_web):
+    server = start_web(HARK_WEB_PROCESSES="3")
+
+    def web_processes() -> list[int]:
+        return [
+            int(entry.name)
+            for entry in Path("/proc").iterdir()
+            if entry.name.isdigit() and _parent_of(entry) == server.process.pid
+        ]
+
+    wait_for(lambda: len(web_processes()) == 3, timeout=30)
+
+
+def _parent_of(entry: Path) -> int | None:
+    try:
+        return int((entry / "stat").read_text().rsplit(")", 1)[1].split()[1])
+    except (OSError, IndexError, ValueError):
+        return None
 
 
 def test_a_cache_url_that_is_not_redis_stops_the_server_with_a_sentence():

@@ -2,6 +2,7 @@
 
     .venv/bin/python bench/serving.py                      # ~2 minutes, 3 GB of temp disk
     .venv/bin/python bench/serving.py --seconds 5 --rounds 2 --upload-mb 200
+    .venv/bin/python bench/serving.py --redis              # rate limits counted in Redis
 
 One installation (a temporary folder, SQLite, the database cache) served by
 ``manage.py serve --no-worker`` — gunicorn, ``--processes`` processes of
@@ -90,25 +91,42 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--seconds", type=float, default=8.0, help="per measurement")
     parser.add_argument("--rounds", type=int, default=3, help="bare/Hark alternations")
     parser.add_argument("--upload-mb", type=int, default=1024, help="the large upload")
+    parser.add_argument(
+        "--redis", action="store_true", help="count requests in a Redis started here"
+    )
     args = parser.parse_args(argv)
     django.setup()
     fixture = _prepare()
     port = free_port()
     log = ROOT / "web.log"
+    env = {**ENV, "HARK_WEB_PROCESSES": str(args.processes)}
+    redis = None
+    if args.redis:
+        redis_port = free_port()
+        redis = start_in_own_group(
+            ["redis-server", "--port", str(redis_port), "--bind", "127.0.0.1", "--save", "",
+             "--appendonly", "no", "--dir", str(ROOT)],
+            env=env, cwd=ROOT, log=ROOT / "redis.log",
+        )  # fmt: skip
+        wait_for_port(redis_port, process=redis, timeout=20)
+        env["HARK_CACHE_URL"] = f"redis://127.0.0.1:{redis_port}/0"
     server = start_in_own_group(
         [sys.executable, MANAGE, "serve", f"127.0.0.1:{port}", "--no-worker"],
-        env={**ENV, "HARK_WEB_PROCESSES": str(args.processes)},
+        env=env,
         cwd=REPO_ROOT,
         log=log,
     )
     try:
         wait_for_port(port, process=server, timeout=60)
         base = f"http://127.0.0.1:{port}"
-        print(f"installation in {ROOT}; {args.processes} web process(es)", flush=True)
+        cache = "Redis" if redis is not None else "the database"
+        print(f"installation in {ROOT}; {args.processes} web process(es); cache in {cache}")
         polls = _polls(base, fixture, args)
         memory = _upload_memory(base, fixture, server.pid, args.upload_mb)
     finally:
         stop_group(server)
+        if redis is not None:
+            stop_group(redis)
     _report(polls, memory, args)
     shutil.rmtree(ROOT, ignore_errors=True)
     return 0

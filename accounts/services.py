@@ -103,7 +103,8 @@ def api_key_revoke(*, organization: Organization, key_id: int, actor: ActorLike)
 def api_key_authenticate(raw_key: str) -> ApiKey | None:
     """The active key matching ``raw_key``, with its organization, or None."""
     api_key = (
-        ApiKey.objects.select_related("organization")
+        # The key's creator is the request's user: one query for all three.
+        ApiKey.objects.select_related("organization", "created_by")
         .filter(hashed_key=hash_api_key(raw_key), revoked_at=None)
         .first()
     )

@@ -11,6 +11,7 @@ import ipaddress
 import os
 from decimal import Decimal
 from pathlib import Path
+from typing import Any
 
 import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
@@ -569,7 +570,44 @@ SPECTACULAR_SETTINGS = {
     "COMPONENT_SPLIT_REQUEST": True,
 }
 
-CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+# --- Cache (API rate-limit counters) ---------------------------------------------------
+# Shared by every web process, so an organization's rate limit is one budget however many
+# processes or machines serve it: the database's own table by default (bin/run creates it
+# with createcachetable), Redis at scale. A per-process memory cache would multiply the
+# limit by the number of processes.
+HARK_CACHE_URL = env_str("HARK_CACHE_URL", "").strip()
+CACHES: dict[str, dict[str, Any]]
+if HARK_CACHE_URL.startswith(("redis://", "rediss://", "unix://")):
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": HARK_CACHE_URL,
+        }
+    }
+elif HARK_CACHE_URL:
+    raise ImproperlyConfigured(
+        "HARK_CACHE_URL takes a Redis URL (redis://host:6379/0, rediss://…, unix://…); "
+        "leave it empty to keep the cache in the database."
+    )
+else:
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.db.DatabaseCache",
+            "LOCATION": "hark_cache",
+            # One row per organization calling the API in the last window (and a few
+            # others); past this, expired rows are deleted first, then a third of the rest.
+            "OPTIONS": {"MAX_ENTRIES": 20_000, "CULL_FREQUENCY": 3},
+        }
+    }
+
+# --- Web server (manage.py serve: gunicorn, threaded workers) ---------------------------
+# Processes share nothing but the database and the cache; each runs this many threads, so
+# a request that waits (an SSE stream, an OpenAI-style request waiting for its job, a
+# media URL being fetched) holds a thread, not a process.
+HARK_WEB_PROCESSES = env_int("HARK_WEB_PROCESSES", os.cpu_count() or 1)
+HARK_WEB_THREADS = env_int("HARK_WEB_THREADS", 8)
+if HARK_WEB_PROCESSES < 1 or HARK_WEB_THREADS < 1:
+    raise ImproperlyConfigured("HARK_WEB_PROCESSES and HARK_WEB_THREADS must be at least 1.")
 
 LANGUAGE_CODE = "en-us"
 TIME_ZONE = "UTC"
@@ -579,10 +617,9 @@ USE_TZ = True
 # --- Operations (ops/: /health/, /metrics, logs) -------------------------------------
 # Every log line carries the request id (X-Request-ID) of the request it serves, or of the
 # request whose task a worker is running. "json" writes one JSON object a line.
+HARK_LOG_LEVEL = env_str("HARK_LOG_LEVEL", "INFO")
 try:
-    LOGGING = logging_config(
-        level=env_str("HARK_LOG_LEVEL", "INFO"), log_format=env_str("HARK_LOG_FORMAT", "text")
-    )
+    LOGGING = logging_config(level=HARK_LOG_LEVEL, log_format=env_str("HARK_LOG_FORMAT", "text"))
 except ValueError as _exc:
     raise ImproperlyConfigured(str(_exc)) from None
 # /metrics answers a scraper that sends "Authorization: Bearer <HARK_METRICS_TOKEN>", or

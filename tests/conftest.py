@@ -10,6 +10,7 @@ from __future__ import annotations
 import contextlib
 import os
 import signal
+import socket
 import subprocess
 import sys
 import time
@@ -17,6 +18,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
+import httpx
 import pytest
 from django.db import connection
 from rest_framework.test import APIClient
@@ -151,6 +153,73 @@ def start_worker(
         worker.stop()
 
 
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+@dataclass
+class WebServer:
+    """A real ``manage.py serve --no-worker`` (gunicorn) on a loopback port."""
+
+    process: subprocess.Popen[bytes]
+    url: str
+    log: Path
+
+    def stop(self) -> None:
+        if self.process.poll() is None:
+            self.process.send_signal(signal.SIGTERM)
+            with contextlib.suppress(subprocess.TimeoutExpired):
+                self.process.wait(timeout=20)
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(self.process.pid, signal.SIGKILL)
+        self.process.wait(timeout=10)
+
+
+@pytest.fixture
+def start_web(
+    transactional_db: None, isolated_media: Path, tmp_path: Path
+) -> Iterator[Callable[..., WebServer]]:
+    """Start real web servers against the test database, each answering before it is
+    handed over."""
+    servers: list[WebServer] = []
+
+    def start(**env_overrides: str) -> WebServer:
+        port = free_port()
+        log = tmp_path / f"web-{len(servers)}.log"
+        env = {
+            **os.environ,
+            "DATABASE_URL": database_url(),
+            "HARK_MEDIA_ROOT": str(isolated_media),
+            "HARK_WEB_PROCESSES": "1",
+            "HARK_WEB_THREADS": "4",
+            **env_overrides,
+        }
+        process = subprocess.Popen(
+            [sys.executable, str(REPO_ROOT / "manage.py"), "serve", f"127.0.0.1:{port}",
+             "--no-worker"],
+            cwd=REPO_ROOT, env=env, start_new_session=True,
+            stdout=log.open("wb"), stderr=subprocess.STDOUT,
+        )  # fmt: skip
+        server = WebServer(process, f"http://127.0.0.1:{port}", log)
+        servers.append(server)
+
+        def answering() -> bool:
+            assert process.poll() is None, log.read_text()
+            try:
+                return httpx.get(f"{server.url}/api/v1/languages/").status_code < 500
+            except httpx.HTTPError:
+                return False
+
+        wait_for(answering, timeout=60)
+        return server
+
+    yield start
+    for server in servers:
+        server.stop()
+
+
 def wait_for(predicate: Callable[[], object], *, timeout: float, interval: float = 0.2) -> None:
     """Poll ``predicate`` until it is truthy; fail with a clear message on timeout."""
     deadline = time.monotonic() + timeout
@@ -162,10 +231,16 @@ def wait_for(predicate: Callable[[], object], *, timeout: float, interval: float
 
 
 @pytest.fixture(autouse=True)
-def fresh_cache() -> Iterator[None]:
-    """Throttle counters live in the cache; organization ids repeat across tests."""
+def fresh_cache(settings) -> Iterator[None]:
+    """Throttle counters live in the cache; organization ids repeat across tests.
+
+    In this process a memory cache of the test's own: the database cache would need the
+    database in every test, even those that never touch it. Servers started as
+    processes (``start_web``) keep the shared database cache, and are tested with it.
+    """
     from django.core.cache import cache
 
+    settings.CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
     cache.clear()
     yield
     cache.clear()

@@ -85,7 +85,11 @@ def job_detail_output(
         body.update({"from": job.trim_start, "till": job.trim_end})
     if job.chunks_total:
         body["chunks"] = {"total": job.chunks_total, "done": job.chunks_done}
-    view = transcript_read(job) if job.status == JobStatus.COMPLETED else None
+    # A status poll shows no words: reading them would be most of its cost.
+    with_words = include_segments and include_words
+    view = (
+        transcript_read(job, with_words=with_words) if job.status == JobStatus.COMPLETED else None
+    )
     if view is not None:
         # Which speech service served the job (several when chunks fell back).
         body.update(provider=(job.providers or [job.engine])[0], providers=job.providers)

@@ -3,9 +3,12 @@ what its text is. The API, exports, webhooks, pages and search all read through 
 
 from __future__ import annotations
 
+import threading
 import uuid
+from collections import OrderedDict
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
+from datetime import datetime
 from typing import Any
 
 from django.db.models import QuerySet
@@ -71,40 +74,78 @@ def job_text(job: TranscriptionJob) -> str:
 
 def transcript_current(job: TranscriptionJob) -> Transcript | None:
     """The version the job shows: the edited copy once there is one, else the original."""
+    # Every status poll asks, so the query is kept cheap to build and to run: kinds named
+    # rather than excluded (a negation costs the ORM twice the work), and ordered within
+    # the job (the model's default ordering starts with the job, which joins the jobs
+    # table to sort by the job's own ordering).
     return (
-        Transcript.objects.filter(job=job, is_current=True)
-        .exclude(kind=TranscriptKind.TRANSLATED)
+        Transcript.objects.filter(
+            job=job, is_current=True, kind__in=(TranscriptKind.ORIGINAL, TranscriptKind.EDITED)
+        )
+        .order_by("created_at", "id")
         .first()
     )
 
 
 def transcript_original(job: TranscriptionJob) -> Transcript | None:
-    return Transcript.objects.filter(job=job, kind=TranscriptKind.ORIGINAL).first()
+    return (
+        Transcript.objects.filter(job=job, kind=TranscriptKind.ORIGINAL)
+        .order_by("created_at", "id")
+        .first()
+    )
 
 
 def transcript_read(
-    job: TranscriptionJob, *, text_format: str | None = None
+    job: TranscriptionJob, *, text_format: str | None = None, with_words: bool = True
 ) -> TranscriptView | None:
     """The job's current transcript, or None before it has one.
 
     ``text_format``: ``full_verbatim`` is every word as stored; ``clean_verbatim`` drops
     fillers (Smart); None follows the job's own type. The stored words are always the
-    full ones, so either can be had at any time.
+    full ones, so either can be had at any time. ``with_words=False`` leaves every
+    segment's words empty, for readers that show none (a status poll): the words are
+    most of a transcript's bytes, and text, times and speakers do not depend on them.
     """
     transcript = transcript_current(job)
     if transcript is None:
         return None
-    view = transcript_view(transcript)
     if text_format is None:
         text_format = FULL_VERBATIM if job.job_type == JobType.VERBATIM else CLEAN_VERBATIM
+    if with_words:
+        return _formatted(transcript_view(transcript), text_format)
+    # Status polls come many times a minute for a transcript that rarely changes, so
+    # its view without words is kept, under a key that every change alters: edits bump
+    # the version, realignment the update time, a first edit makes a new transcript.
+    stamp = (transcript.pk, transcript.version, transcript.updated_at, text_format)
+    with _LIGHT_VIEWS_LOCK:
+        view = _LIGHT_VIEWS.get(stamp)
+        if view is not None:
+            _LIGHT_VIEWS.move_to_end(stamp)
+            return view
+    view = _formatted(transcript_view(transcript, with_words=False), text_format)
+    with _LIGHT_VIEWS_LOCK:
+        _LIGHT_VIEWS[stamp] = view
+        while len(_LIGHT_VIEWS) > LIGHT_VIEWS_KEPT:
+            _LIGHT_VIEWS.popitem(last=False)
+    return view
+
+
+# Per process (the key makes sharing unnecessary); a 3-hour transcript without words is
+# about 1 MB here.
+LIGHT_VIEWS_KEPT = 32
+_LIGHT_VIEWS: OrderedDict[tuple[int, int, datetime, str], TranscriptView] = OrderedDict()
+_LIGHT_VIEWS_LOCK = threading.Lock()
+
+
+def _formatted(view: TranscriptView, text_format: str) -> TranscriptView:
     if text_format == CLEAN_VERBATIM:
         cleaned = apply_job_type(view.segments, JobType.SMART, language=view.language)
         view = replace(view, segments=tuple(cleaned))
     return view
 
 
-def transcript_view(transcript: Transcript) -> TranscriptView:
-    """Everything in one transcript, as stored (two queries)."""
+def transcript_view(transcript: Transcript, *, with_words: bool = True) -> TranscriptView:
+    """Everything in one transcript, as stored (two queries); words only if asked."""
     speakers = {
         speaker.pk: SpeakerView(str(speaker.key), speaker.label, speaker.name, speaker.color)
         for speaker in Speaker.objects.filter(transcript=transcript).order_by("position", "pk")
@@ -112,14 +153,15 @@ def transcript_view(transcript: Transcript) -> TranscriptView:
     segments: list[Segment] = []
     speaker_of: dict[str, SpeakerView] = {}
     edited: set[str] = set()
-    for row in SegmentRow.objects.filter(transcript=transcript).order_by("position"):
+    rows = SegmentRow.objects.filter(transcript=transcript).order_by("position")
+    for row in rows if with_words else rows.defer("words"):
         key = str(row.key)
         speaker = speakers.get(row.speaker_id) if row.speaker_id else None
         if speaker is not None:
             speaker_of[key] = speaker
         if row.edited:
             edited.add(key)
-        segments.append(segment_from_row(row, key=key, speaker=speaker))
+        segments.append(segment_from_row(row, key=key, speaker=speaker, with_words=with_words))
     return TranscriptView(
         id=transcript.pk,
         kind=transcript.kind,
@@ -134,13 +176,15 @@ def transcript_view(transcript: Transcript) -> TranscriptView:
     )
 
 
-def segment_from_row(row: SegmentRow, *, key: str, speaker: SpeakerView | None) -> Segment:
+def segment_from_row(
+    row: SegmentRow, *, key: str, speaker: SpeakerView | None, with_words: bool = True
+) -> Segment:
     return Segment(
         start=row.start,
         end=row.end,
         text=row.text,
         confidence=row.confidence,
-        words=words_from_json(row.words),
+        words=words_from_json(row.words) if with_words else (),
         speaker=speaker.name if speaker else None,
         language=row.language or None,
         key=key,

@@ -1,4 +1,5 @@
-"""Run the web server and a worker cluster together: the one-command local setup."""
+"""Serve Hark through gunicorn, with a django-q2 worker cluster beside it unless told not
+to: the one-command local setup, and (``--no-worker``) the web process of a deployment."""
 
 from __future__ import annotations
 
@@ -9,35 +10,66 @@ import sys
 from contextlib import suppress
 from typing import Any
 
-from django.core.management import call_command
+from django.conf import settings
 from django.core.management.base import BaseCommand, CommandParser
+from django.db import connections
+
+from config.server import HarkServer, server_options
 
 
 class Command(BaseCommand):
-    help = "Serve Hark on ADDRPORT with a django-q2 worker cluster beside it."
+    help = (
+        "Serve Hark on ADDRPORT with gunicorn (HARK_WEB_PROCESSES processes of "
+        "HARK_WEB_THREADS threads) and a django-q2 worker cluster beside it."
+    )
 
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("addrport", nargs="?", default="127.0.0.1:8000")
+        parser.add_argument(
+            "--no-worker",
+            action="store_true",
+            help="Serve the web only; workers run elsewhere (manage.py qcluster).",
+        )
 
-    def handle(self, *args: Any, addrport: str, **options: Any) -> None:
+    def handle(self, *args: Any, addrport: str, no_worker: bool, **options: Any) -> None:
         # SIGTERM (systemd, docker stop, kill) must run the finally below like Ctrl-C
-        # does, or the worker would outlive the server.
+        # does, or the worker would outlive the server. Gunicorn's arbiter takes these
+        # signals over once it runs, stops its web processes, and exits the same way.
         signal.signal(signal.SIGTERM, _exit_on_signal)
         signal.signal(signal.SIGHUP, _exit_on_signal)
-        # The worker is a separate process group so Ctrl-C reaches it through us, once.
-        worker = subprocess.Popen(
-            [sys.executable, "manage.py", "qcluster"], start_new_session=True, env=os.environ.copy()
+        worker = None
+        if not no_worker:
+            # The worker is a separate process group so Ctrl-C reaches it through us, once.
+            worker = subprocess.Popen(
+                [sys.executable, "manage.py", "qcluster"],
+                start_new_session=True,
+                env=os.environ.copy(),
+            )
+        # Web processes are forked from this one: none may inherit its connections.
+        connections.close_all()
+        arbiter_pid = os.getpid()
+        self.stdout.write(
+            f"Serving on http://{addrport}/ with {settings.HARK_WEB_PROCESSES} web "
+            f"process(es) of {settings.HARK_WEB_THREADS} threads"
+            + ("" if worker is None else " and a worker cluster")
         )
         try:
-            call_command("runserver", addrport, use_reloader=False)
+            HarkServer(server_options(addrport)).run()
         finally:
-            # SIGTERM to qcluster's main process alone: it stops its workers itself,
-            # whereas SIGTERM to every process of the group makes it hang.
-            worker.send_signal(signal.SIGTERM)
-            with suppress(subprocess.TimeoutExpired):
-                worker.wait(timeout=15)
-            with suppress(ProcessLookupError):
-                os.killpg(worker.pid, signal.SIGKILL)
+            # Forked web processes leave through here too (gunicorn ends them with
+            # SystemExit); only the arbiter owns the worker.
+            if worker is not None and os.getpid() == arbiter_pid:
+                _stop_worker(worker)
+
+
+def _stop_worker(worker: subprocess.Popen[bytes]) -> None:
+    # SIGTERM to qcluster's main process alone: it stops its workers itself, whereas
+    # SIGTERM to every process of the group makes it hang.
+    worker.send_signal(signal.SIGTERM)
+    with suppress(subprocess.TimeoutExpired):
+        worker.wait(timeout=15)
+    with suppress(ProcessLookupError):
+        os.killpg(worker.pid, signal.SIGKILL)
 
 
 def _exit_on_signal(signum: int, frame: object) -> None:

@@ -15,10 +15,12 @@ from collections.abc import Sequence
 from typing import Any, cast
 
 from django.db import transaction
+from django.utils import timezone
 
 from jobs.alignment import TimedWord, realign_segment
 from jobs.media.storage import local_media
 from jobs.transcripts.models import Segment as SegmentRow
+from jobs.transcripts.models import Transcript
 
 logger = logging.getLogger(__name__)
 
@@ -73,4 +75,7 @@ def _store(row: SegmentRow, words: list[dict[str, Any]]) -> int:
             fresh.start = min(fresh.start, float(words[0]["start"]))
             fresh.end = max(fresh.end, float(words[-1]["end"]))
         fresh.save(update_fields=["words", "start", "end"])
+        # Times changed without a new version: readers that keep a transcript by its
+        # version and update time (status polls) must see a new one.
+        Transcript.objects.filter(pk=fresh.transcript_id).update(updated_at=timezone.now())
         return 1

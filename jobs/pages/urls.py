@@ -1,12 +1,12 @@
 from __future__ import annotations
 
-from django.urls import URLPattern, path
+from django.urls import URLPattern, URLResolver, include, path
 
 from jobs.pages import docs, media, views
 from jobs.transcripts.pages import views as transcript_pages
 from jobs.transcripts.search.pages import search_page
 
-urlpatterns: list[URLPattern] = [
+urlpatterns: list[URLPattern | URLResolver] = [
     path("", views.dashboard, name="dashboard"),
     path("transcribe/new/", views.transcribe_new, name="transcribe-new"),
     path("jobs/<uuid:job_id>/", views.job_detail, name="job-detail"),
@@ -14,6 +14,7 @@ urlpatterns: list[URLPattern] = [
     path("jobs/<uuid:job_id>/edit/", transcript_pages.transcript_editor, name="transcript-editor"),
     path("jobs/<uuid:job_id>/cancel/", views.job_cancel_view, name="job-cancel"),
     path("jobs/<uuid:job_id>/delete/", views.job_delete_view, name="job-delete"),
+    path("", include("jobs.translation.pages.urls")),
     path("search/", search_page, name="search"),
     path("docs/api/", docs.api_quickstart, name="api-quickstart"),
     path("help/", docs.help_page, name="help"),

@@ -70,7 +70,7 @@ def test_the_job_page_offers_only_languages_a_translator_reaches_with_engine_and
     assert view is not None
     price = floatformat(translation_quote(len(view.text.split()), "apertium"), "-2")
     assert options["es:apertium"] == (
-        f"Spanish · Apertium (rule-based, on this server) · {price} credits"
+        f"Spanish · {price} credits · Apertium (rule-based, on this server)"
     )
     # English → French goes through Spanish; Catalan directly.
     assert {"es:apertium", "fr:apertium", "ca:apertium"} <= options.keys()

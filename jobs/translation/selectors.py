@@ -86,9 +86,9 @@ def recent_translations(organization: Organization, limit: int = 5) -> list[Tran
 def aligned_rows(translation: TranslationJob, translated: TranscriptView) -> list[AlignedRow]:
     """Each translated segment with the source text it came from.
 
-    Text translators keep every segment's id, so rows pair by id. Whisper's English has
-    segments of its own, and a source edited since may have split or merged some, so an
-    unpaired segment gets the source text spoken during it.
+    Text translators keep every segment's id and times, so rows pair by id. Whisper's
+    English has segments of its own, and a source edited since may have split, merged or
+    retimed some, so any other segment gets the source text spoken during it.
     """
     source = transcript_read(translation.source_job)
     segments = source.segments if source else ()
@@ -96,7 +96,7 @@ def aligned_rows(translation: TranslationJob, translated: TranscriptView) -> lis
     rows = []
     for segment in translated.segments:
         paired = by_key.get(segment.key)
-        if paired is not None:
+        if paired is not None and (paired.start, paired.end) == (segment.start, segment.end):
             text = paired.text
         else:
             text = " ".join(

@@ -162,6 +162,22 @@ def test_a_completed_translation_reads_beside_the_original_with_every_export(ali
     assert "Cancel translation" not in page
 
 
+def test_a_source_split_after_translating_still_shows_all_it_said_and_warns(alice, jfk):
+    translation = translated(alice, jfk)
+    source = TranscriptClient(alice, jfk)
+    [whole] = source.get()["segments"]
+    source.ok("post", f"segments/{whole['id']}/split/", version=1, word_index=5)
+
+    page = signed_in(alice).get(f"/translations/{translation.pk}/").content.decode()
+
+    found = re.search(r'id="source-rows" type="application/json">(.*?)</script>', page, re.S)
+    assert found is not None
+    # The translated line spans both halves of the split original.
+    assert json.loads(found.group(1)) == {whole["id"]: {"text": whole["text"]}}
+    assert 'data-role="source-changed"' in page
+    assert "The transcript was edited after this translation was made" in page
+
+
 def test_another_organizations_translation_is_a_404_on_every_page(alice, bob, jfk):
     translation = translated(alice, jfk)
     client = signed_in(bob)

@@ -569,7 +569,11 @@
       sent = normalize(row.text.textContent);
       if (!segment || sent === segment.text) return null;
       if (!sent) {
-        showError("A segment cannot be empty: merge it with a neighbour instead (Alt+Backspace).");
+        showError(
+          ALIGNED
+            ? "A translated line cannot be empty: it translates what was said."
+            : "A segment cannot be empty: merge it with a neighbour instead (Alt+Backspace)."
+        );
         return null;
       }
       return { text: sent };

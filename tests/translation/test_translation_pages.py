@@ -178,6 +178,24 @@ def test_a_source_split_after_translating_still_shows_all_it_said_and_warns(alic
     assert "The transcript was edited after this translation was made" in page
 
 
+def test_a_failed_translation_says_why_and_that_nothing_was_charged(alice, jfk):
+    order_page(signed_in(alice), jfk, "es:apertium")
+    translation = TranslationJob.objects.get()
+    # A translator that has left the registry since the order: every translator fails.
+    TranslationJob.objects.filter(pk=translation.pk).update(route=["retired"])
+    translate(str(translation.pk))
+
+    page = signed_in(alice).get(f"/translations/{translation.pk}/").content.decode()
+
+    assert "This translation failed." in page
+    assert "There is no translator called &#x27;retired&#x27;." in page
+    assert "You have not been charged." in page
+    assert "Cancel translation" not in page
+    assert 'data-mode="translation"' not in page
+    hold = Hold.objects.get(reference=translation.billing_reference)
+    assert hold.status == HoldStatus.RELEASED
+
+
 def test_another_organizations_translation_is_a_404_on_every_page(alice, bob, jfk):
     translation = translated(alice, jfk)
     client = signed_in(bob)
@@ -302,6 +320,22 @@ def test_a_translations_lines_are_never_split_merged_or_retimed(alice, jfk, meth
 
     assert response.status_code == 400
     assert "stay one-to-one with the original" in response.json()["message"]
+    assert not Revision.objects.exists()
+
+
+def test_an_emptied_translated_line_is_refused_with_a_sentence(alice, jfk):
+    translation = translated(alice, jfk)
+    base = f"/api/v1/translate/{translation.pk}/transcript/"
+    segment = alice.client().get(base).json()["segments"][0]["id"]
+
+    response = alice.client().patch(f"{base}segments/{segment}/", {"version": 1, "text": "  "},
+                                    format="json")  # fmt: skip
+
+    assert response.status_code == 400
+    assert response.json() == {
+        "error": "invalid_request",
+        "message": "A translated line cannot be empty: it translates what was said.",
+    }
     assert not Revision.objects.exists()
 
 

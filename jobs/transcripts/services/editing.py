@@ -134,7 +134,7 @@ def segment_edit(
             fields.update(start=new_start, end=new_end)
         words = list(row.words)
         if text is not None:
-            text = _segment_text(text)
+            text = _segment_text(text, translated=isinstance(subject, TranslationJob))
             if text != row.text:
                 fields["text"] = text
                 words = retimed_words(row.words, text, new_start, new_end)
@@ -504,8 +504,10 @@ def _seconds(value: float, name: str, job: TranscriptionJob) -> float:
     return round(value, 3)
 
 
-def _segment_text(text: str) -> str:
+def _segment_text(text: str, *, translated: bool = False) -> str:
     text = " ".join(text.split())
+    if not text and translated:
+        raise InvalidJobRequest("A translated line cannot be empty: it translates what was said.")
     if not text:
         raise InvalidJobRequest(
             "A segment's text cannot be empty: merge it into a neighbour instead."

@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 import re
 import uuid
+from dataclasses import replace
 from typing import Any
 
 import pytest
@@ -24,11 +25,13 @@ from jobs.models import TranscriptionJob
 from jobs.transcripts.models import Revision, Transcript
 from jobs.transcripts.selectors import transcript_read
 from jobs.translation.models import TranslationJob
+from jobs.translation.selectors import translation_choices
 from jobs.translation.services.intake import translation_quote
 from jobs.translation.tasks import translate
+from tests.audio_fixtures import whisper_transcribe
 from tests.browser import parse_srt
 from tests.conftest import Persona
-from tests.transcripts.helpers import TranscriptClient, completed_job
+from tests.transcripts.helpers import JFK, TranscriptClient, completed_job
 
 
 @pytest.fixture
@@ -77,6 +80,23 @@ def test_the_job_page_offers_only_languages_a_translator_reaches_with_engine_and
     # Never the transcript's own language, nor Whisper (it only translates into English).
     assert not any(value.startswith("en:") or value.endswith(":whisper") for value in options)
     assert "How translation works" in page
+
+
+def test_from_another_language_english_is_offered_by_apertium_and_by_whisper(alice):
+    result = whisper_transcribe(JFK)
+    spanish = replace(result, language="es",
+                      segments=[replace(s, language="es") for s in result.segments])  # fmt: skip
+    job = completed_job(alice, result=spanish)
+
+    choices = [(c.to_language, c.translator) for c in translation_choices(job)]
+
+    assert ("en", "apertium") in choices
+    assert ("en", "whisper") in choices
+    assert choices.index(("en", "apertium")) < choices.index(("en", "whisper"))
+    assert not any(target == "es" for target, _ in choices)
+    page = signed_in(alice).get(f"/jobs/{job.pk}/").content.decode()
+    assert "English · " in page
+    assert "Whisper (hears the audio again, into English)" in page
 
 
 def test_ordering_holds_the_price_queues_the_work_and_opens_its_page_with_progress(alice, jfk):

@@ -295,6 +295,8 @@
     var pair = el("div", "ed-pair");
     var source = el("div", "ed-source", (SOURCE[segment.id] || {}).text || "");
     source.title = "Play from here";
+    // On a phone the columns' heading is hidden: the original says what it is.
+    source.dataset.label = root.dataset.sourceLabel || "";
     var text = el("div", "ed-text");
     text.contentEditable = "true";
     text.spellcheck = true;

@@ -126,6 +126,11 @@ def test_a_member_translates_reads_side_by_side_fixes_a_line_and_downloads_it(
         expect(page.locator("[data-role=save-state]")).to_have_text("All changes saved")
         expect(page.locator("[data-role=version]")).to_have_text("Version 2")
         expect(page.locator("[data-action=undo]")).to_be_enabled()
+        page.locator("[data-role=history] summary").click()
+        history = page.locator(".ed-revision")
+        expect(history).to_have_count(2)
+        expect(history.last).to_contain_text("Version 1 · Translated by the translator")
+        expect(history.first).to_contain_text("alice@example.org")
 
         # The subtitles carry the fix.
         with page.expect_download() as download_info:

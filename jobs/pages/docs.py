@@ -12,6 +12,8 @@ from jobs.engines import enabled_engines
 from jobs.languages import language_name
 from jobs.media.probe import ACCEPTED
 from jobs.pages.views import export_formats
+from jobs.translation.engines import enabled_translators
+from jobs.translation.services.translators import WHISPER, price_per_word, translator_label
 
 
 @login_required
@@ -44,5 +46,21 @@ def help_page(request: HttpRequest) -> HttpResponse:
             "max_duration_minutes": settings.HARK_MAX_DURATION_SECONDS // 60,
             "formats": export_formats(),
             "signup_grant": format_credits(settings.HARK_SIGNUP_GRANT),
+            "translators": [
+                {
+                    "label": info.label,
+                    "notes": info.notes,
+                    "price": format_credits(info.price_per_word),
+                }
+                for info in enabled_translators()
+            ]
+            + [
+                {
+                    "label": translator_label(WHISPER),
+                    "notes": "Into English only: it listens to the recording again rather "
+                    "than reading the transcript, so its lines have times of their own.",
+                    "price": format_credits(price_per_word(WHISPER)),
+                }
+            ],
         },
     )

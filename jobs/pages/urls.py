@@ -1,13 +1,13 @@
 from __future__ import annotations
 
-from django.urls import URLPattern, path
+from django.urls import URLPattern, URLResolver, include, path
 
 from jobs.organization_data import pages as organization_data
 from jobs.pages import docs, media, views
 from jobs.transcripts.pages import views as transcript_pages
 from jobs.transcripts.search.pages import search_page
 
-urlpatterns: list[URLPattern] = [
+urlpatterns: list[URLPattern | URLResolver] = [
     path("", views.dashboard, name="dashboard"),
     path("transcribe/new/", views.transcribe_new, name="transcribe-new"),
     path("jobs/<uuid:job_id>/", views.job_detail, name="job-detail"),
@@ -15,6 +15,7 @@ urlpatterns: list[URLPattern] = [
     path("jobs/<uuid:job_id>/edit/", transcript_pages.transcript_editor, name="transcript-editor"),
     path("jobs/<uuid:job_id>/cancel/", views.job_cancel_view, name="job-cancel"),
     path("jobs/<uuid:job_id>/delete/", views.job_delete_view, name="job-delete"),
+    path("", include("jobs.translation.pages.urls")),
     path("search/", search_page, name="search"),
     path("settings/data/", organization_data.organization_data, name="organization-data"),
     path(

@@ -41,6 +41,12 @@ from jobs.pages.formatting import duration_label, span_label, timestamp_label
 from jobs.selectors import job_get, jobs_for
 from jobs.services.lifecycle import job_cancel, job_delete
 from jobs.transcripts.selectors import transcript_read
+from jobs.translation.selectors import (
+    recent_translations,
+    transcript_words,
+    translation_choices,
+    translations_of,
+)
 
 JOBS_PER_PAGE = 20
 # The formats people ask for most come first; any other registered exporter follows.
@@ -192,7 +198,15 @@ def dashboard(request: HttpRequest) -> HttpResponse:
         request.GET.get("page")
     )
     rows = [job_row(job) for job in page.object_list]
-    return org_render(request, "jobs/dashboard.html", {"page": page, "rows": rows})
+    return org_render(
+        request,
+        "jobs/dashboard.html",
+        {
+            "page": page,
+            "rows": rows,
+            "translations": recent_translations(page_organization(request)),
+        },
+    )
 
 
 @login_required
@@ -246,6 +260,9 @@ def job_detail(request: HttpRequest, job_id: uuid.UUID) -> HttpResponse:
             "span": span_label(job.trim_start, job.trim_end),
             "cancelable": job.status in (JobStatus.QUEUED, JobStatus.PROCESSING),
             "audio_deleted": audio_deleted_message(job),
+            "translation_choices": translation_choices(job) if view else [],
+            "translation_words": transcript_words(view) if view else 0,
+            "translations": list(translations_of(job)),
         },
     )
 

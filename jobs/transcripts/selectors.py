@@ -19,6 +19,7 @@ from jobs.models import JobType, TranscriptionJob
 from jobs.text.smart import apply_job_type
 from jobs.transcripts.models import Revision, Speaker, Transcript, TranscriptKind
 from jobs.transcripts.models import Segment as SegmentRow
+from jobs.translation.models import TranslationJob
 
 CLEAN_VERBATIM = "clean_verbatim"
 FULL_VERBATIM = "full_verbatim"
@@ -85,6 +86,14 @@ def transcript_current(job: TranscriptionJob) -> Transcript | None:
         .order_by("created_at", "id")
         .first()
     )
+
+
+def transcript_edited_of(subject: TranscriptionJob | TranslationJob) -> Transcript | None:
+    """What the editor shows and edits change: a job's current transcript, or a
+    translation's own."""
+    if isinstance(subject, TranslationJob):
+        return Transcript.objects.filter(translation=subject).first()
+    return transcript_current(subject)
 
 
 def transcript_original(job: TranscriptionJob) -> Transcript | None:

@@ -147,7 +147,33 @@ window.Hark = (function () {
         if (!window.confirm(form.dataset.confirm)) event.preventDefault();
       });
     });
+
+    document.querySelectorAll("[data-live-status][data-api-url]").forEach(followStatus);
   });
+
+  // A listed piece of work still queued or running (a translation under its job, on the
+  // dashboard): its badge follows its API until it finishes.
+  function followStatus(item) {
+    var POLL_MS = 3000;
+    function poll() {
+      if (isFinished(item.dataset.liveStatus)) return;
+      if (document.hidden) {
+        setTimeout(poll, POLL_MS);
+        return;
+      }
+      getJSON(item.dataset.apiUrl).then(
+        function (work) {
+          item.dataset.liveStatus = work.status;
+          setBadge(item.querySelector("[data-role=badge]"), work.status);
+          setTimeout(poll, POLL_MS);
+        },
+        function () {
+          setTimeout(poll, POLL_MS * 3);
+        }
+      );
+    }
+    if (!isFinished(item.dataset.liveStatus)) setTimeout(poll, POLL_MS);
+  }
 
   return {
     csrfToken: csrfToken,

@@ -1,19 +1,28 @@
 /* The transcript editor: every change goes to the editing API with the version the page
    has, one at a time, so a stale page is refused rather than overwriting someone's work.
-   Stored text only ever reaches the page through textContent and new Option(). */
+   Stored text only ever reaches the page through textContent and new Option().
+
+   The translation page runs it in its aligned mode (data-mode="translation"): each row
+   shows the original's text beside the translated text, which is what is edited; rows
+   are never split or merged (they stay one-to-one with the original's), have no word
+   times of their own, and follow the audio a line at a time. */
 "use strict";
 
 (function () {
   var root = document.getElementById("editor");
   if (!root) return;
+  var ALIGNED = root.dataset.mode === "translation";
+  // Segment id → {text} of the original, rendered by the server beside each row.
+  var SOURCE = ALIGNED ? JSON.parse(document.getElementById("source-rows").textContent) : {};
 
   var API = root.dataset.apiUrl;
   var LOW = parseFloat(root.dataset.lowConfidence) || 0.6;
   var SAVE_DELAY_MS = 1200;
   var SPEEDS = [0.5, 0.75, 1, 1.25, 1.5, 2];
   var ACCEPTED_KEY = "hark.editor.accepted." + root.dataset.jobId;
-  var CONFLICT_TEXT =
-    "This transcript was changed in another tab or by someone else. Reload to see the latest version; your last change was not saved.";
+  var CONFLICT_TEXT = ALIGNED
+    ? "This translation was changed in another tab or by someone else. Reload to see the latest version; your last change was not saved."
+    : "This transcript was changed in another tab or by someone else. Reload to see the latest version; your last change was not saved.";
 
   var list = document.getElementById("segments");
   var audio = document.getElementById("player");
@@ -209,7 +218,8 @@
   // without word times stores none).
   function tokensOf(segment) {
     var tokens = segment.text.split(/\s+/).filter(Boolean);
-    var words = segment.words || [];
+    // A translation's word times are only spread over its line: nothing to follow or mark.
+    var words = ALIGNED ? [] : segment.words || [];
     return tokens.map(function (token, i) {
       return { text: token, word: words.length === tokens.length ? words[i] : null };
     });
@@ -265,12 +275,48 @@
     row.chip.style.background = (speaker && speaker.color) || "transparent";
     row.time.textContent = stamp(segment.start);
     row.time.title = "Play from " + stamp(segment.start);
-    speakerOptions(row.select, segment.speaker);
+    if (row.select) speakerOptions(row.select, segment.speaker);
+    if (row.speakerName) row.speakerName.textContent = speaker ? speaker.name : "";
     row.li.classList.toggle("ed-edited", !!segment.edited);
     row.text.setAttribute("aria-label", "Text from " + stamp(segment.start));
   }
 
+  // A translation's row: the time and speaker, then the original beside the translation.
+  function buildAlignedRow(segment) {
+    var li = el("li", "ed-seg ed-pair-row");
+    li.dataset.id = segment.id;
+    var head = el("div", "ed-seg-head");
+    var time = el("button", "ed-time");
+    time.type = "button";
+    var chip = el("span", "ed-chip");
+    chip.setAttribute("aria-hidden", "true");
+    var speakerName = el("span", "ed-speaker-name");
+    head.append(time, chip, speakerName);
+    var pair = el("div", "ed-pair");
+    var source = el("div", "ed-source", (SOURCE[segment.id] || {}).text || "");
+    source.title = "Play from here";
+    // On a phone the columns' heading is hidden: the original says what it is.
+    source.dataset.label = root.dataset.sourceLabel || "";
+    var text = el("div", "ed-text");
+    text.contentEditable = "true";
+    text.spellcheck = true;
+    text.setAttribute("role", "textbox");
+    pair.append(source, text);
+    li.append(head, pair);
+    var row = { id: segment.id, li: li, text: text, select: null, speakerName: speakerName, chip: chip, time: time, timer: null };
+    fillHead(row, segment);
+    renderText(text, segment);
+    [time, source].forEach(function (node) {
+      node.addEventListener("click", function () {
+        seek(segmentById(row.id).start, true);
+      });
+    });
+    listenForTyping(row);
+    return row;
+  }
+
   function buildRow(segment) {
+    if (ALIGNED) return buildAlignedRow(segment);
     var li = el("li", "ed-seg");
     li.dataset.id = segment.id;
     var head = el("div", "ed-seg-head");
@@ -314,6 +360,20 @@
     merge.addEventListener("click", function () {
       mergeNext(row);
     });
+    listenForTyping(row);
+    text.addEventListener("click", function (event) {
+      var span = event.target.closest(".w");
+      var selection = window.getSelection();
+      if (span && span.dataset.start && selection && selection.isCollapsed) {
+        seek(parseFloat(span.dataset.start), false);
+      }
+    });
+    return row;
+  }
+
+  // Autosave, plain-text paste and the caret's place: the same for every kind of row.
+  function listenForTyping(row) {
+    var text = row.text;
     text.addEventListener("input", function () {
       if (conflicted) {
         showConflict();
@@ -343,20 +403,12 @@
         save(row);
       }
     });
-    text.addEventListener("click", function (event) {
-      var span = event.target.closest(".w");
-      var selection = window.getSelection();
-      if (span && span.dataset.start && selection && selection.isCollapsed) {
-        seek(parseFloat(span.dataset.start), false);
-      }
-    });
     ["keyup", "mouseup", "focus"].forEach(function (name) {
       text.addEventListener(name, function () {
         var offset = caretOffset(text);
         if (offset !== null) lastCaret = { id: row.id, offset: offset };
       });
     });
-    return row;
   }
 
   // A long transcript (thousands of segments) is drawn a screenful first, then the rest
@@ -377,7 +429,8 @@
       var stop = Math.min(segments.length, next + size);
       for (; next < stop; next++) {
         var row = buildRow(segments[next]);
-        row.li.querySelector(".ed-merge").hidden = next === segments.length - 1;
+        var merge = row.li.querySelector(".ed-merge");
+        if (merge) merge.hidden = next === segments.length - 1;
         rows[segments[next].id] = row;
         fragment.appendChild(row.li);
       }
@@ -518,7 +571,11 @@
       sent = normalize(row.text.textContent);
       if (!segment || sent === segment.text) return null;
       if (!sent) {
-        showError("A segment cannot be empty: merge it with a neighbour instead (Alt+Backspace).");
+        showError(
+          ALIGNED
+            ? "A translated line cannot be empty: it translates what was said."
+            : "A segment cannot be empty: merge it with a neighbour instead (Alt+Backspace)."
+        );
         return null;
       }
       return { text: sent };
@@ -645,6 +702,7 @@
 
   function renderSpeakers() {
     var box = role("speakers");
+    if (!box) return;
     box.textContent = "";
     doc.speakers.forEach(function (speaker) {
       var li = el("li", "ed-speaker-row");
@@ -842,6 +900,7 @@
   }
 
   function showReviewCount() {
+    if (!role("review-count")) return;
     var n = doubtfulSpans().length;
     role("review-count").textContent = n === 0 ? "No doubtful words left." : n === 1 ? "1 doubtful word" : n + " doubtful words";
     action("next-doubtful").disabled = n === 0;
@@ -962,8 +1021,34 @@
     return rect.top >= 0 && rect.bottom <= window.innerHeight;
   }
 
+  // The line being spoken, for a translation: the last that starts at or before now.
+  function alignedRowAt(t) {
+    var found = null;
+    for (var i = 0; i < doc.segments.length; i++) {
+      var segment = doc.segments[i];
+      if (segment.start > t + 0.05) break;
+      found = t <= segment.end + 1.5 ? segment : null;
+    }
+    return found ? rows[found.id] || null : null;
+  }
+
+  function followRows() {
+    var row = doc ? alignedRowAt(audio.currentTime) : null;
+    if (row !== nowRow) {
+      if (nowRow) nowRow.li.classList.remove("ed-playing");
+      nowRow = row;
+      if (row) row.li.classList.add("ed-playing");
+    }
+    var editing = document.activeElement && document.activeElement.closest && document.activeElement.closest(".ed-text");
+    if (row && !audio.paused && !editing && !visible(row.li)) row.li.scrollIntoView({ block: "center", behavior: "smooth" });
+  }
+
   function follow() {
     if (!audio) return;
+    if (ALIGNED) {
+      followRows();
+      return;
+    }
     var span = spanAt(audio.currentTime);
     if (span !== nowSpan) {
       if (nowSpan) nowSpan.classList.remove("w-now");
@@ -1038,11 +1123,13 @@
   action("copy-unsaved").addEventListener("click", function () {
     Hark.copy(role("unsaved").value, action("copy-unsaved"));
   });
-  action("next-doubtful").addEventListener("click", nextDoubtful);
-  action("accept").addEventListener("click", acceptDoubtful);
-  action("fix").addEventListener("click", fixDoubtful);
+  if (!ALIGNED) {
+    action("next-doubtful").addEventListener("click", nextDoubtful);
+    action("accept").addEventListener("click", acceptDoubtful);
+    action("fix").addEventListener("click", fixDoubtful);
+  }
 
-  role("speaker-form").addEventListener("submit", function (event) {
+  if (role("speaker-form")) role("speaker-form").addEventListener("submit", function (event) {
     event.preventDefault();
     var input = role("speaker-form").elements.name;
     var name = normalize(input.value);
@@ -1075,6 +1162,9 @@
     var handled = true;
     if (mod && !event.altKey && event.code === "Space") {
       togglePlay();
+    } else if (event.altKey && !mod && ALIGNED && /^(KeyN|KeyA|KeyE|Enter|Backspace)$/.test(event.code)) {
+      // No doubtful words, splits or merges in a translation.
+      handled = false;
     } else if (event.altKey && !mod) {
       switch (event.code) {
         case "KeyK":

@@ -16,7 +16,7 @@
         var text = root.querySelector("[data-role=progress-text]");
         if (text) text.textContent = (job.status === "completed" ? 100 : job.progress) + "%";
         var label = root.querySelector("[data-role=progress-label]");
-        if (label && job.status === "processing") label.textContent = "Transcribing…";
+        if (label && job.status === "processing") label.textContent = root.dataset.workingLabel || "Transcribing…";
         if (Hark.isFinished(job.status)) {
           // The transcript, summary and downloads are rendered by the server.
           window.location.reload();

@@ -73,7 +73,12 @@ TRANSCRIPT: dict[str, Any] = {
         "The current version (the engine's output until someone edits it) with every word "
         "as stored (full verbatim), stable segment and speaker ids, and `version`, which "
         "every edit must send back. Words with `aligned: false` were typed in and are "
-        "being placed against the audio in the background."
+        "being placed against the audio in the background.\n\n"
+        "Every route here also works on a translation, under "
+        "`/api/v1/translate/{translation_id}/transcript/`: version 1 is the translator's "
+        "text, fixes are versions with revisions and undo like a transcript's, and exports "
+        "of the translation include them. A translation's segments stay one-to-one with "
+        "the original's, so split, merge and `start`/`end` are a 400 there."
     ),
     "responses": {200: _ok("The transcript", TRANSCRIPT_EXAMPLE), 404: NOT_FOUND},
 }
@@ -83,7 +88,9 @@ SEGMENT_EDIT: dict[str, Any] = {
     "description": (
         "Send `version` and any of `text`, `speaker` (a speaker id; empty for none), "
         "`start`, `end`. Unchanged words keep their times; new ones are re-aligned against "
-        "the audio in the background. A `version` that is not the current one is a 409."
+        "the audio in the background. A `version` that is not the current one is a 409. "
+        "On a translation (`/api/v1/translate/{translation_id}/transcript/segments/{id}/`) "
+        "this fixes a translated line: `text` and `speaker` only."
     ),
     **_request({"version": 3, "text": "And so, my fellow Americans,"}),
     "responses": {

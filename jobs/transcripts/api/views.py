@@ -1,6 +1,8 @@
 """The transcript editing API: thin views over ``jobs.transcripts.services``.
 
-Every route first finds the job within the caller's organization, so another
+The same views serve a job's transcript (``/api/v1/transcribe/{job_id}/transcript/``)
+and a translation's (``/api/v1/translate/{translation_id}/transcript/``). Every route
+first finds the job or translation within the caller's organization, so another
 organization's transcript, segment, speaker or revision is a 404 like a missing one.
 """
 
@@ -17,7 +19,6 @@ from accounts.models import ApiKey, User
 from accounts.permissions import Capability
 from config.api import OrganizationApiView
 from jobs.errors import InvalidJobRequest, JobConflict
-from jobs.models import TranscriptionJob
 from jobs.selectors import job_get
 from jobs.transcripts.api import docs
 from jobs.transcripts.api.output import (
@@ -27,14 +28,15 @@ from jobs.transcripts.api.output import (
     transcript_output,
 )
 from jobs.transcripts.models import Segment as SegmentRow
+from jobs.transcripts.models import Transcript
 from jobs.transcripts.selectors import (
-    FULL_VERBATIM,
     revisions_for,
-    transcript_current,
-    transcript_read,
+    transcript_edited_of,
+    transcript_view,
 )
 from jobs.transcripts.services.editing import (
     Edit,
+    Editable,
     Editor,
     replace_count,
     segment_edit,
@@ -50,6 +52,8 @@ from jobs.transcripts.services.history import (
     transcript_restore,
     transcript_undo,
 )
+from jobs.translation.models import TranslationJob
+from jobs.translation.services.lifecycle import translation_get
 
 
 class VersionInput(serializers.Serializer[Any]):
@@ -92,8 +96,11 @@ def _valid(serializer_class: type[serializers.Serializer[Any]], data: Any) -> di
 class TranscriptEditingApi(OrganizationApiView):
     scopes = dict.fromkeys(("POST", "PATCH", "PUT", "DELETE"), Capability.TRANSCRIPTS_EDIT)
 
-    def job(self, job_id: str) -> TranscriptionJob:
-        return job_get(self.organization, job_id)
+    def subject(self) -> Editable:
+        """The job or translation named in the URL, within the caller's organization."""
+        if "translation_id" in self.kwargs:
+            return translation_get(self.organization, self.kwargs["translation_id"])
+        return job_get(self.organization, self.kwargs["job_id"])
 
     @property
     def editor(self) -> Editor:
@@ -104,15 +111,24 @@ class TranscriptEditingApi(OrganizationApiView):
             api_key=auth if isinstance(auth, ApiKey) else None,
         )
 
-    def transcript_body(self, job: TranscriptionJob) -> dict[str, Any]:
-        view = transcript_read(job, text_format=FULL_VERBATIM)
-        transcript = transcript_current(job)
-        if view is None or transcript is None:
-            raise JobConflict(f"This job is {job.status}; it has a transcript once it completes.")
-        undo, redo = stacks(transcript)
-        return transcript_output(view, can_undo=bool(undo), can_redo=bool(redo))
+    def transcript(self, subject: Editable) -> Transcript:
+        transcript = transcript_edited_of(subject)
+        if transcript is None:
+            what = "translation" if isinstance(subject, TranslationJob) else "job"
+            raise JobConflict(
+                f"This {what} is {subject.status}; it has a transcript once it completes."
+            )
+        return transcript
 
-    def segment_body(self, job: TranscriptionJob, edit: Edit, *keys: str) -> dict[str, Any]:
+    def transcript_body(self, subject: Editable) -> dict[str, Any]:
+        # Every word as stored (full verbatim): the editor changes what is stored.
+        transcript = self.transcript(subject)
+        undo, redo = stacks(transcript)
+        return transcript_output(
+            transcript_view(transcript), can_undo=bool(undo), can_redo=bool(redo)
+        )
+
+    def segment_body(self, edit: Edit, *keys: str) -> dict[str, Any]:
         """The edit's answer: the new version and just the segments it is about (reading
         the whole transcript back would make a save cost as much as opening it)."""
         rows = {
@@ -137,17 +153,16 @@ class TranscriptEditingApi(OrganizationApiView):
 
 class TranscriptApi(TranscriptEditingApi):
     @extend_schema(**docs.TRANSCRIPT)
-    def get(self, request: Request, job_id: str) -> Response:
-        return Response(self.transcript_body(self.job(job_id)))
+    def get(self, request: Request, **ids: str) -> Response:
+        return Response(self.transcript_body(self.subject()))
 
 
 class SegmentApi(TranscriptEditingApi):
     @extend_schema(**docs.SEGMENT_EDIT)
-    def patch(self, request: Request, job_id: str, segment_id: str) -> Response:
+    def patch(self, request: Request, segment_id: str, **ids: str) -> Response:
         data = _valid(SegmentEditInput, request.data)
-        job = self.job(job_id)
         edit = segment_edit(
-            job,
+            self.subject(),
             self.editor,
             segment_id=segment_id,
             version=data["version"],
@@ -157,16 +172,15 @@ class SegmentApi(TranscriptEditingApi):
             end=data.get("end"),
         )
         assert edit.segment is not None
-        return Response(self.segment_body(job, edit, str(edit.segment.key)))
+        return Response(self.segment_body(edit, str(edit.segment.key)))
 
 
 class SegmentSplitApi(TranscriptEditingApi):
     @extend_schema(**docs.SPLIT)
-    def post(self, request: Request, job_id: str, segment_id: str) -> Response:
+    def post(self, request: Request, segment_id: str, **ids: str) -> Response:
         data = _valid(SplitInput, request.data)
-        job = self.job(job_id)
         edit = segment_split(
-            job,
+            self.subject(),
             self.editor,
             segment_id=segment_id,
             version=data["version"],
@@ -182,25 +196,26 @@ class SegmentSplitApi(TranscriptEditingApi):
             .first()
         )
         keys = [str(edit.segment.key), *([str(following)] if following else [])]
-        return Response(self.segment_body(job, edit, *keys))
+        return Response(self.segment_body(edit, *keys))
 
 
 class SegmentMergeApi(TranscriptEditingApi):
     @extend_schema(**docs.MERGE)
-    def post(self, request: Request, job_id: str, segment_id: str) -> Response:
+    def post(self, request: Request, segment_id: str, **ids: str) -> Response:
         data = _valid(VersionInput, request.data)
-        job = self.job(job_id)
-        edit = segment_merge(job, self.editor, segment_id=segment_id, version=data["version"])
+        edit = segment_merge(
+            self.subject(), self.editor, segment_id=segment_id, version=data["version"]
+        )
         assert edit.segment is not None
-        return Response(self.segment_body(job, edit, str(edit.segment.key)))
+        return Response(self.segment_body(edit, str(edit.segment.key)))
 
 
 class SpeakerListApi(TranscriptEditingApi):
     @extend_schema(**docs.SPEAKER_ADD)
-    def post(self, request: Request, job_id: str) -> Response:
+    def post(self, request: Request, **ids: str) -> Response:
         data = _valid(SpeakerInput, request.data)
         edit, speaker = speaker_add(
-            self.job(job_id), self.editor, name=data["name"], version=data.get("version")
+            self.subject(), self.editor, name=data["name"], version=data.get("version")
         )
         return Response(
             {
@@ -214,14 +229,17 @@ class SpeakerListApi(TranscriptEditingApi):
 
 class SpeakerApi(TranscriptEditingApi):
     @extend_schema(**docs.SPEAKER_RENAME)
-    def patch(self, request: Request, job_id: str, speaker_id: str) -> Response:
+    def patch(self, request: Request, speaker_id: str, **ids: str) -> Response:
         data = _valid(SpeakerInput, request.data)
-        job = self.job(job_id)
+        subject = self.subject()
         edit = speaker_rename(
-            job, self.editor, speaker_id=speaker_id, name=data["name"], version=data.get("version")
+            subject,
+            self.editor,
+            speaker_id=speaker_id,
+            name=data["name"],
+            version=data.get("version"),
         )
-        view = transcript_read(job, text_format=FULL_VERBATIM)
-        assert view is not None
+        view = transcript_view(self.transcript(subject))
         speaker = next(s for s in view.speakers if s.id == str(speaker_id).lower())
         return Response(
             {
@@ -234,19 +252,19 @@ class SpeakerApi(TranscriptEditingApi):
 
 class ReplaceApi(TranscriptEditingApi):
     @extend_schema(**docs.REPLACE)
-    def post(self, request: Request, job_id: str) -> Response:
+    def post(self, request: Request, **ids: str) -> Response:
         data = _valid(ReplaceInput, request.data)
-        job = self.job(job_id)
+        subject = self.subject()
         options = {"whole_word": data["whole_word"], "case_sensitive": data["case_sensitive"]}
         if data["preview"]:
-            transcript = transcript_current(job)
+            transcript = transcript_edited_of(subject)
             count = replace_count(transcript, data["find"], **options) if transcript else 0
             version = transcript.version if transcript else data.get("version", 1)
             return Response({"version": version, "replacements": count, "preview": True})
         if "version" not in data:
             raise InvalidJobRequest("Send the transcript's version with a replace.")
         edit = transcript_replace(
-            job,
+            subject,
             self.editor,
             version=data["version"],
             find=data["find"],
@@ -265,34 +283,38 @@ class ReplaceApi(TranscriptEditingApi):
 
 class UndoApi(TranscriptEditingApi):
     @extend_schema(**docs.UNDO)
-    def post(self, request: Request, job_id: str) -> Response:
+    def post(self, request: Request, **ids: str) -> Response:
         data = _valid(VersionInput, request.data)
-        job = self.job(job_id)
-        transcript_undo(job, self.editor, version=data["version"])
-        return Response(self.transcript_body(job))
+        subject = self.subject()
+        transcript_undo(subject, self.editor, version=data["version"])
+        return Response(self.transcript_body(subject))
 
 
 class RedoApi(TranscriptEditingApi):
     @extend_schema(**docs.REDO)
-    def post(self, request: Request, job_id: str) -> Response:
+    def post(self, request: Request, **ids: str) -> Response:
         data = _valid(VersionInput, request.data)
-        job = self.job(job_id)
-        transcript_redo(job, self.editor, version=data["version"])
-        return Response(self.transcript_body(job))
+        subject = self.subject()
+        transcript_redo(subject, self.editor, version=data["version"])
+        return Response(self.transcript_body(subject))
 
 
 class RevisionListApi(TranscriptEditingApi):
     @extend_schema(**docs.REVISIONS)
-    def get(self, request: Request, job_id: str) -> Response:
-        job = self.job(job_id)
-        transcript = transcript_current(job)
-        if transcript is None:
-            raise JobConflict(f"This job is {job.status}; it has a transcript once it completes.")
+    def get(self, request: Request, **ids: str) -> Response:
+        subject = self.subject()
+        transcript = self.transcript(subject)
         revisions = [revision_output(r) for r in revisions_for(transcript)]
-        # Version 1 is the engine's output, which no revision row describes.
+        # Version 1 is the engine's (or translator's) output, which no revision row
+        # describes.
+        action, summary = (
+            ("translated", "Translated by the translator")
+            if isinstance(subject, TranslationJob)
+            else ("transcribed", "Transcribed by the engine")
+        )
         revisions.append(
-            {"version": 1, "action": "transcribed", "summary": "Transcribed by the engine",
-             "author": None, "api_key": None, "created_at": job.finished_at,
+            {"version": 1, "action": action, "summary": summary,
+             "author": None, "api_key": None, "created_at": subject.finished_at,
              "reverts": None, "changes": []}
         )  # fmt: skip
         return Response({"version": transcript.version, "revisions": revisions})
@@ -300,15 +322,15 @@ class RevisionListApi(TranscriptEditingApi):
 
 class RevisionRestoreApi(TranscriptEditingApi):
     @extend_schema(**docs.RESTORE)
-    def post(self, request: Request, job_id: str, version: int) -> Response:
-        job = self.job(job_id)
+    def post(self, request: Request, version: int, **ids: str) -> Response:
+        subject = self.subject()
         current = request.data.get("version") if hasattr(request.data, "get") else None
         transcript_restore(
-            job,
+            subject,
             self.editor,
             to_version=version,
             version=_valid(VersionInput, {"version": current})["version"]
             if current is not None
             else None,
         )
-        return Response(self.transcript_body(job))
+        return Response(self.transcript_body(subject))

@@ -1,13 +1,17 @@
 """Every change a person makes to a transcript.
 
-Each function takes the job (already scoped to the caller's organization by
-``jobs.selectors.job_get``), who is editing, and the version the change was made on. It
-checks the editor may edit, serialises edits of one job on the job's row, refuses a
-stale version with a 409 before touching anything, makes the change, bumps the version
-and writes a revision with every segment and speaker before and after.
+Each function takes what is edited (a job, or a translation; already scoped to the
+caller's organization by ``jobs.selectors.job_get`` or ``translation_get``), who is
+editing, and the version the change was made on. It checks the editor may edit,
+serialises edits of one job (or translation) on its row, refuses a stale version with a
+409 before touching anything, makes the change, bumps the version and writes a revision
+with every segment and speaker before and after.
 
-The first edit copies the engine's original into an ``edited`` transcript (same keys), so
-the original is never modified and full verbatim stays available.
+The first edit of a job copies the engine's original into an ``edited`` transcript (same
+keys), so the original is never modified and full verbatim stays available. A
+translation's transcript is edited in place: its version 1 is the translator's output,
+which the revision log restores, and its segments stay one-to-one with the source's, so
+text can change but segments are neither split, merged nor retimed.
 """
 
 from __future__ import annotations
@@ -41,9 +45,23 @@ from jobs.transcripts.services.timing import (
     segment_tokens,
     split_words,
 )
+from jobs.translation.models import TranslationJob
 
 MAX_SEGMENT_CHARACTERS = 5000
 MAX_SPEAKER_NAME = 100
+ALIGNED = (
+    "A translation's segments stay one-to-one with the original's, so they keep its times "
+    "and cannot be split or merged: change the original and translate it again."
+)
+
+# What a transcript edit can be made to: a transcription job's transcript or a
+# translation's.
+Editable = TranscriptionJob | TranslationJob
+
+
+def source_job(subject: Editable) -> TranscriptionJob:
+    """The transcription whose audio the subject's times are in."""
+    return subject.source_job if isinstance(subject, TranslationJob) else subject
 
 
 @dataclass(frozen=True)
@@ -65,14 +83,15 @@ class Edit:
     count: int = 0
 
 
-def require_editor(job: TranscriptionJob, editor: Editor) -> None:
-    """Every member of the job's organization may edit its transcripts, as may its API
-    keys; anyone else may not, whatever page or route they came through. Staff are not
-    let in here by being staff: an edit is signed by a member (accounts.permissions)."""
+def require_editor(subject: Editable, editor: Editor) -> None:
+    """Every member of the organization may edit its transcripts and translations, as
+    may its API keys; anyone else may not, whatever page or route they came through.
+    Staff are not let in here by being staff: an edit is signed by a member
+    (accounts.permissions)."""
     try:
         require(
             Actor(user=editor.user, api_key=editor.api_key),
-            job.organization,
+            subject.organization,
             Capability.TRANSCRIPTS_EDIT,
         )
     except PermissionDenied:
@@ -85,7 +104,7 @@ def require_editor(job: TranscriptionJob, editor: Editor) -> None:
 
 
 def segment_edit(
-    job: TranscriptionJob,
+    subject: Editable,
     editor: Editor,
     *,
     segment_id: object,
@@ -97,8 +116,11 @@ def segment_edit(
 ) -> Edit:
     """Change a segment's text, speaker or times. Words whose text did not change keep
     their times; new words are placed between their neighbours and re-aligned against
-    the audio in the background."""
-    with editing(job, editor, version, action="edit") as changes:
+    the audio in the background. A translation's segments change text and speaker only."""
+    job = source_job(subject)
+    if isinstance(subject, TranslationJob) and (start is not None or end is not None):
+        raise InvalidJobRequest(ALIGNED)
+    with editing(subject, editor, version, action="edit") as changes:
         row = segment_get(changes.transcript, segment_id)
         fields: dict[str, object] = {}
         new_start = row.start if start is None else _seconds(start, "start", job)
@@ -112,7 +134,7 @@ def segment_edit(
             fields.update(start=new_start, end=new_end)
         words = list(row.words)
         if text is not None:
-            text = _segment_text(text)
+            text = _segment_text(text, translated=isinstance(subject, TranslationJob))
             if text != row.text:
                 fields["text"] = text
                 words = retimed_words(row.words, text, new_start, new_end)
@@ -133,11 +155,13 @@ def segment_edit(
 
 
 def segment_split(
-    job: TranscriptionJob, editor: Editor, *, segment_id: object, version: int, word_index: int
+    subject: Editable, editor: Editor, *, segment_id: object, version: int, word_index: int
 ) -> Edit:
     """Split a segment before its ``word_index``-th word (counting from 0); the second
     part becomes a new segment just after it, with the same speaker."""
-    with editing(job, editor, version, action="split") as changes:
+    if isinstance(subject, TranslationJob):
+        raise InvalidJobRequest(ALIGNED)
+    with editing(subject, editor, version, action="split") as changes:
         row = segment_get(changes.transcript, segment_id)
         tokens = segment_tokens(row.text)
         if not 1 <= word_index < len(tokens):
@@ -173,12 +197,12 @@ def segment_split(
     return changes.result(segment=row)
 
 
-def segment_merge(
-    job: TranscriptionJob, editor: Editor, *, segment_id: object, version: int
-) -> Edit:
+def segment_merge(subject: Editable, editor: Editor, *, segment_id: object, version: int) -> Edit:
     """Merge a segment with the one after it; the merged segment keeps the first's
     speaker and every word's time."""
-    with editing(job, editor, version, action="merge") as changes:
+    if isinstance(subject, TranslationJob):
+        raise InvalidJobRequest(ALIGNED)
+    with editing(subject, editor, version, action="merge") as changes:
         row = segment_get(changes.transcript, segment_id)
         following = _next(changes.transcript, row)
         if following is None:
@@ -203,7 +227,7 @@ def segment_merge(
 
 
 def speaker_rename(
-    job: TranscriptionJob,
+    subject: Editable,
     editor: Editor,
     *,
     speaker_id: object,
@@ -211,7 +235,7 @@ def speaker_rename(
     version: int | None = None,
 ) -> Edit:
     """Rename a speaker everywhere they speak (one row: segments point at it)."""
-    with editing(job, editor, version, action="rename") as changes:
+    with editing(subject, editor, version, action="rename") as changes:
         speaker = speaker_get(changes.transcript, speaker_id)
         name = _speaker_name(name)
         before = speaker.name
@@ -221,9 +245,9 @@ def speaker_rename(
 
 
 def speaker_add(
-    job: TranscriptionJob, editor: Editor, *, name: str, version: int | None = None
+    subject: Editable, editor: Editor, *, name: str, version: int | None = None
 ) -> tuple[Edit, Speaker]:
-    with editing(job, editor, version, action="add_speaker") as changes:
+    with editing(subject, editor, version, action="add_speaker") as changes:
         name = _speaker_name(name)
         position = Speaker.objects.filter(transcript=changes.transcript).count()
         speaker = changes.speaker_create(
@@ -257,7 +281,7 @@ def replace_count(
 
 
 def transcript_replace(
-    job: TranscriptionJob,
+    subject: Editable,
     editor: Editor,
     *,
     version: int,
@@ -270,7 +294,7 @@ def transcript_replace(
     pattern = replace_pattern(find, whole_word=whole_word, case_sensitive=case_sensitive)
     if len(replace) > 200:
         raise InvalidJobRequest("The replacement may be at most 200 characters long.")
-    with editing(job, editor, version, action="replace") as changes:
+    with editing(subject, editor, version, action="replace") as changes:
         total = 0
         for row in SegmentRow.objects.filter(transcript=changes.transcript).order_by("position"):
             new_text, count = pattern.subn(lambda _: replace, row.text)
@@ -312,7 +336,7 @@ class EditInProgress(Changes):
 
 @contextmanager
 def editing(
-    job: TranscriptionJob,
+    subject: Editable,
     editor: Editor,
     version: int | None,
     *,
@@ -320,12 +344,16 @@ def editing(
 ) -> Iterator[EditInProgress]:
     """The edited transcript, locked, for one change made on ``version`` (None: whatever
     is current, for changes that cannot conflict, like renaming a speaker)."""
-    require_editor(job, editor)
+    require_editor(subject, editor)
     with transaction.atomic():
-        # Every edit of a job queues on the job's row, so two saves made on the same
-        # version cannot both pass the check below.
-        TranscriptionJob.objects.select_for_update().filter(pk=job.pk).first()
-        transcript = editable_transcript(job)
+        # Every edit of a job (or translation) queues on its row, so two saves made on
+        # the same version cannot both pass the check below.
+        type(subject).objects.select_for_update().filter(pk=subject.pk).first()
+        transcript = (
+            translation_transcript(subject)
+            if isinstance(subject, TranslationJob)
+            else editable_transcript(subject)
+        )
         if version is not None and version != transcript.version:
             raise TranscriptConflict(yours=version, current=transcript.version)
         changes = EditInProgress(transcript)
@@ -344,7 +372,9 @@ def editing(
             changes=changes.items,
             reverts=changes.reverts_version,
         )
-        if changes.realign:
+        # A translation's words were never spoken as such: there is nothing in the
+        # audio to align them against.
+        if changes.realign and not isinstance(subject, TranslationJob):
             _queue_realignment(changes.realign)
 
 
@@ -362,6 +392,19 @@ def editable_transcript(job: TranscriptionJob) -> Transcript:
     if original is None:
         raise JobConflict("This job has no transcript to edit.")
     return _copy_for_editing(original)
+
+
+def translation_transcript(translation: TranslationJob) -> Transcript:
+    """A translation's transcript, edited in place. Call with the translation's row
+    locked."""
+    status = TranslationJob.objects.filter(pk=translation.pk).values_list("status", flat=True)
+    current = status.first() or translation.status
+    if current != JobStatus.COMPLETED:
+        raise JobConflict(f"This translation is {current}; it can be edited once it completes.")
+    transcript = Transcript.objects.filter(translation=translation).first()
+    if transcript is None:
+        raise JobConflict("This translation has no text to edit.")
+    return transcript
 
 
 def _copy_for_editing(original: Transcript) -> Transcript:
@@ -461,8 +504,10 @@ def _seconds(value: float, name: str, job: TranscriptionJob) -> float:
     return round(value, 3)
 
 
-def _segment_text(text: str) -> str:
+def _segment_text(text: str, *, translated: bool = False) -> str:
     text = " ".join(text.split())
+    if not text and translated:
+        raise InvalidJobRequest("A translated line cannot be empty: it translates what was said.")
     if not text:
         raise InvalidJobRequest(
             "A segment's text cannot be empty: merge it into a neighbour instead."

@@ -7,11 +7,10 @@ from __future__ import annotations
 from typing import Any
 
 from jobs.errors import InvalidJobRequest
-from jobs.models import TranscriptionJob
 from jobs.transcripts.models import Revision, Speaker, Transcript
 from jobs.transcripts.models import Segment as SegmentRow
 from jobs.transcripts.services.changes import segment_state, speaker_state
-from jobs.transcripts.services.editing import Edit, Editor, editing
+from jobs.transcripts.services.editing import Edit, Editable, Editor, editing
 
 UNDO = "undo"
 REDO = "redo"
@@ -40,8 +39,8 @@ def stacks(transcript: Transcript) -> tuple[list[Revision], list[Revision]]:
     return undo, redo
 
 
-def transcript_undo(job: TranscriptionJob, editor: Editor, *, version: int) -> Edit:
-    with editing(job, editor, version, action=UNDO) as changes:
+def transcript_undo(subject: Editable, editor: Editor, *, version: int) -> Edit:
+    with editing(subject, editor, version, action=UNDO) as changes:
         undo, _ = stacks(changes.transcript)
         if not undo:
             raise InvalidJobRequest("There is nothing to undo.")
@@ -54,8 +53,8 @@ def transcript_undo(job: TranscriptionJob, editor: Editor, *, version: int) -> E
     return changes.result()
 
 
-def transcript_redo(job: TranscriptionJob, editor: Editor, *, version: int) -> Edit:
-    with editing(job, editor, version, action=REDO) as changes:
+def transcript_redo(subject: Editable, editor: Editor, *, version: int) -> Edit:
+    with editing(subject, editor, version, action=REDO) as changes:
         _, redo = stacks(changes.transcript)
         if not redo:
             raise InvalidJobRequest("There is nothing to redo.")
@@ -68,11 +67,11 @@ def transcript_redo(job: TranscriptionJob, editor: Editor, *, version: int) -> E
 
 
 def transcript_restore(
-    job: TranscriptionJob, editor: Editor, *, to_version: int, version: int | None = None
+    subject: Editable, editor: Editor, *, to_version: int, version: int | None = None
 ) -> Edit:
-    """Make the transcript what it was at ``to_version`` (1: the engine's original), as
-    one new revision."""
-    with editing(job, editor, version, action="restore") as changes:
+    """Make the transcript what it was at ``to_version`` (1: the engine's original, or
+    the translator's output), as one new revision."""
+    with editing(subject, editor, version, action="restore") as changes:
         transcript = changes.transcript
         if not 1 <= to_version <= transcript.version:
             raise InvalidJobRequest(

@@ -101,7 +101,9 @@ DETAIL: dict[str, Any] = {
         "Status, progress, languages, words, credits and, once completed, the segments "
         "(the source's times and speakers, translated text) and `transcript`. "
         "`?format=txt|srt|vtt|json|docx|pdf|html` downloads it with the same options and "
-        "caption line rules as transcripts."
+        "caption line rules as transcripts. Fix translated lines through "
+        "`/api/v1/translate/{translation_id}/transcript/` (the transcript editing "
+        "endpoints); the answer and every export then carry the fixes."
     ),
     "responses": {200: _ok("The translation", DONE),
                   404: _error("No such translation", "not_found",

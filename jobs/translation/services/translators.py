@@ -59,6 +59,30 @@ def _possible(source: str, able: list[str]) -> str:
     return f"From {language_name(source)} you can translate into: {names}."
 
 
+def targets_from(source: str) -> dict[str, list[str]]:
+    """Every language some enabled translator reaches from ``source`` → the translators
+    that can, best first (the order ``translation_route`` tries them in)."""
+    targets = {
+        pair_target
+        for info in engines.enabled_translators()
+        for pair_source, pair_target in engines.translator_class(info.name).pairs()
+        if pair_source == source and pair_target != source
+    }
+    if source != "en":
+        targets.add("en")
+    return {target: translation_route(source, target) for target in sorted(targets)}
+
+
+def translator_label(name: str) -> str:
+    """A translator's name for people; the bare name once it has left the registry."""
+    if name == WHISPER:
+        return "Whisper (hears the audio again, into English)"
+    try:
+        return engines.translator_info(name).label
+    except engines.UnknownTranslator:
+        return name
+
+
 def price_per_word(name: str) -> Decimal:
     # Whisper is not a text translator, so it has no TranslatorInfo; its price lives in
     # the same HARK_TRANSLATION_PRICES table.

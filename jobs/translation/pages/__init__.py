@@ -1,0 +1,1 @@
+"""Translation in the browser: ordering from a job's page, the translation page."""

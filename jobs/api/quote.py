@@ -32,6 +32,7 @@ from jobs.services.estimates import (
     estimated_wait_seconds,
 )
 from jobs.services.intake import Quote, ensure_size_allowed, media_quote
+from jobs.translation.services.ordering import TranslationEstimate
 
 QUOTE_EXAMPLE = {
     "mode": "test", "status": "success", "model": "local", "language": "en",
@@ -63,19 +64,36 @@ def quote_output(organization: Organization, quote: Quote) -> dict[str, Any]:
     in_wallet = available_credits(organization)
     wait = quote_delivery_seconds(quote)
     delivery = timezone.now() + timedelta(seconds=wait)
-    return {
+    body: dict[str, Any] = {
         "mode": "test",
         "status": "success",
         "model": quote.engine,
         "language": quote.language,
+        # The transcription's price; order_total adds the translation's, if ordered.
         "estimated_credits": float(quote.credits),
-        "order_total": float(quote.credits),
+        "order_total": float(quote.total),
         "seconds": round(quote.seconds),
         "duration_seconds": round(quote.seconds, 3),
         "in_wallet": float(in_wallet),
-        "sufficient_credits": in_wallet >= quote.credits,
+        "sufficient_credits": in_wallet >= quote.total,
         "estimated_wait": wait,
         "delivery_estimate": delivery.strftime("%Y-%m-%d %H:%M:%S"),
+    }
+    if quote.translation is not None:
+        body["translation"] = translation_estimate_output(quote.translation)
+    return body
+
+
+def translation_estimate_output(estimate: TranslationEstimate) -> dict[str, Any]:
+    return {
+        "to_language": estimate.to_language,
+        # None while the spoken language is to be detected.
+        "from_language": estimate.from_language or None,
+        "estimated_words": estimate.words,
+        "words_per_minute": estimate.words_per_minute,
+        "translator": estimate.translator,
+        "price_per_word": float(estimate.price_per_word),
+        "estimated_credits": float(estimate.credits),
     }
 
 

@@ -40,6 +40,8 @@ from jobs.pages.formatting import duration_label, span_label, timestamp_label
 from jobs.selectors import job_get, jobs_for
 from jobs.services.lifecycle import job_cancel, job_delete
 from jobs.transcripts.selectors import transcript_read
+from jobs.translation.services.follow_up import ordered_translation
+from jobs.translation.services.ordering import translation_offer
 
 JOBS_PER_PAGE = 20
 # The formats people ask for most come first; any other registered exporter follows.
@@ -214,6 +216,7 @@ def transcribe_new(request: HttpRequest) -> HttpResponse:
             "max_upload_bytes": settings.HARK_MAX_UPLOAD_MB * 1024 * 1024,
             "max_duration_minutes": settings.HARK_MAX_DURATION_SECONDS // 60,
             "accepted_formats": ACCEPTED,
+            "translation_offer": translation_offer(),
         },
     )
 
@@ -244,8 +247,31 @@ def job_detail(request: HttpRequest, job_id: uuid.UUID) -> HttpResponse:
             "served_by": served_by(job),
             "span": span_label(job.trim_start, job.trim_end),
             "cancelable": job.status in (JobStatus.QUEUED, JobStatus.PROCESSING),
+            "translation_order": translation_order(job),
         },
     )
+
+
+def translation_order(job: TranscriptionJob) -> dict[str, Any] | None:
+    """The translation ordered with the job (``translate_to``), for its page."""
+    if not job.translate_to:
+        return None
+    translation = ordered_translation(job)
+    waiting = translation is None and job.status in (JobStatus.QUEUED, JobStatus.PROCESSING)
+    if translation is not None:
+        status, label = translation.status, translation.get_status_display()
+    else:
+        status, label = (
+            ("waiting", "Waiting for the transcript") if waiting else ("canceled", "Not ordered")
+        )
+    return {
+        "language": language_name(job.translate_to),
+        "status": status,
+        "label": label,
+        "translation": translation,
+        "credits": translation.estimated_credits if translation else job.translation_credits,
+        "formats": [f for f in export_formats() if f.name in PREFERRED_FORMATS],
+    }
 
 
 def _user(request: HttpRequest) -> User:

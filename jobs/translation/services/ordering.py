@@ -108,3 +108,23 @@ def translation_estimate(*, source: str, to_language: str, seconds: float) -> Tr
         price_per_word=price_per_word(translator),
         credits=translation_quote(words, translator),
     )
+
+
+def translation_offer() -> dict[str, object]:
+    """What the upload page offers: the targets from each source language, their
+    names, and the most a minute of audio can cost to translate into each (the
+    dearest translator into it, at ``WORDS_PER_MINUTE``)."""
+    targets = translation_targets()
+    dearest: dict[str, Decimal] = {}
+    for info in engines.enabled_translators():
+        for _source, target in engines.translator_class(info.name).pairs():
+            dearest[target] = max(dearest.get(target, Decimal("0")), info.price_per_word)
+    codes = sorted({code for found in targets.values() for code in (*found,)} | set(targets))
+    return {
+        "targets": targets,
+        "names": {code: language_name(code) for code in codes},
+        "per_minute": {
+            code: f"{(price * WORDS_PER_MINUTE).normalize():f}" for code, price in dearest.items()
+        },
+        "words_per_minute": WORDS_PER_MINUTE,
+    }

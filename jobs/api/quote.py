@@ -40,16 +40,38 @@ QUOTE_EXAMPLE = {
     "in_wallet": 59.81, "sufficient_credits": True, "estimated_wait": 6,
     "delivery_estimate": "2026-11-21 16:23:01",
 }  # fmt: skip
+TRANSLATION_QUOTE_EXAMPLE = {
+    **QUOTE_EXAMPLE, "order_total": 0.23, "sufficient_credits": True,
+    "translation": {"to_language": "es", "from_language": "en", "estimated_words": 33,
+                    "words_per_minute": 180, "translator": "apertium",
+                    "price_per_word": 0.001, "estimated_credits": 0.04},
+}  # fmt: skip
 QUOTE_SCHEMA: dict[str, Any] = {
     "summary": "Price a file without ordering",
     "description": (
         "The same fields as `POST /api/v1/transcribe/`. Answers what the job would cost "
         "(`order_total` credits for `seconds` of audio), what you have (`in_wallet`) and "
-        "when it would be done (`delivery_estimate`, UTC). Nothing is stored or charged."
+        "when it would be done (`delivery_estimate`, UTC). Nothing is stored or charged. "
+        "With `translate_to`, `translation` prices the translation ordered with it: "
+        "`estimated_words` (the minutes of audio times `words_per_minute`), the "
+        "`translator` and its `price_per_word`, and its `estimated_credits`, which is "
+        "the most it will cost; `estimated_credits` at the top is the transcription's "
+        "and `order_total` the two together, which is what ordering holds. "
+        "`from_language` is null while the spoken language is to be detected."
     ),
     "request": {"multipart/form-data": TranscribeUploadInput},
-    "responses": {200: OpenApiResponse(OpenApiTypes.OBJECT,
-                                       examples=[OpenApiExample("quote", value=QUOTE_EXAMPLE)])},
+    "examples": [
+        OpenApiExample(
+            "Transcription plus translation into Spanish",
+            value={"file": "jfk.flac", "language": "en", "translate_to": "es"},
+            request_only=True,
+            media_type="multipart/form-data",
+        )
+    ],
+    "responses": {200: OpenApiResponse(OpenApiTypes.OBJECT, examples=[
+        OpenApiExample("quote", value=QUOTE_EXAMPLE),
+        OpenApiExample("with translate_to", value=TRANSLATION_QUOTE_EXAMPLE),
+    ])},
 }  # fmt: skip
 
 

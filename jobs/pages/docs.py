@@ -12,6 +12,7 @@ from jobs.engines import enabled_engines
 from jobs.languages import language_name
 from jobs.media.probe import ACCEPTED
 from jobs.pages.views import export_formats
+from jobs.translation.services.ordering import WORDS_PER_MINUTE
 
 
 @login_required
@@ -44,5 +45,6 @@ def help_page(request: HttpRequest) -> HttpResponse:
             "max_duration_minutes": settings.HARK_MAX_DURATION_SECONDS // 60,
             "formats": export_formats(),
             "signup_grant": format_credits(settings.HARK_SIGNUP_GRANT),
+            "translation_words_per_minute": WORDS_PER_MINUTE,
         },
     )

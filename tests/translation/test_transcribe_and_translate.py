@@ -274,3 +274,17 @@ def test_another_organization_sees_neither_the_job_nor_its_translation(alice, bo
     assert bob.client().get("/api/v1/translate/").json()["results"] == []
     assert alice.client().get(f"/api/v1/translate/{translation_id}/").status_code == 200
     assert available_credits(bob.organization) == Decimal("60")
+
+
+def test_help_and_the_schema_explain_ordering_a_translation_with_a_transcription(alice, client):
+    client.force_login(alice.user)
+    help_page = client.get("/help/").content.decode()
+    assert "Also translate into" in help_page
+    assert "at most 180 words per minute of audio" in help_page
+    schema = client.get("/api/schema/", HTTP_ACCEPT="application/vnd.oai.openapi+json").json()
+    upload_form = schema["paths"]["/api/v1/transcribe/"]["post"]["requestBody"]["content"]
+    examples = upload_form["multipart/form-data"]["examples"]
+    assert examples["TranscribeEnglishAndTranslateItIntoSpanish"]["value"]["translate_to"] == "es"
+    quote_doc = schema["paths"]["/api/v1/quote/"]["post"]
+    answers = quote_doc["responses"]["200"]["content"]["application/json"]["examples"]
+    assert answers["WithTranslateTo"]["value"]["translation"]["words_per_minute"] == 180

@@ -4,6 +4,7 @@ stored and settled on its own."""
 
 from __future__ import annotations
 
+import json
 from dataclasses import replace
 from decimal import Decimal
 from typing import Any
@@ -23,6 +24,7 @@ from tests.conftest import Persona
 from tests.test_api_transcribe import JFK, assert_nothing_created, upload
 from tests.transcripts.helpers import completed_job
 from tests.upstreams.loopback import Fault
+from webhooks.models import Delivery
 
 pytestmark = pytest.mark.django_db
 
@@ -288,3 +290,24 @@ def test_help_and_the_schema_explain_ordering_a_translation_with_a_transcription
     quote_doc = schema["paths"]["/api/v1/quote/"]["post"]
     answers = quote_doc["responses"]["200"]["content"]["application/json"]["examples"]
     assert answers["WithTranslateTo"]["value"]["translation"]["words_per_minute"] == 180
+
+
+def test_the_jobs_webhook_names_its_translation_and_then_gets_the_translations_own(alice, settings):
+    settings.HARK_OUTBOUND_ALLOWED_NETWORKS = ["127.0.0.0/8"]
+    hook = "http://127.0.0.1:9/hark-events"
+    job = completed_job(alice, language="en", translate_to="es", speakers=(), webhook_url=hook)
+    translation_id = str(ordered_translation_id(job))
+
+    translate(translation_id)
+
+    sent = [json.loads(d.payload) for d in Delivery.objects.filter(url=hook).order_by("created_at")]
+    assert [(p["job_type"], p["type"]) for p in sent] == [
+        ("transcription", "job.completed"),
+        ("translation", "job.completed"),
+    ]
+    assert (sent[0]["translation"]["id"], sent[0]["translation"]["status"]) == (
+        translation_id,
+        "queued",
+    )
+    assert sent[1]["translation_id"] == translation_id
+    assert "país" in sent[1]["transcript"].lower()

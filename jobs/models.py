@@ -105,6 +105,11 @@ class TranscriptionJob(Parked):
     # Money.
     estimated_credits = CreditField(default=Decimal("0"))
     credits_used = CreditField(null=True, blank=True)
+    # A translation ordered with the transcription (``jobs.translation.services``): its
+    # target, and its estimated price, held with ``estimated_credits`` until the
+    # transcript is stored and the translation is queued on its real words.
+    translate_to = models.CharField(max_length=12, blank=True)
+    translation_credits = CreditField(default=Decimal("0"))
 
     # Results live in ``jobs.transcripts`` (a Transcript per version); only why it failed
     # is the job's own.

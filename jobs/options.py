@@ -37,6 +37,8 @@ class TranscriptionOptions:
     trim_end: float | None = None
     # "transcribe", or "translate" (English text from speech in any language).
     task: str = JobTask.TRANSCRIBE
+    # Another language to translate the transcript into once it is done ("" = none).
+    translate_to: str = ""
     prompt: str = ""
     max_speakers: int | None = None
 

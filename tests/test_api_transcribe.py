@@ -432,11 +432,11 @@ def test_speaker_counts_become_the_jobs_speaker_limit(alice, fields, expected):
 
 SPEAKER_COUNTS = "number_of_speakers: must be 1_or_2, 3_or_more, or a whole number from 1 to 20"
 MAX_SPEAKERS = "max_speakers: must be a whole number from 1 to 20"
-TEXT_TRANSLATION = (
-    "translate_to: speech is translated into English only (task=translate, or "
-    "translate_to=en). Translating a transcript into another language is a separate feature "
-    "(POST /api/v1/translate/, as in Gumzo's API), which is not available here yet."
+TARGETS = (
+    "Transcripts can be translated into: Catalan (ca), English (en), French (fr), "
+    "Italian (it), Portuguese (pt), Spanish (es)."
 )
+NO_TARGET = f"translate_to: nothing here translates into 'xx'. {TARGETS}"
 
 
 @pytest.mark.parametrize(
@@ -456,8 +456,11 @@ TEXT_TRANSLATION = (
             {"number_of_speakers": "3_or_more", "max_speakers": "2"},
             "number_of_speakers=3_or_more and max_speakers=2 disagree; send one of them.",
         ),
-        ({"translate_to": "fr"}, TEXT_TRANSLATION),
-        ({"task": "translate", "translate_to": "de-AT"}, TEXT_TRANSLATION),
+        ({"translate_to": "xx"}, NO_TARGET),
+        (
+            {"task": "translate", "translate_to": "de-AT"},
+            f"translate_to: nothing here translates into German ('de'). {TARGETS}",
+        ),
         (
             {"task": "transcribe", "translate_to": "en"},
             "task=transcribe and translate_to=en contradict each other; send one of them.",
@@ -478,12 +481,12 @@ def test_the_url_endpoint_takes_the_same_translation_and_speaker_options(alice):
     client = alice.client()
     url = "https://example.com/talk.mp3"
     other = client.post(
-        "/api/v1/transcribe/url/", {"url": url, "translate_to": "fr"}, format="json"
+        "/api/v1/transcribe/url/", {"url": url, "translate_to": "xx"}, format="json"
     )
     speakers = client.post(
         "/api/v1/transcribe/url/", {"url": url, "max_speakers": 50}, format="json"
     )
     # Refused before anything is fetched.
-    assert (other.status_code, other.json()["message"]) == (400, TEXT_TRANSLATION)
+    assert (other.status_code, other.json()["message"]) == (400, NO_TARGET)
     assert (speakers.status_code, speakers.json()["message"]) == (400, MAX_SPEAKERS)
     assert not TranscriptionJob.objects.exists()

@@ -14,9 +14,11 @@ from drf_spectacular.utils import OpenApiExample, OpenApiParameter, OpenApiRespo
 from jobs.api.serializers import TranscribeUploadInput
 from jobs.exporters import EXPORTERS
 from jobs.exporters.options import CAPTION_LIMITS, TEXT_FORMATS, TIMESTAMPING, CaptionRules
+from jobs.translation.services.ordering import WORDS_PER_MINUTE
 
 ERROR_EXAMPLE = {"error": "invalid_request", "message": "A sentence explaining what to fix."}
 JOB_ID = "550e8400-e29b-41d4-a716-446655440000"
+TRANSLATION_ID = "93ccaa33-abe0-5c1b-a5a1-f78ad824cf02"
 CAPTION_HELP = {
     "max_line_chars": "characters per subtitle line",
     "max_lines": "lines per cue",
@@ -49,13 +51,34 @@ CREATE: dict[str, Any] = {
         "job finishes; you are charged the actual cost, or nothing if it fails. Gumzo's "
         "`job_language`, `job_type` and `skip_diarization` are accepted as aliases, and "
         "GoTranscript's `number_of_speakers`. `task=translate` (or `translate_to=en`) gives "
-        "English text from speech in any language; `language` is then the language spoken."
+        "English text from speech in any language; `language` is then the language spoken.\n\n"
+        "**Transcription plus translation** (GoTranscript's `translate_to`): any other "
+        "`translate_to` (a code such as `es`, or a name such as `spanish`) orders a "
+        "translation of the transcript, queued as soon as it is stored and readable at "
+        "`GET /api/v1/translate/{id}/`. It is priced per source word; before the transcript "
+        "exists the words are estimated at "
+        f"{WORDS_PER_MINUTE} a minute of audio, at the price per word of the translator "
+        "that would serve the pair (when `language` is detected: the dearest translator "
+        "into the target). That estimate is held with the transcription's credits, so "
+        "the order is refused up front (402) or never. Once the transcript is stored, the "
+        "translation is held and later charged on its real words, never more than the "
+        "estimate; the rest is released at once. A failed or canceled translation costs "
+        "nothing; a transcription that fails or is canceled releases the whole order. A "
+        "target nothing can translate into (or, with `language` given, a pair nothing "
+        "can translate) is a 400 naming what is possible, and nothing is created. "
+        "`POST /api/v1/quote/` (or `mode=test`) prices the order without creating it."
     ),
     "request": {"multipart/form-data": TranscribeUploadInput},
     "examples": [
         OpenApiExample(
             "Translate German speech into English",
             value={"file": "interview.mp3", "task": "translate", "language": "de"},
+            request_only=True,
+            media_type="multipart/form-data",
+        ),
+        OpenApiExample(
+            "Transcribe English and translate it into Spanish",
+            value={"file": "jfk.flac", "language": "en", "translate_to": "es"},
             request_only=True,
             media_type="multipart/form-data",
         ),
@@ -72,13 +95,21 @@ CREATE: dict[str, Any] = {
             examples=[OpenApiExample("queued", value={
                 "id": JOB_ID, "job_id": JOB_ID, "status": "queued",
                 "estimated_credits": 5.5, "estimated_wait": 30,
-                "created_at": "2026-11-21T14:30:00Z"})],
+                "created_at": "2026-11-21T14:30:00Z"}),
+                OpenApiExample("queued with its translation", value={
+                "id": JOB_ID, "job_id": JOB_ID, "status": "queued",
+                "estimated_credits": 0.19, "estimated_wait": 30,
+                "created_at": "2026-11-21T14:30:00Z", "order_total": 0.23,
+                "translation": {"id": None, "to_language": "es", "status": "waiting",
+                                "estimated_credits": 0.04}})],
         ),
         400: _error("An option the engine cannot serve, or a bad value", "invalid_request",
                     "The Local (pocketsphinx, English) engine cannot translate speech. "
                     "Engines that can: whisper."),
-        402: _error("Not enough credits", "insufficient_credits",
-                    "You have 10 credits remaining but this transcription requires 30 credits."),
+        402: _error("Not enough credits (for the whole order, translation included)",
+                    "insufficient_credits",
+                    "You have 0.2 credits remaining but this transcription with its "
+                    "translation requires 0.23 credits."),
         413: _error("Over the size cap", "file_too_large",
                     "This file is larger than the 500 MB limit."),
         415: _error("Not audio", "unsupported_media", "This file is not audio we can read."),
@@ -138,6 +169,16 @@ DETAIL: dict[str, Any] = {
                     "speakers": [], "segments": [{"start": 0.03, "end": 7.74,
                     "text": "and so my fellow americans", "speaker": None,
                     "confidence": 0.91}]}),
+                OpenApiExample("completed, its translation queued", value={
+                    "id": JOB_ID, "status": "completed", "language": "en",
+                    "transcript": "And so my fellow Americans, ask not what your country "
+                    "can do for you, ask what you can do for your country.",
+                    "credits_used": 0.19,
+                    "translation": {"id": TRANSLATION_ID, "translation_id": TRANSLATION_ID,
+                                    "from_language": "en", "to_language": "es",
+                                    "status": "queued", "estimated_credits": 0.03,
+                                    "url": "https://hark.example.com/api/v1/translate/"
+                                    f"{TRANSLATION_ID}/"}}),
                 OpenApiExample("failed", value={
                     "id": JOB_ID, "status": "failed",
                     "error_message": "This file could not be decoded past 02:13."}),

@@ -32,6 +32,7 @@ from jobs.services.estimates import (
     estimated_wait_seconds,
 )
 from jobs.services.intake import Quote, ensure_size_allowed, media_quote
+from jobs.translation.services.ordering import TranslationEstimate
 
 QUOTE_EXAMPLE = {
     "mode": "test", "status": "success", "model": "local", "language": "en",
@@ -39,16 +40,38 @@ QUOTE_EXAMPLE = {
     "in_wallet": 59.81, "sufficient_credits": True, "estimated_wait": 6,
     "delivery_estimate": "2026-11-21 16:23:01",
 }  # fmt: skip
+TRANSLATION_QUOTE_EXAMPLE = {
+    **QUOTE_EXAMPLE, "order_total": 0.23, "sufficient_credits": True,
+    "translation": {"to_language": "es", "from_language": "en", "estimated_words": 33,
+                    "words_per_minute": 180, "translator": "apertium",
+                    "price_per_word": 0.001, "estimated_credits": 0.04},
+}  # fmt: skip
 QUOTE_SCHEMA: dict[str, Any] = {
     "summary": "Price a file without ordering",
     "description": (
         "The same fields as `POST /api/v1/transcribe/`. Answers what the job would cost "
         "(`order_total` credits for `seconds` of audio), what you have (`in_wallet`) and "
-        "when it would be done (`delivery_estimate`, UTC). Nothing is stored or charged."
+        "when it would be done (`delivery_estimate`, UTC). Nothing is stored or charged. "
+        "With `translate_to`, `translation` prices the translation ordered with it: "
+        "`estimated_words` (the minutes of audio times `words_per_minute`), the "
+        "`translator` and its `price_per_word`, and its `estimated_credits`, which is "
+        "the most it will cost; `estimated_credits` at the top is the transcription's "
+        "and `order_total` the two together, which is what ordering holds. "
+        "`from_language` is null while the spoken language is to be detected."
     ),
     "request": {"multipart/form-data": TranscribeUploadInput},
-    "responses": {200: OpenApiResponse(OpenApiTypes.OBJECT,
-                                       examples=[OpenApiExample("quote", value=QUOTE_EXAMPLE)])},
+    "examples": [
+        OpenApiExample(
+            "Transcription plus translation into Spanish",
+            value={"file": "jfk.flac", "language": "en", "translate_to": "es"},
+            request_only=True,
+            media_type="multipart/form-data",
+        )
+    ],
+    "responses": {200: OpenApiResponse(OpenApiTypes.OBJECT, examples=[
+        OpenApiExample("quote", value=QUOTE_EXAMPLE),
+        OpenApiExample("with translate_to", value=TRANSLATION_QUOTE_EXAMPLE),
+    ])},
 }  # fmt: skip
 
 
@@ -63,19 +86,36 @@ def quote_output(organization: Organization, quote: Quote) -> dict[str, Any]:
     in_wallet = available_credits(organization)
     wait = quote_delivery_seconds(quote)
     delivery = timezone.now() + timedelta(seconds=wait)
-    return {
+    body: dict[str, Any] = {
         "mode": "test",
         "status": "success",
         "model": quote.engine,
         "language": quote.language,
+        # The transcription's price; order_total adds the translation's, if ordered.
         "estimated_credits": float(quote.credits),
-        "order_total": float(quote.credits),
+        "order_total": float(quote.total),
         "seconds": round(quote.seconds),
         "duration_seconds": round(quote.seconds, 3),
         "in_wallet": float(in_wallet),
-        "sufficient_credits": in_wallet >= quote.credits,
+        "sufficient_credits": in_wallet >= quote.total,
         "estimated_wait": wait,
         "delivery_estimate": delivery.strftime("%Y-%m-%d %H:%M:%S"),
+    }
+    if quote.translation is not None:
+        body["translation"] = translation_estimate_output(quote.translation)
+    return body
+
+
+def translation_estimate_output(estimate: TranslationEstimate) -> dict[str, Any]:
+    return {
+        "to_language": estimate.to_language,
+        # None while the spoken language is to be detected.
+        "from_language": estimate.from_language or None,
+        "estimated_words": estimate.words,
+        "words_per_minute": estimate.words_per_minute,
+        "translator": estimate.translator,
+        "price_per_word": float(estimate.price_per_word),
+        "estimated_credits": float(estimate.credits),
     }
 
 

@@ -20,6 +20,7 @@ from jobs.transcripts.selectors import (
     speaking_times,
     transcript_read,
 )
+from jobs.translation.api.output import ordered_translation_output
 
 
 def segment_output(
@@ -112,6 +113,9 @@ def job_detail_output(
             ]
     elif job.status == JobStatus.FAILED:
         body.update(error_message=job.error_message, error=job.error_message)
+    translation = ordered_translation_output(job)
+    if translation is not None:
+        body["translation"] = translation
     return body
 
 

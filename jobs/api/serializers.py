@@ -11,6 +11,7 @@ from rest_framework import serializers
 
 from jobs.models import JobTask, JobType, TranscriptionJob
 from jobs.options import PREFERENCES, TranscriptionOptions
+from jobs.translation.services.ordering import target_code
 from webhooks.errors import WebhookUrlRefused
 from webhooks.services import webhook_url_check
 
@@ -19,13 +20,9 @@ MAX_SPEAKERS = 20
 SPEAKERS_MESSAGE = f"must be a whole number from 1 to {MAX_SPEAKERS}"
 # GoTranscript's number_of_speakers: "3_or_more" sets no upper limit.
 SPEAKER_RANGES: dict[str, int | None] = {"1_or_2": 2, "3_or_more": None}
-# Only speech → English is a transcription option; other targets are text translation.
-ENGLISH = {"en", "english"}
-OTHER_TARGETS_MESSAGE = (
-    "speech is translated into English only (task=translate, or translate_to=en). "
-    "Translating a transcript into another language is a separate feature "
-    "(POST /api/v1/translate/, as in Gumzo's API), which is not available here yet."
-)
+# translate_to=en is speech translation by the engine (task=translate); any other target
+# is a text translation of the transcript, queued when it is done.
+ENGLISH = "en"
 
 
 # In the schema a list of strings; a comma-separated string or a JSON array works too.
@@ -97,7 +94,8 @@ class TranscriptionOptionsInput(serializers.Serializer):  # type: ignore[type-ar
     prefer = serializers.ChoiceField(choices=PREFERENCES, required=False, allow_blank=True)
     fallbacks = ModelListField(required=False)
     # task=translate: English text from speech in any language (Whisper's translation);
-    # translate_to=en says the same in GoTranscript's words.
+    # translate_to=en says the same in GoTranscript's words, other targets order a
+    # translation of the transcript (GoTranscript's transcription plus translation).
     task = serializers.ChoiceField(
         choices=JobTask.values,
         required=False,
@@ -111,8 +109,11 @@ class TranscriptionOptionsInput(serializers.Serializer):  # type: ignore[type-ar
         required=False,
         allow_blank=True,
         max_length=20,
-        help_text="`en` (or `english`) is the same as `task=translate`; speech is "
-        "translated into English only.",
+        help_text="A language to translate the transcript into, as a code (`es`) or an "
+        "English name (`spanish`). `en` is the same as `task=translate` (the engine hears "
+        "the speech in English); any other language orders a translation of the "
+        "transcript, queued once it is done and priced per word (see `POST "
+        "/api/v1/quote/`). The job's `translation` shows its id, status and link.",
     )
     prompt = serializers.CharField(
         required=False,
@@ -155,12 +156,9 @@ class TranscriptionOptionsInput(serializers.Serializer):  # type: ignore[type-ar
         return value
 
     def validate_translate_to(self, value: str) -> str:
-        target = value.strip().lower().replace("_", "-")
-        if not target:
-            return ""
-        if target.split("-", 1)[0] not in ENGLISH:
-            raise serializers.ValidationError(OTHER_TARGETS_MESSAGE)
-        return "en"
+        # Only normalized here: whether anything can translate into it depends on the
+        # spoken language, which the intake service checks with the rest of the order.
+        return target_code(value) if value.strip() else ""
 
     def validate_number_of_speakers(self, value: str) -> str:
         value = value.strip().lower()
@@ -173,7 +171,7 @@ class TranscriptionOptionsInput(serializers.Serializer):  # type: ignore[type-ar
         )
 
     def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
-        if attrs.get("translate_to") and attrs.get("task") == JobTask.TRANSCRIBE:
+        if attrs.get("translate_to") == ENGLISH and attrs.get("task") == JobTask.TRANSCRIBE:
             raise serializers.ValidationError(
                 "task=transcribe and translate_to=en contradict each other; send one of them."
             )
@@ -225,9 +223,10 @@ class TranscriptionOptionsInput(serializers.Serializer):  # type: ignore[type-ar
             trim_end=data.get("till"),
             task=(
                 JobTask.TRANSLATE
-                if data.get("task") == JobTask.TRANSLATE or data.get("translate_to")
+                if data.get("task") == JobTask.TRANSLATE or data.get("translate_to") == ENGLISH
                 else JobTask.TRANSCRIBE
             ),
+            translate_to=target if (target := data.get("translate_to", "")) != ENGLISH else "",
             prompt=data.get("prompt", ""),
             max_speakers=data.get("speaker_limit"),
         )
@@ -244,7 +243,7 @@ def credits(value: Any) -> float | None:
 
 
 def job_created_output(job: TranscriptionJob, *, estimated_wait: int) -> dict[str, Any]:
-    return {
+    body: dict[str, Any] = {
         "id": str(job.id),
         "job_id": str(job.id),
         "status": job.status,
@@ -252,6 +251,16 @@ def job_created_output(job: TranscriptionJob, *, estimated_wait: int) -> dict[st
         "estimated_wait": estimated_wait,
         "created_at": job.created_at,
     }
+    if job.translate_to:
+        # The translation ordered with it: queued once the transcript is done.
+        body["translation"] = {
+            "id": None,
+            "to_language": job.translate_to,
+            "status": "waiting",
+            "estimated_credits": credits(job.translation_credits),
+        }
+        body["order_total"] = credits(job.estimated_credits + job.translation_credits)
+    return body
 
 
 def job_summary_output(job: TranscriptionJob, *, paid_at: Any = None) -> dict[str, Any]:

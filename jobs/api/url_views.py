@@ -36,7 +36,8 @@ URL_SCHEMA: dict[str, Any] = {
         "(YouTube, Vimeo, SoundCloud). The same options as `POST /api/v1/transcribe/`. The "
         "media is fetched and priced before the job is created; a URL that is refused "
         "(private addresses), unreachable, too large or not media is a 400 and nothing "
-        "is charged."
+        "is charged. `translate_to` orders a translation with it, as on the upload "
+        "endpoint; a target nothing can serve is refused before anything is fetched."
     ),
     "request": {"application/json": TranscribeUrlInput},
     "examples": [
@@ -44,7 +45,16 @@ URL_SCHEMA: dict[str, Any] = {
             "Translate a German podcast into English",
             value={"url": "https://example.com/podcast-de.mp3", "task": "translate"},
             request_only=True,
-        )
+        ),
+        OpenApiExample(
+            "Transcribe a French talk and translate it into Spanish",
+            value={
+                "url": "https://example.com/talk-fr.mp3",
+                "language": "fr",
+                "translate_to": "es",
+            },
+            request_only=True,
+        ),
     ],
     "responses": {
         200: OpenApiResponse(

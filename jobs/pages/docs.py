@@ -13,6 +13,7 @@ from jobs.languages import language_name
 from jobs.media.probe import ACCEPTED
 from jobs.pages.views import export_formats
 from jobs.translation.engines import enabled_translators
+from jobs.translation.services.ordering import WORDS_PER_MINUTE
 from jobs.translation.services.translators import WHISPER, price_per_word, translator_label
 
 
@@ -62,5 +63,6 @@ def help_page(request: HttpRequest) -> HttpResponse:
                     "price": format_credits(price_per_word(WHISPER)),
                 }
             ],
+            "translation_words_per_minute": WORDS_PER_MINUTE,
         },
     )

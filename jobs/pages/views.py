@@ -47,6 +47,8 @@ from jobs.translation.selectors import (
     translation_choices,
     translations_of,
 )
+from jobs.translation.services.follow_up import ordered_translation
+from jobs.translation.services.ordering import translation_offer
 
 JOBS_PER_PAGE = 20
 # The formats people ask for most come first; any other registered exporter follows.
@@ -229,6 +231,7 @@ def transcribe_new(request: HttpRequest) -> HttpResponse:
             "max_upload_bytes": settings.HARK_MAX_UPLOAD_MB * 1024 * 1024,
             "max_duration_minutes": settings.HARK_MAX_DURATION_SECONDS // 60,
             "accepted_formats": ACCEPTED,
+            "translation_offer": translation_offer(),
         },
     )
 
@@ -263,8 +266,31 @@ def job_detail(request: HttpRequest, job_id: uuid.UUID) -> HttpResponse:
             "translation_choices": translation_choices(job) if view else [],
             "translation_words": transcript_words(view) if view else 0,
             "translations": list(translations_of(job)),
+            "translation_order": translation_order(job),
         },
     )
+
+
+def translation_order(job: TranscriptionJob) -> dict[str, Any] | None:
+    """The translation ordered with the job (``translate_to``), for its page."""
+    if not job.translate_to:
+        return None
+    translation = ordered_translation(job)
+    waiting = translation is None and job.status in (JobStatus.QUEUED, JobStatus.PROCESSING)
+    if translation is not None:
+        status, label = translation.status, translation.get_status_display()
+    else:
+        status, label = (
+            ("waiting", "Waiting for the transcript") if waiting else ("canceled", "Not ordered")
+        )
+    return {
+        "language": language_name(job.translate_to),
+        "status": status,
+        "label": label,
+        "translation": translation,
+        "credits": translation.estimated_credits if translation else job.translation_credits,
+        "formats": [f for f in export_formats() if f.name in PREFERRED_FORMATS],
+    }
 
 
 def _user(request: HttpRequest) -> User:

@@ -21,9 +21,14 @@ from billing.services import InsufficientCredits, hold_place
 from jobs.errors import FileTooLarge, InvalidJobRequest, UnsupportedMediaError
 from jobs.media.decode import decodable_duration
 from jobs.media.probe import MediaInfo, UnsupportedMedia, probe
-from jobs.models import JobType, TranscriptionJob
+from jobs.models import JobTask, JobType, TranscriptionJob
 from jobs.options import TranscriptionOptions
 from jobs.routing import Route, route_plan, route_price
+from jobs.translation.services.ordering import (
+    TranslationEstimate,
+    translation_estimate,
+    translation_order_check,
+)
 from lib.queue import enqueue_not_before
 
 logger = logging.getLogger(__name__)
@@ -46,6 +51,18 @@ class Quote:
     route: Route | None = None
     trim_start: float = 0.0
     trim_end: float | None = None
+    # The translation ordered with it (``translate_to``), priced on estimated words.
+    translation: TranslationEstimate | None = None
+
+    @property
+    def total(self) -> Decimal:
+        """What the order holds: the transcription and its translation."""
+        return self.credits + (self.translation.credits if self.translation else Decimal("0"))
+
+    @property
+    def work(self) -> str:
+        """The order, as the insufficient-credits sentence names it."""
+        return "transcription with its translation" if self.translation else "transcription"
 
 
 def max_upload_bytes() -> int:
@@ -81,7 +98,33 @@ def media_quote(*, path: Path, options: TranscriptionOptions) -> Quote:
     summary = options.summary or options.job_type == JobType.SUMMARY
     extras = priced_options(diarization=options.diarization, summary=summary)
     credits = route_price(route, seconds, options=extras)
-    return Quote(route.engine, route.language, seconds, credits, media, route, trim_start, trim_end)
+    translation = (
+        translation_estimate(
+            source=transcript_language(options, route), to_language=options.translate_to,
+            seconds=seconds,
+        )
+        if options.translate_to
+        else None
+    )  # fmt: skip
+    return Quote(
+        route.engine, route.language, seconds, credits, media, route, trim_start, trim_end,
+        translation,
+    )  # fmt: skip
+
+
+def transcript_language(options: TranscriptionOptions, route: Route) -> str:
+    """The language the transcript will be in ("" = whatever is detected): English when
+    the engine translates the speech (task=translate), else the language spoken."""
+    return "en" if options.task == JobTask.TRANSLATE else route.language
+
+
+def translation_check(options: TranscriptionOptions) -> None:
+    """Refuse a ``translate_to`` nothing could serve before any media is fetched; the
+    full check is repeated with the price in ``media_quote``."""
+    if options.translate_to:
+        translation_order_check(
+            transcript_language(options, route_plan(options)), options.translate_to
+        )
 
 
 def trimmed_span(options: TranscriptionOptions, duration: float) -> tuple[float, float | None]:
@@ -124,8 +167,10 @@ def job_create(
     # An unlocked early look, so a file the wallet cannot pay for is never copied into
     # storage; hold_place decides under the lock.
     available = available_credits(organization)
-    if quote.credits > available:
-        raise InsufficientCredits(available=max(available, Decimal("0")), required=quote.credits)
+    if quote.total > available:
+        raise InsufficientCredits(
+            available=max(available, Decimal("0")), required=quote.total, work=quote.work
+        )
     job_id = uuid.uuid4()
     extension = CONTAINER_EXTENSIONS.get(quote.media.container, "bin")
     key = f"org/{organization.pk}/{job_id}.{extension}"
@@ -156,6 +201,8 @@ def job_create(
                 size_bytes=path.stat().st_size,
                 duration_seconds=quote.seconds,
                 estimated_credits=quote.credits,
+                translate_to=quote.translation.to_language if quote.translation else "",
+                translation_credits=quote.translation.credits if quote.translation else 0,
                 prefer=options.prefer,
                 route=list(quote.route.providers if quote.route else (quote.engine,)),
                 trim_start=quote.trim_start,
@@ -165,10 +212,13 @@ def job_create(
             job.media.name = stored_name
             job.save(force_insert=True)
             job_enqueue(job)
+            # One hold for the whole order; completing the job settles it and holds the
+            # translation's share anew (jobs.translation.services.follow_up).
             hold_place(
                 organization=organization,
-                amount=job.estimated_credits,
+                amount=quote.total,
                 reference=job.billing_reference,
+                work=quote.work,
             )
     except BaseException:
         if stored_name:

@@ -51,6 +51,7 @@ from jobs.services.keepalive import Throttled as Throttled
 from jobs.services.keepalive import kept_alive as kept_alive
 from jobs.text import apply_job_type, summarize
 from jobs.transcripts.services.storing import transcript_store_original
+from jobs.translation.services.follow_up import translation_follow_up
 from lib.queue import backoff_seconds
 from webhooks.events import JOB_COMPLETED, JOB_FAILED
 from webhooks.services import job_event_emit
@@ -187,6 +188,8 @@ def job_complete(
     )
     charged = -entry.amount if entry is not None else cost
     TranscriptionJob.objects.filter(pk=job.pk).update(credits_used=charged)
+    # A translation ordered with the job, held from what the capture just released.
+    translation_follow_up(job)
     job_event_emit(job_id=job.pk, event_type=JOB_COMPLETED)
     return True
 

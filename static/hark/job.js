@@ -31,6 +31,26 @@
   }
   if (!Hark.isFinished(root.dataset.status)) setTimeout(poll, POLL_MS);
 
+  // A translation ordered with the job runs after it: follow it the same way.
+  var translation = root.querySelector("[data-role=translation]");
+  function pollTranslation() {
+    Hark.getJSON(root.dataset.apiUrl).then(
+      function (job) {
+        if (job.translation && Hark.isFinished(job.translation.status)) {
+          window.location.reload();
+          return;
+        }
+        setTimeout(pollTranslation, POLL_MS);
+      },
+      function () {
+        setTimeout(pollTranslation, POLL_MS * 3);
+      }
+    );
+  }
+  if (translation && Hark.isFinished(root.dataset.status) && !Hark.isFinished(translation.dataset.status)) {
+    setTimeout(pollTranslation, POLL_MS);
+  }
+
   var audio = document.getElementById("player");
   var list = document.getElementById("transcript");
   if (!audio || !list) return;

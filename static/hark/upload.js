@@ -28,6 +28,11 @@
   var fallbacksNone = document.getElementById("fallbacks-none");
   var trimFrom = document.getElementById("trim-from");
   var trimTill = document.getElementById("trim-till");
+  var translateTo = document.getElementById("translate-to");
+  var translateAuto = document.getElementById("translate-to-auto");
+  var translateNone = document.getElementById("translate-to-none");
+  var translateHelp = document.getElementById("translate-to-help");
+  var offer = JSON.parse(document.getElementById("translation-data").textContent);
   var maxBytes = Number(form.dataset.maxBytes);
   var chosenFile = null;
 
@@ -73,6 +78,44 @@
     vocabulary.hidden = !info.vocabulary;
     vocabulary.querySelector("input").disabled = !info.vocabulary;
     applyRouting(info);
+    applyTranslation();
+  }
+
+  // Targets reachable from the language the transcript will be in: English when the
+  // engine translates the speech, every target while the language is to be detected.
+  function applyTranslation() {
+    var speech = document.getElementById("translate");
+    var source = speech.checked && !speech.disabled ? "en" : language.value;
+    var targets = [];
+    if (source) {
+      targets = offer.targets[source] || [];
+    } else {
+      Object.keys(offer.targets).forEach(function (from) {
+        offer.targets[from].forEach(function (code) {
+          if (targets.indexOf(code) < 0) targets.push(code);
+        });
+      });
+    }
+    targets = targets
+      .filter(function (code) {
+        return code !== source;
+      })
+      .sort(function (a, b) {
+        return offer.names[a].localeCompare(offer.names[b]);
+      });
+    var previous = translateTo.value;
+    translateTo.length = 1;
+    targets.forEach(function (code) {
+      var option = document.createElement("option");
+      option.value = code;
+      option.textContent = offer.names[code] + " (up to " + offer.per_minute[code] + " credits per minute)";
+      translateTo.appendChild(option);
+    });
+    translateTo.value = targets.indexOf(previous) >= 0 ? previous : "";
+    translateTo.disabled = targets.length === 0;
+    translateNone.hidden = targets.length > 0;
+    translateHelp.hidden = targets.length === 0;
+    translateAuto.hidden = Boolean(source) || targets.length === 0;
   }
 
   // Prefer only means something to Automatic; a model cannot fall back to itself.
@@ -200,6 +243,8 @@
   }
 
   model.addEventListener("change", applyEngine);
+  language.addEventListener("change", applyTranslation);
+  document.getElementById("translate").addEventListener("change", applyTranslation);
   [trimFrom, trimTill].forEach(function (input) {
     input.addEventListener("input", clearError);
   });
@@ -229,6 +274,7 @@
     });
     var translate = document.getElementById("translate");
     if (translate.checked && !translate.disabled) values.task = "translate";
+    if (translateTo.value && !translateTo.disabled) values.translate_to = translateTo.value;
     var vocabulary = document.getElementById("vocabulary");
     if (!vocabulary.disabled && vocabulary.value.trim()) values.vocabulary = vocabulary.value;
     if (!preferField.hidden) values.prefer = form.querySelector("input[name=prefer]:checked").value;

@@ -91,6 +91,8 @@ CREATE: dict[str, Any] = {
 LIST: dict[str, Any] = {
     "tags": TAGS,
     "summary": "List translations",
+    # Otherwise it shares "api_v1_translate_retrieve" with the detail route.
+    "operation_id": "api_v1_translate_list",
     "responses": {200: _ok("A page of translations", {"next": None, "previous": None,
                                                       "results": [CREATED]})},
 }  # fmt: skip

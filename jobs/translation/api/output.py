@@ -6,10 +6,12 @@ from typing import Any
 
 from jobs.api.serializers import credits
 from jobs.exporters import TranscriptDocument
-from jobs.models import JobStatus
+from jobs.models import JobStatus, TranscriptionJob
 from jobs.transcripts.models import Transcript
 from jobs.transcripts.selectors import TranscriptView, transcript_view
 from jobs.translation.models import TranslationJob
+from jobs.translation.services.events import translation_result_url
+from jobs.translation.services.follow_up import ordered_translation
 
 
 def translation_view(translation: TranslationJob) -> TranscriptView | None:
@@ -86,3 +88,36 @@ def translation_document(translation: TranslationJob) -> TranscriptDocument:
         duration=job.duration_seconds,
         segments=view.segments if view else (),
     )
+
+
+def ordered_translation_output(job: TranscriptionJob) -> dict[str, Any] | None:
+    """The translation ordered with a transcription (``translate_to``), as the job's API
+    output and webhooks show it: ``waiting`` for the transcript until it is queued."""
+    if not job.translate_to:
+        return None
+    translation = ordered_translation(job)
+    if translation is None:
+        waiting = job.status in (JobStatus.QUEUED, JobStatus.PROCESSING)
+        return {
+            "id": None,
+            "translation_id": None,
+            "to_language": job.translate_to,
+            "status": "waiting" if waiting else JobStatus.CANCELED,
+            "estimated_credits": credits(job.translation_credits),
+            "url": None,
+            **({} if waiting else {"error": "Not translated: the transcription did not complete."}),
+        }
+    body: dict[str, Any] = {
+        "id": str(translation.id),
+        "translation_id": str(translation.id),
+        "from_language": translation.from_language,
+        "to_language": translation.to_language,
+        "status": translation.status,
+        "estimated_credits": credits(translation.estimated_credits),
+        "url": translation_result_url(translation),
+    }
+    if translation.status == JobStatus.COMPLETED:
+        body["credits_used"] = credits(translation.credits_used)
+    elif translation.status == JobStatus.FAILED:
+        body["error"] = translation.error_message
+    return body

@@ -1,9 +1,16 @@
-"""Ordering a translation: checked, priced, held and queued, all or nothing."""
+"""Ordering a translation: checked, priced, held and queued, all or nothing.
+
+Two ways in share these steps: Gumzo's ``POST /translate/`` for a completed
+transcription (``translation_create``), and a transcription ordered with
+``translate_to``, whose translation is queued the moment its transcript is stored
+(``jobs.translation.services.follow_up``).
+"""
 
 from __future__ import annotations
 
 import math
 import re
+import uuid
 from collections.abc import Sequence
 from decimal import ROUND_UP, Decimal
 
@@ -14,10 +21,10 @@ from billing.selectors import available_credits
 from billing.services import InsufficientCredits, hold_place
 from jobs.errors import InvalidJobRequest, JobConflict
 from jobs.languages import language_name
-from jobs.models import JobStatus
+from jobs.models import JobStatus, TranscriptionJob
 from jobs.selectors import job_get
 from jobs.text.language import language_code
-from jobs.transcripts.selectors import transcript_read
+from jobs.transcripts.selectors import TranscriptView, transcript_read
 from jobs.translation.models import TranslationJob
 from jobs.translation.services.translators import price_per_word, translation_route
 from lib.queue import enqueue_not_before
@@ -31,6 +38,29 @@ def translation_quote(words: int, translator: str) -> Decimal:
     """Credits for ``words`` source words, rounded up to the cent (never free)."""
     price = price_per_word(translator) * words
     return max(price.quantize(CENT, rounding=ROUND_UP), CENT if words else Decimal("0"))
+
+
+def translation_target(to_language: str) -> str:
+    """The base code of a target language ("es" for "es", "ES-mx" or "es_MX"); a 400
+    for what is not shaped like a code."""
+    target = language_code(to_language)
+    if not _LANGUAGE.match(target):
+        raise InvalidJobRequest(
+            f"to_language must be a language code such as 'fr', 'es' or 'de'; got '{to_language}'."
+        )
+    return target
+
+
+def translation_plan(
+    source: str, target: str, *, model: str = "auto", fallbacks: Sequence[str] = ()
+) -> list[str]:
+    """The translators that will take ``source`` → ``target``; a 400 naming what is
+    possible when none can, or when there is nothing to translate."""
+    if target == source:
+        raise InvalidJobRequest(
+            f"This transcript is already in {language_name(source)}; choose another language."
+        )
+    return translation_route(source, target, model=model or "auto", fallbacks=fallbacks)
 
 
 def translation_create(
@@ -54,38 +84,69 @@ def translation_create(
     if view is None:
         raise JobConflict("This transcription has no transcript to translate.")
     source = language_code(view.language or job.language)
-    target = language_code(to_language)
-    if not _LANGUAGE.match(target):
-        raise InvalidJobRequest(
-            f"to_language must be a language code such as 'fr', 'es' or 'de'; got '{to_language}'."
-        )
-    if target == source:
-        raise InvalidJobRequest(
-            f"This transcript is already in {language_name(source)}; choose another language."
-        )
-    route = translation_route(source, target, model=model or "auto", fallbacks=fallbacks)
+    target = translation_target(to_language)
+    route = translation_plan(source, target, model=model, fallbacks=fallbacks)
     if webhook_url:
         webhook_url_check(webhook_url)
-    words = len(view.text.split())
+    words = transcript_words(view)
     credits = translation_quote(words, route[0])
     available = available_credits(organization)
     if credits > available:
         raise InsufficientCredits(
             available=max(available, Decimal("0")), required=credits, work="translation"
         )
+    return translation_queue(
+        job=job,
+        view=view,
+        source=source,
+        target=target,
+        route=route,
+        credits=credits,
+        engine=model or "auto",
+        prefer=prefer,
+        webhook_url=webhook_url,
+        created_by=created_by,
+        api_key=api_key,
+    )
+
+
+def transcript_words(view: TranscriptView) -> int:
+    """What a translation is priced by: the source transcript's words."""
+    return len(view.text.split())
+
+
+def translation_queue(
+    *,
+    job: TranscriptionJob,
+    view: TranscriptView,
+    source: str,
+    target: str,
+    route: list[str],
+    credits: Decimal,
+    engine: str = "auto",
+    prefer: str = "",
+    webhook_url: str = "",
+    created_by: User | None = None,
+    api_key: ApiKey | None = None,
+    translation_id: uuid.UUID | None = None,
+) -> TranslationJob:
+    """Create the translation of ``view``, queue its task and hold ``credits``, in one
+    transaction (the ORM broker's task row commits with it); InsufficientCredits leaves
+    nothing behind."""
     with transaction.atomic():
         translation = TranslationJob.objects.create(
-            organization=organization,
+            id=translation_id or uuid.uuid4(),
+            organization=job.organization,
             source_job=job,
             created_by=created_by if created_by and created_by.pk else None,
             api_key=api_key,
             from_language=source,
             to_language=target,
-            engine=model or "auto",
+            engine=engine,
             prefer=prefer,
             route=route,
             source_version=view.version,
-            words=words,
+            words=transcript_words(view),
             webhook_url=webhook_url,
             estimated_credits=credits,
         )
@@ -96,7 +157,10 @@ def translation_create(
             task_name=f"translate {translation.id}",
         )
         hold_place(
-            organization=organization, amount=credits, reference=translation.billing_reference
+            organization=job.organization,
+            amount=credits,
+            reference=translation.billing_reference,
+            work="translation",
         )
     return translation
 

@@ -63,11 +63,15 @@ def translation_create(
         raise InvalidJobRequest(
             f"This transcript is already in {language_name(source)}; choose another language."
         )
-    route = translation_route(source, target, model=model or "auto", fallbacks=fallbacks)
+    route = translation_route(
+        source, target, model=model or "auto", fallbacks=fallbacks, prefer=prefer
+    )
     if webhook_url:
         webhook_url_check(webhook_url)
     words = len(view.text.split())
-    credits = translation_quote(words, route[0])
+    # As for transcriptions, the hold covers the dearest translator the route may use;
+    # the one that serves is charged.
+    credits = max(translation_quote(words, name) for name in route)
     available = available_credits(organization)
     if credits > available:
         raise InsufficientCredits(

@@ -7,6 +7,7 @@ OpenAI-compatible chat API); Apertium is the real program."""
 
 from __future__ import annotations
 
+import json
 from datetime import timedelta
 from typing import Any
 
@@ -23,6 +24,7 @@ from jobs.translation.tasks import translate
 from tests.transcripts.helpers import completed_job
 from tests.translation.helpers import order, translated
 from tests.upstreams.loopback import Fault
+from webhooks.models import Delivery
 
 ALL = ["apertium", "libretranslate", "openai", "deepl"]
 
@@ -154,8 +156,9 @@ def test_a_permanent_failure_fails_the_translation_at_once_and_releases_the_hold
     every_translator, deepl, alice, jfk
 ):
     deepl.fail(Fault.status(400))
+    hook = "https://example.com/callback"
 
-    body = translated(alice, jfk.id, "es", model="deepl", fallbacks=["apertium"])
+    body = translated(alice, jfk.id, "es", model="deepl", fallbacks=["apertium"], webhook_url=hook)
 
     assert body["status"] == "failed"
     assert "could not translate this text" in body["error_message"]
@@ -165,6 +168,17 @@ def test_a_permanent_failure_fails_the_translation_at_once_and_releases_the_hold
     assert not LedgerEntry.objects.filter(
         kind=EntryKind.CHARGE, reference=translation.billing_reference
     ).exists()
+    # Gumzo's webhook: the event is about the translation, not its source.
+    [delivery] = Delivery.objects.filter(url=hook)
+    payload = json.loads(delivery.payload)
+    assert (payload["event"], payload["job_type"], payload["status"]) == (
+        "job_failed",
+        "translation",
+        "failed",
+    )
+    assert payload["job_id"] == payload["translation_id"] == str(translation.id)
+    assert payload["transcription_id"] == str(jfk.id)
+    assert payload["error_message"] == body["error_message"]
 
 
 def test_when_every_translator_fails_transiently_it_waits_then_tries_again_then_fails(

@@ -7,16 +7,17 @@ from __future__ import annotations
 import uuid
 from dataclasses import dataclass
 
-from django.contrib.postgres.search import SearchQuery, SearchRank, SearchVector
+from django.contrib.postgres.search import SearchQuery, SearchRank, SearchVectorField
 from django.db import connection
 from django.db.models import FloatField, Q
+from django.db.models.expressions import RawSQL
 from django.db.models.functions import Cast
 
 from accounts.models import Organization
 from jobs.models import TranscriptionJob
 from jobs.transcripts.models import Segment, Transcript, TranscriptKind
 from jobs.transcripts.search.query import SearchTerms
-from jobs.transcripts.search.schema import CONFIG, FTS_TABLE
+from jobs.transcripts.search.schema import CONFIG, FTS_TABLE, PG_COLUMN
 
 
 @dataclass(frozen=True)
@@ -79,9 +80,11 @@ def sqlite_rows(
 def postgres_rows(
     organization: Organization, terms: SearchTerms, *, after: Position | None, limit: int
 ) -> list[Row]:
-    """``to_tsvector('simple', text)`` (the GIN index's expression) against the terms,
-    ranked by ``ts_rank``."""
-    vector = SearchVector("text", config=CONFIG)
+    """The stored ``search_document`` column (GIN-indexed) against the terms, ranked by
+    ``ts_rank``."""
+    # Both names are constants of ours, not input.
+    column = f'"{Segment._meta.db_table}"."{PG_COLUMN}"'
+    vector = RawSQL(column, [], SearchVectorField())  # noqa: S611
     query = SearchQuery(terms.tsquery(), search_type="raw", config=CONFIG)
     rows = (
         Segment.objects.filter(

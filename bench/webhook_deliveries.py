@@ -1,7 +1,7 @@
 """How fast do webhooks go out? One command, one throwaway installation.
 
-    .venv/bin/python bench/webhooks.py                   # 300 deliveries per run, 30 jobs
-    .venv/bin/python bench/webhooks.py --deliveries 100 --jobs 10 --workers 1 4
+    .venv/bin/python bench/webhook_deliveries.py                   # 300 deliveries per run, 30 jobs
+    .venv/bin/python bench/webhook_deliveries.py --deliveries 100 --jobs 10 --workers 1 4
 
 It creates an installation in a temporary folder (its own SQLite database), a loopback
 receiver in this process that answers ``200 ok`` at once, and an endpoint for it

@@ -66,6 +66,7 @@ def translation_run(translation_id: str) -> None:
             lambda name, _position: (name, _translated(translation, view, name)),
             record=attempts.append,
         )
+        _complete(translation, view, name, segments, _tried(attempts))
     except ProviderError as exc:
         for attempt in attempts:
             logger.info("translation %s: %s %s %s", translation.pk, attempt.provider,
@@ -79,8 +80,6 @@ def translation_run(translation_id: str) -> None:
     except Exception:
         logger.exception("translation %s crashed", translation.pk)
         _fail(translation, CRASH_MESSAGE, _tried(attempts))
-        return
-    _complete(translation, view, name, segments, _tried(attempts))
 
 
 def _tried(attempts: list[AttemptRecord]) -> list[str]:

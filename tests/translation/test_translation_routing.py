@@ -13,10 +13,12 @@ from typing import Any
 
 import pytest
 from django.utils import timezone
+from django_q.models import OrmQ
 
 from billing.models import EntryKind, Hold, HoldStatus, LedgerEntry
 from jobs.errors import InvalidJobRequest
 from jobs.models import JobStatus, ProviderHealth
+from jobs.services.worker import jobs_recover_abandoned
 from jobs.translation.models import TranslationJob
 from jobs.translation.services.intake import translation_quote
 from jobs.translation.services.translators import translation_route
@@ -249,3 +251,22 @@ def test_a_failing_translator_does_not_open_the_circuit_of_the_speech_engine_of_
         translated(alice, jfk.id, "es", model="openai", fallbacks=["apertium"])
     assert ProviderHealth.objects.get(provider="translator:openai").open_until is not None
     assert not ProviderHealth.objects.filter(provider="openai").exists()
+
+
+def test_an_overdue_retry_whose_task_was_lost_is_queued_again_by_the_sweeper(
+    every_translator, deepl, alice, jfk
+):
+    deepl.fail(Fault.status(503))
+    translation_id = order(alice, jfk.id, "es", model="deepl").json()["translation_id"]
+    translate(translation_id)
+    OrmQ.objects.all().delete()  # the delayed task is lost
+    TranslationJob.objects.update(retry_at=timezone.now() - timedelta(minutes=5))
+
+    jobs_recover_abandoned()
+
+    assert TranslationJob.objects.get().retry_at is None
+    [task] = OrmQ.objects.all()
+    assert tuple(task.task["args"]) == (translation_id,)
+    translate(translation_id)
+    done = TranslationJob.objects.get()
+    assert (done.status, done.providers) == (JobStatus.COMPLETED, ["deepl", "deepl"])

@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import logging
 from dataclasses import replace
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.db import transaction
@@ -30,7 +30,7 @@ from jobs.engines.base import ProviderError, Segment, TranscriptionRequest
 from jobs.media.storage import local_media
 from jobs.models import AttemptOutcome, JobStatus
 from jobs.routing import AttemptRecord, route_call
-from jobs.services.worker import due, retry_time
+from jobs.services.worker import OVERDUE_SECONDS, due, retry_time
 from jobs.transcripts.models import (
     POSITION_GAP,
     Speaker,
@@ -268,6 +268,29 @@ def _requeue(translation: TranslationJob, tried: list[str], *, retry_after: floa
             not_before=retry_at,
             task_name=f"translate {translation.pk} again",
         )
+
+
+def translations_retry_overdue(now: datetime) -> int:
+    """Queue again the translations whose retry fell due a while ago and was never
+    claimed (the sweeper's, as ``jobs_retry_overdue`` for transcriptions): the delayed
+    task was lost, or a broker without delays ran it early and it was refused."""
+    overdue = TranslationJob.objects.filter(
+        status=JobStatus.QUEUED, retry_at__lte=now - timedelta(seconds=OVERDUE_SECONDS)
+    )
+    queued = 0
+    for translation in overdue:
+        with transaction.atomic():
+            # Cleared, so an overdue retry is queued once.
+            if TranslationJob.objects.filter(
+                pk=translation.pk, status=JobStatus.QUEUED, retry_at=translation.retry_at
+            ).update(retry_at=None):
+                enqueue_not_before(
+                    "jobs.translation.tasks.translate",
+                    str(translation.pk),
+                    task_name=f"translate {translation.pk} again",
+                )
+                queued += 1
+    return queued
 
 
 def _title(translation: TranslationJob) -> str:

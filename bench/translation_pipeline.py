@@ -2,9 +2,11 @@
 
     .venv/bin/python bench/translation_pipeline.py            # 3 repeats (~1 min)
     .venv/bin/python bench/translation_pipeline.py --repeats 5
+    .venv/bin/python bench/translation_pipeline.py --minutes 60   # a longer transcript
 
 A 10-minute transcript (1,500 words in 100 segments of about 15, built from the shared
-recordings' English reference texts) is translated English → Spanish:
+recordings' English reference texts; ``--minutes`` for another length at 150 words a
+minute) is translated English → Spanish:
 
 * baseline: ``apertium`` alone, in this process (the same call the worker makes);
 * pipeline: Gumzo's ``POST /api/v1/translate/`` (``model=apertium``) on a throwaway
@@ -41,9 +43,9 @@ import httpx  # noqa: E402
 from bench._api import BenchmarkBroken  # noqa: E402
 from bench._install import installation_prepare, services_running  # noqa: E402
 
-TRANSCRIPT_WORDS = 1500
+WORDS_PER_MINUTE = 150
 SEGMENT_WORDS = 15
-SEGMENT_SECONDS = 6.0  # 100 segments of 6 s: ten minutes of speech
+SEGMENT_SECONDS = 6.0  # 15 words in 6 s: 150 words a minute
 POLL_SECONDS = 0.05
 TARGET = 1.10
 SHARED_AUDIO = REPO_ROOT.parent / "shared" / "audio"
@@ -61,6 +63,7 @@ class Run:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=(__doc__ or "").split("\n\n")[0])
     parser.add_argument("--repeats", type=int, default=3)
+    parser.add_argument("--minutes", type=int, default=10, help="of speech (150 words each)")
     args = parser.parse_args(argv)
     root = Path(tempfile.mkdtemp(prefix="hark-bench-translation-pipeline-"))
     installation = installation_prepare(root)
@@ -72,10 +75,11 @@ def main(argv: list[str] | None = None) -> int:
     import django
 
     django.setup()
-    texts = transcript()
+    texts = transcript(args.minutes * WORDS_PER_MINUTE)
     words = sum(len(text.split()) for text in texts)
     print(f"transcript: {words} words in {len(texts)} segments", flush=True)
     job_id = completed_job(installation.api_key, texts)
+    segments = len(texts)
     engine_alone(texts)  # warm: Apertium's pairs found, its files in the page cache
     engine: list[float] = []
     runs: list[Run] = []
@@ -83,11 +87,11 @@ def main(argv: list[str] | None = None) -> int:
         with services_running(installation) as services:
             headers = {"Authorization": f"Token {installation.api_key}"}
             with httpx.Client(base_url=services.base_url, headers=headers, timeout=60) as api:
-                pipeline(api, job_id)  # warm: the worker's first look at Apertium's pairs
+                pipeline(api, job_id, segments)  # warm: the worker's first look at Apertium's pairs
                 # Interleaved, so that both see the same machine (a shared box drifts).
                 for _ in range(args.repeats):
                     engine.append(engine_alone(texts))
-                    runs.append(pipeline(api, job_id))
+                    runs.append(pipeline(api, job_id, segments))
                     print(f"apertium alone {engine[-1]:.2f} s, API + worker "
                           f"{runs[-1].seconds:.2f} s", flush=True)  # fmt: skip
     except BenchmarkBroken as exc:
@@ -97,15 +101,15 @@ def main(argv: list[str] | None = None) -> int:
     return 0
 
 
-def transcript() -> list[str]:
+def transcript(total: int) -> list[str]:
     """About ten minutes of speech as segments of about 15 words, from the shared
     recordings' English reference texts, repeated."""
     sources = sorted(p for p in SHARED_AUDIO.glob("*.txt") if ".de." not in p.name)
     text = re.sub(r"\s+", " ", " ".join(p.read_text() for p in sources)).split()
     words: list[str] = []
-    while len(words) < TRANSCRIPT_WORDS:
+    while len(words) < total:
         words += text
-    words = words[:TRANSCRIPT_WORDS]
+    words = words[:total]
     return [" ".join(words[i : i + SEGMENT_WORDS]) for i in range(0, len(words), SEGMENT_WORDS)]
 
 
@@ -150,7 +154,7 @@ def engine_alone(texts: list[str]) -> float:
     return seconds
 
 
-def pipeline(api: httpx.Client, job_id: str) -> Run:
+def pipeline(api: httpx.Client, job_id: str, segments: int) -> Run:
     submitted = time.time()
     started = time.perf_counter()
     response = api.post(
@@ -171,7 +175,7 @@ def pipeline(api: httpx.Client, job_id: str) -> Run:
         time.sleep(POLL_SECONDS)
     else:
         raise BenchmarkBroken("the translation did not complete within 300 s")
-    if body["provider"] != "apertium" or len(body["segments"]) != 100:
+    if body["provider"] != "apertium" or len(body["segments"]) != segments:
         raise BenchmarkBroken("the translation is not Apertium's, segment for segment")
     claimed, finished = timestamps(translation_id)
     return Run(seconds, answered - submitted, claimed - answered, finished - claimed,

@@ -344,6 +344,7 @@ def jobs_recover_abandoned() -> int:
     from jobs.services.chunks_recovery import chunks_recover
     from jobs.services.parked import parked_poll
     from jobs.services.stalled import stalled_tasks_requeue
+    from jobs.translation.services.worker import translations_retry_overdue
 
     touched = parked_poll()
     now = timezone.now()
@@ -352,7 +353,7 @@ def jobs_recover_abandoned() -> int:
     )
     for job in stale:
         touched += job_abandon(job, Q(lease_expires_at__lt=now, parked_reference=""))
-    touched += jobs_retry_overdue(now) + chunks_recover()
+    touched += jobs_retry_overdue(now) + translations_retry_overdue(now) + chunks_recover()
     return touched + stalled_tasks_requeue()
 
 

@@ -42,7 +42,7 @@ class TranslationJob(models.Model):
     engine = models.CharField(max_length=40, default="auto")
     prefer = models.CharField(max_length=10, blank=True)
     route = models.JSONField(default=list, blank=True)
-    # The translators that served it.
+    # The translators called, in order (those that failed, then the one that served).
     providers = models.JSONField(default=list, blank=True)
     # The source transcript's version that was translated, and its words (the price).
     source_version = models.PositiveIntegerField(default=1)
@@ -55,6 +55,8 @@ class TranslationJob(models.Model):
 
     attempts = models.PositiveSmallIntegerField(default=0)
     lease_expires_at = models.DateTimeField(null=True, blank=True, db_index=True)
+    # After every translator failed transiently: not claimed again before this.
+    retry_at = models.DateTimeField(null=True, blank=True)
 
     created_at = models.DateTimeField(auto_now_add=True, db_index=True)
     started_at = models.DateTimeField(null=True, blank=True)

@@ -34,7 +34,8 @@ CREATED = {
     "estimated_credits": 0.01, "estimated_wait": 5, "created_at": "2026-12-05T10:00:00Z",
 }  # fmt: skip
 DONE = {
-    **CREATED, "status": "completed", "progress": 100, "model": "auto", "provider": "apertium",
+    **CREATED, "status": "completed", "progress": 100, "model": "auto",
+    "providers": ["deepl", "apertium"], "provider": "apertium",
     "credits_used": 0.01, "finished_at": "2026-12-05T10:00:03Z",
     "transcript": "Et ainsi, mes compatriotes américains…",
     "segments": [{"id": "0b6f2c1e-5d7a-4f0e-9a53-2f1d3c4b5a69", "start": 0.0, "end": 4.2,
@@ -47,9 +48,16 @@ CREATE: dict[str, Any] = {
     "summary": "Translate a completed transcription",
     "description": (
         "Gumzo's `/translate/`. JSON `job_id` (a completed transcription), `to_language` "
-        "(a language code), optional `webhook_url`, and Hark's `model` (a translator from "
-        "`/api/v1/translation-models/`, default `auto`) and `fallbacks`. Priced per source "
-        "word; the credits are held until it finishes and charged only if it succeeds."
+        "(a language code), optional `webhook_url`, and Hark's routing, exactly as for "
+        "transcriptions: `model` (a translator from `/api/v1/translation-models/`, default "
+        "`auto`), `prefer` (`quality`, `speed` or `cost`: how `auto` ranks the translators "
+        "that can take the pair) and `fallbacks` (translators tried in order when the one "
+        "before fails transiently; `auto` among them means the best not tried yet). A "
+        "translator that keeps failing is skipped for a while. Priced per source word: the "
+        "dearest translator of the route is held, the one that serves is charged, and "
+        "nothing if it fails. When it finishes, `webhook_url` receives Gumzo's webhook "
+        "(`event` `job_completed` or `job_failed`, `job_type` `translation`, `job_id` the "
+        "translation's id, `result_url`), signed in `X-Gumzo-Signature`."
     ),
     "request": OpenApiTypes.OBJECT,
     "examples": [
@@ -61,7 +69,22 @@ CREATE: dict[str, Any] = {
                 "webhook_url": "https://example.com/callback",
             },
             request_only=True,
-        )
+        ),
+        OpenApiExample(
+            "DeepL, falling back to Apertium",
+            value={
+                "job_id": JOB_ID,
+                "to_language": "es",
+                "model": "deepl",
+                "fallbacks": ["apertium"],
+            },
+            request_only=True,
+        ),
+        OpenApiExample(
+            "The cheapest translator first",
+            value={"job_id": JOB_ID, "to_language": "es", "prefer": "cost"},
+            request_only=True,
+        ),
     ],
     "responses": {
         200: _ok("Queued", CREATED),
@@ -100,7 +123,8 @@ DETAIL: dict[str, Any] = {
     "tags": TAGS,
     "summary": "A translation, or an export of it",
     "description": (
-        "Status, progress, languages, words, credits and, once completed, the segments "
+        "Status, progress, languages, words, credits, `providers` (the translators called "
+        "so far, in order; the last served a completed one) and, once completed, the segments "
         "(the source's times and speakers, translated text) and `transcript`. "
         "`?format=txt|srt|vtt|json|docx|pdf|html` downloads it with the same options and "
         "caption line rules as transcripts. Fix translated lines through "

@@ -48,6 +48,8 @@ def translation_output(
         "from_language": translation.from_language,
         "to_language": translation.to_language,
         "model": translation.engine,
+        # The translators called so far, in order; the last served a completed one.
+        "providers": list(translation.providers),
         "words": translation.words,
         "estimated_credits": credits(translation.estimated_credits),
         "created_at": translation.created_at,
@@ -55,7 +57,7 @@ def translation_output(
     if translation.status == JobStatus.COMPLETED:
         view = translation_view(translation)
         body.update(
-            provider=(translation.providers or [""])[0],
+            provider=(translation.providers or [""])[-1],
             credits_used=credits(translation.credits_used),
             finished_at=translation.finished_at,
             transcript=view.text if view else "",

@@ -26,10 +26,10 @@ from jobs.transcripts.selectors import TranscriptView, transcript_read
 from jobs.translation.models import TranslationJob
 from jobs.translation.services.events import translation_event_emit
 from jobs.translation.services.intake import (
+    route_quote,
     transcript_words,
     translation_plan,
     translation_queue,
-    translation_quote,
 )
 
 # The translation ordered with a job has an id derived from the job's: known from the
@@ -70,7 +70,7 @@ def translation_follow_up(job: TranscriptionJob) -> TranslationJob | None:
         if source == job.translate_to:
             raise JobConflict(f"the recording is in {language_name(source)} already.")
         route = translation_plan(source, job.translate_to)
-        credits = min(translation_quote(transcript_words(view), route[0]), job.translation_credits)
+        credits = min(route_quote(transcript_words(view), route), job.translation_credits)
         return translation_queue(
             job=job,
             view=view,

@@ -51,8 +51,19 @@ def translation_target(to_language: str) -> str:
     return target
 
 
+def route_quote(words: int, route: Sequence[str]) -> Decimal:
+    """What to hold for ``words`` along ``route``: as for transcriptions, the dearest
+    translator the route may use; the one that serves is charged."""
+    return max(translation_quote(words, name) for name in route)
+
+
 def translation_plan(
-    source: str, target: str, *, model: str = "auto", fallbacks: Sequence[str] = ()
+    source: str,
+    target: str,
+    *,
+    model: str = "auto",
+    fallbacks: Sequence[str] = (),
+    prefer: str = "",
 ) -> list[str]:
     """The translators that will take ``source`` → ``target``; a 400 naming what is
     possible when none can, or when there is nothing to translate."""
@@ -60,7 +71,9 @@ def translation_plan(
         raise InvalidJobRequest(
             f"This transcript is already in {language_name(source)}; choose another language."
         )
-    return translation_route(source, target, model=model or "auto", fallbacks=fallbacks)
+    return translation_route(
+        source, target, model=model or "auto", fallbacks=fallbacks, prefer=prefer
+    )
 
 
 def translation_create(
@@ -85,11 +98,10 @@ def translation_create(
         raise JobConflict("This transcription has no transcript to translate.")
     source = language_code(view.language or job.language)
     target = translation_target(to_language)
-    route = translation_plan(source, target, model=model, fallbacks=fallbacks)
+    route = translation_plan(source, target, model=model, fallbacks=fallbacks, prefer=prefer)
     if webhook_url:
         webhook_url_check(webhook_url)
-    words = transcript_words(view)
-    credits = translation_quote(words, route[0])
+    credits = route_quote(transcript_words(view), route)
     available = available_credits(organization)
     if credits > available:
         raise InsufficientCredits(

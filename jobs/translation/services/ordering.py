@@ -97,8 +97,8 @@ def translation_order_check(source: str, to_language: str) -> tuple[str, list[st
 def translation_estimate(*, source: str, to_language: str, seconds: float) -> TranslationEstimate:
     """What translating ``seconds`` of speech into ``to_language`` will cost at most."""
     target, translators = translation_order_check(source, to_language)
-    # The translator the route would try first; unknown source: the dearest that could.
-    translator = translators[0] if source else max(translators, key=price_per_word)
+    # The dearest translator that could serve: what the order will hold.
+    translator = max(translators, key=price_per_word)
     words = math.ceil(seconds / 60 * WORDS_PER_MINUTE)
     return TranslationEstimate(
         to_language=target,

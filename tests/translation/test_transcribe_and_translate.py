@@ -146,7 +146,8 @@ def test_a_failed_translation_releases_its_part_and_the_transcription_stays_paid
     job = completed_job(alice, language="en", translate_to="es", speakers=())
     translation = TranslationJob.objects.get()
     assert Hold.objects.get(reference=translation.billing_reference).amount == Decimal("0.05")
-    libre.fail(Fault.status(500, path="/translate"))
+    # A permanent refusal: a 5xx would be retried later instead.
+    libre.fail(Fault.status(400, path="/translate"))
 
     translate(str(translation.pk))
 

@@ -201,14 +201,14 @@ def test_a_source_split_after_translating_still_shows_all_it_said_and_warns(alic
 def test_a_failed_translation_says_why_and_that_nothing_was_charged(alice, jfk):
     order_page(signed_in(alice), jfk, "es:apertium")
     translation = TranslationJob.objects.get()
-    # A translator that has left the registry since the order: every translator fails.
-    TranslationJob.objects.filter(pk=translation.pk).update(route=["retired"])
+    # A pair the translator refuses for good (a permanent failure, not retried).
+    TranslationJob.objects.filter(pk=translation.pk).update(from_language="xx")
     translate(str(translation.pk))
 
     page = signed_in(alice).get(f"/translations/{translation.pk}/").content.decode()
 
     assert "This translation failed." in page
-    assert "There is no translator called &#x27;retired&#x27;." in page
+    assert "apertium cannot translate from xx to es." in page
     assert "You have not been charged." in page
     assert "Cancel translation" not in page
     assert 'data-mode="translation"' not in page

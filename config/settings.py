@@ -572,8 +572,8 @@ SPECTACULAR_SETTINGS = {
 
 # --- Cache (API rate-limit counters) ---------------------------------------------------
 # Shared by every web process, so an organization's rate limit is one budget however many
-# processes or machines serve it: the database's own table by default (bin/run creates it
-# with createcachetable), Redis at scale. A per-process memory cache would multiply the
+# processes or machines serve it: the database's own table by default (`migrate` creates it:
+# ops migration 0002), Redis at scale. A per-process memory cache would multiply the
 # limit by the number of processes.
 HARK_CACHE_URL = env_str("HARK_CACHE_URL", "").strip()
 CACHES: dict[str, dict[str, Any]]

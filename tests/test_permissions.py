@@ -315,7 +315,7 @@ def translations(world: World) -> Translations:
     assert claim is not None
     heard = [Segment(0.0, 2.0, "And so my fellow Americans.", 0.9, language="en")]
     assert job_complete(claim, TranscriptionResult(heard, "en", 11.0, "whisper"))
-    by_role = {
+    by_role: dict[str, TranslationJob] = {
         role: translation_create(
             organization=world.organization,
             job_id=job.pk,

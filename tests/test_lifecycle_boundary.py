@@ -92,9 +92,12 @@ def lifecycle_writes(source: str, path: str = "<snippet>") -> list[Write]:
         func = node.func
         if isinstance(func, ast.Name) and func.id == "setattr" and len(node.args) >= 2:
             name = node.args[1]
-            if isinstance(name, ast.Constant) and name.value in PROTECTED:
-                if _flagged(str(name.value), ast.unparse(node.args[0]), WORK_OBJECT):
-                    found.append(Write(path, node.lineno, f"setattr {name.value}"))
+            if (
+                isinstance(name, ast.Constant)
+                and name.value in PROTECTED
+                and _flagged(str(name.value), ast.unparse(node.args[0]), WORK_OBJECT)
+            ):
+                found.append(Write(path, node.lineno, f"setattr {name.value}"))
             continue
         if isinstance(func, ast.Name) and func.id in MODELS:
             receiver, method = func.id, func.id

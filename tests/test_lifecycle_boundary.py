@@ -116,10 +116,10 @@ def lifecycle_writes(source: str, path: str = "<snippet>") -> list[Write]:
         if method in {"save", "bulk_update"}:
             fields = [k.value for k in node.keywords if k.arg in {"update_fields", "fields"}]
             fields += node.args[1:] if method == "bulk_update" else []
-            for name in (s for f in fields for s in _strings(f)):
+            for field in (s for f in fields for s in _strings(f)):
                 pattern = MODEL_RECEIVER if method == "bulk_update" else WORK_OBJECT
-                if name in PROTECTED and _flagged(name, receiver, pattern):
-                    found.append(Write(path, node.lineno, f"{method} of {name}"))
+                if field in PROTECTED and _flagged(field, receiver, pattern):
+                    found.append(Write(path, node.lineno, f"{method} of {field}"))
     return found
 
 

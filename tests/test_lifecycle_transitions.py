@@ -94,11 +94,17 @@ def attempt(transition: Callable[[], object]) -> bool:
         return False
 
 
+def beat(renew: Callable[[], None]) -> bool:
+    """A heartbeat won when it did not raise JobLost."""
+    renew()
+    return True
+
+
 # (transition, the states it is allowed from, what it leaves, the hold afterwards)
 JOB_TRANSITIONS: dict[str, tuple[Callable[[TranscriptionJob], object], set[str], str, str]] = {
     "claim": (lambda j: jobs.job_claim(str(j.pk)), {"queued", "processing-lease-expired"},
               JobStatus.PROCESSING, HoldStatus.ACTIVE),
-    "heartbeat": (lambda j: jobs.job_heartbeat(claim_of(j), fraction=0.5) or True,
+    "heartbeat": (lambda j: beat(lambda: jobs.job_heartbeat(claim_of(j), fraction=0.5)),
                   {"processing", "processing-lease-expired"}, JobStatus.PROCESSING, HoldStatus.ACTIVE),
     "complete": (lambda j: jobs.job_complete(claim_of(j), result()),
                  {"processing", "processing-lease-expired"}, JobStatus.COMPLETED, HoldStatus.CAPTURED),
@@ -179,7 +185,7 @@ def chunk_in(job_in) -> Callable[[str], TranscriptionChunk]:
 CHUNK_STATES = ("queued", "processing", "completed", "skipped")
 CHUNK_TRANSITIONS: dict[str, tuple[Callable[[TranscriptionChunk], object], set[str], str]] = {
     "claim": (lambda c: chunks.chunk_claim(c.pk, 1), {"queued"}, ChunkStatus.PROCESSING),
-    "renew_lease": (lambda c: chunks.chunk_renew_lease(c.pk, 1) or True, {"processing"},
+    "renew_lease": (lambda c: beat(lambda: chunks.chunk_renew_lease(c.pk, 1)), {"processing"},
                     ChunkStatus.PROCESSING),
     "complete": (lambda c: chunks.chunk_complete(c, 1, segments=[], provider="local", language="en"),
                  {"processing"}, ChunkStatus.COMPLETED),

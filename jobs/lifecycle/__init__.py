@@ -8,13 +8,16 @@ capture or release through ``billing.services``) and the webhook event happen in
 same transaction, so a transition that lost changed nothing and charged nothing.
 
 - ``transcription``: job_claim, job_heartbeat, job_renew_lease, job_complete, job_fail,
-  job_retry_later, job_park, job_unpark, job_cancel, job_chunks_queue,
-  job_chunks_counted, jobs_requeue_stalled, jobs_retry_overdue.
-- ``chunk``: chunk_claim, chunk_renew_lease, chunk_complete, chunk_retry_later,
-  chunk_park, chunk_unpark, chunks_requeue_unfinished, chunks_retry_overdue.
+  job_retry_later, job_park, job_unpark, job_cancel, job_requeue_stalled (and the
+  sweeper's jobs_requeue_stalled, jobs_retry_overdue); job_settle applies the ladder.
+- ``chunk``: job_chunks_queue, chunks_requeue_unfinished, chunk_claim,
+  chunk_renew_lease, chunk_complete, job_chunks_counted, chunk_retry_later, chunk_park,
+  chunk_unpark (and the sweeper's chunks_requeue_stalled, chunks_retry_overdue);
+  chunk_settle applies the ladder.
 - ``translation``: translation_claim, translation_complete, translation_fail,
   translation_retry_later, translation_cancel, translation_refused,
-  translations_requeue_stalled, translations_retry_overdue.
+  translation_requeue_stalled (and the sweeper's translations_requeue_stalled,
+  translations_retry_overdue); translation_settle applies the ladder.
 - ``parking``: parked_poll_noted, parked_forget_stopped (both kinds of parked work).
 - ``outcomes``: the one ladder from an exception to an outcome (park, lost, retry
   later, fail), shared by jobs, chunks and translations.

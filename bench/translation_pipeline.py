@@ -119,7 +119,7 @@ def completed_job(api_key: str, texts: list[str]) -> str:
     from rest_framework.test import APIClient
 
     from jobs.engines.base import Segment, TranscriptionResult
-    from jobs.services.worker import job_claim, job_complete
+    from jobs.lifecycle.transcription import job_claim, job_complete
 
     client = APIClient()
     client.credentials(HTTP_AUTHORIZATION=f"Token {api_key}")

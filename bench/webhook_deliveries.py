@@ -53,7 +53,7 @@ from tests.webhook_receiver import Receiver  # noqa: E402
 if TYPE_CHECKING:
     from accounts.models import Organization
     from jobs.engines.base import TranscriptionResult
-    from jobs.services.worker import Claim
+    from jobs.lifecycle.transcription import Claim
 
 TARGET_MEDIAN_SECONDS = 1.0
 SETTLE_SECONDS = 0.5
@@ -100,8 +100,8 @@ def processing_job(organization: Organization) -> Claim:
     from django.db import transaction
 
     from billing.services import hold_place
+    from jobs.lifecycle.transcription import Claim
     from jobs.models import JobStatus, TranscriptionJob
-    from jobs.services.worker import Claim
 
     with transaction.atomic():
         job = TranscriptionJob.objects.create(
@@ -125,10 +125,10 @@ def a_result() -> TranscriptionResult:
 def run(installation: Installation, receiver: Receiver, *, workers: int, deliveries: int,
         jobs: int) -> RunResult:  # fmt: skip
     from accounts.models import Organization
-    from jobs.services.worker import job_complete
+    from jobs.lifecycle.transcription import job_complete
+    from jobs.services.events import job_event_emit
     from webhooks.events import JOB_COMPLETED
     from webhooks.models import Delivery, DeliveryStatus
-    from webhooks.services import job_event_emit
 
     organization = Organization.objects.get()
     receiver.requests.clear()

@@ -9,6 +9,7 @@ from django.http import HttpRequest
 from accounts.models import User
 from accounts.permissions import as_actor
 from jobs.errors import JobError
+from jobs.lifecycle.transcription import job_fail
 from jobs.models import (
     ProviderAttempt,
     ProviderHealth,
@@ -16,7 +17,6 @@ from jobs.models import (
     TranscriptionJob,
 )
 from jobs.services.lifecycle import job_cancel, job_delete
-from jobs.services.worker import job_fail
 from jobs.transcripts.admin import TranscriptInline
 
 

@@ -60,7 +60,35 @@ class Parked(models.Model):
         abstract = True
 
 
-class TranscriptionJob(Parked):
+class QueuedWork(models.Model):
+    """What every kind of queued work shares (transcription jobs, translations): its state,
+    the worker's lease and the attempts. Only ``jobs.lifecycle`` writes these fields, one
+    conditional update per named transition.
+
+    Each claim bumps ``attempts``; only the holder of the current attempt may finish the
+    work, and an expired lease lets another worker (or the sweeper) take it over. Queued
+    work that failed transiently waits until ``retry_at`` for its next attempt.
+    """
+
+    status = models.CharField(
+        max_length=12, choices=JobStatus.choices, default=JobStatus.QUEUED, db_index=True
+    )
+    progress = models.PositiveSmallIntegerField(default=0)
+    attempts = models.PositiveSmallIntegerField(default=0)
+    lease_expires_at = models.DateTimeField(null=True, blank=True, db_index=True)
+    retry_at = models.DateTimeField(null=True, blank=True)
+    started_at = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        abstract = True
+
+    @property
+    def is_finished(self) -> bool:
+        return self.status in FINISHED_STATUSES
+
+
+class TranscriptionJob(QueuedWork, Parked):
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
     organization = models.ForeignKey(
         "accounts.Organization", on_delete=models.CASCADE, related_name="jobs"
@@ -71,11 +99,6 @@ class TranscriptionJob(Parked):
     api_key = models.ForeignKey(
         "accounts.ApiKey", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
-    status = models.CharField(
-        max_length=12, choices=JobStatus.choices, default=JobStatus.QUEUED, db_index=True
-    )
-    progress = models.PositiveSmallIntegerField(default=0)
-
     # What was asked for.
     engine = models.CharField(max_length=40)
     language = models.CharField(max_length=12, default="en")
@@ -130,17 +153,7 @@ class TranscriptionJob(Parked):
     chunks_total = models.PositiveIntegerField(default=0)
     chunks_done = models.PositiveIntegerField(default=0)
 
-    # The worker's claim: each claim bumps ``attempts``; only the holder of the current
-    # attempt may finish the job, and an expired lease lets another worker take over.
-    attempts = models.PositiveSmallIntegerField(default=0)
-    lease_expires_at = models.DateTimeField(null=True, blank=True, db_index=True)
-    # A queued job that every provider failed transiently waits until then for its next
-    # attempt (no worker is held meanwhile, and none may claim it sooner).
-    retry_at = models.DateTimeField(null=True, blank=True)
-
     created_at = models.DateTimeField(auto_now_add=True, db_index=True)
-    started_at = models.DateTimeField(null=True, blank=True)
-    finished_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ("-created_at", "-id")
@@ -152,10 +165,6 @@ class TranscriptionJob(Parked):
     @property
     def billing_reference(self) -> str:
         return f"job:{self.id}"
-
-    @property
-    def is_finished(self) -> bool:
-        return self.status in FINISHED_STATUSES
 
 
 class ChunkStatus(models.TextChoices):

@@ -16,8 +16,8 @@ from billing.selectors import available_credits
 from billing.services import credits_grant
 from jobs.api.serializers import TranscriptionOptionsInput
 from jobs.engines.base import Segment, TranscriptionResult
+from jobs.lifecycle.transcription import job_claim, job_complete
 from jobs.models import JobStatus, JobType, TranscriptionJob
-from jobs.services.worker import job_claim, job_complete
 from tests.audio_fixtures import SHARED_AUDIO
 
 pytestmark = pytest.mark.django_db

@@ -15,8 +15,8 @@ from jobs.engines.base import Segment, TranscriptionResult
 from jobs.errors import InvalidJobRequest
 from jobs.exporters import EXPORTERS
 from jobs.exporters.options import CaptionRules, ExportOptions, export_options_from_query
+from jobs.lifecycle.transcription import job_claim, job_complete
 from jobs.models import TranscriptionJob
-from jobs.services.worker import job_claim, job_complete
 from tests.audio_fixtures import SHARED_AUDIO
 from tests.support.whisper_transcripts import whisper_segment
 

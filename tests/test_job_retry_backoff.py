@@ -25,6 +25,7 @@ from django_q.signing import SignedPackage
 from billing.models import EntryKind, Hold, HoldStatus, LedgerEntry
 from billing.selectors import available_credits, wallet_for
 from jobs import tasks
+from jobs.lifecycle.transcription import job_claim
 from jobs.models import (
     AttemptOutcome,
     ChunkStatus,
@@ -35,7 +36,7 @@ from jobs.models import (
     TranscriptionJob,
 )
 from jobs.services.chunks import chunk_run
-from jobs.services.worker import job_claim, job_run, jobs_recover_abandoned
+from jobs.services.worker import job_run, jobs_recover_abandoned
 from jobs.transcripts.selectors import job_text
 from tests.conftest import wait_for
 from tests.money_helpers import assert_books_balance

@@ -19,8 +19,8 @@ from django_q.models import OrmQ
 from billing.models import EntryKind, Hold, HoldStatus, LedgerEntry, StripeEvent, TopUp
 from billing.selectors import wallet_for
 from billing.services import credits_grant
+from jobs.lifecycle.transcription import job_claim, job_complete, job_fail
 from jobs.models import JobStatus, TranscriptionJob
-from jobs.services.worker import job_claim, job_complete, job_fail
 from tests.audio_fixtures import SHARED_AUDIO, transcribe
 from tests.money_helpers import (
     SECRET_KEY,

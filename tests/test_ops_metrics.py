@@ -20,8 +20,8 @@ from prometheus_client.samples import Sample
 
 from billing.models import EntryKind, LedgerEntry
 from jobs.engines.base import Segment, TranscriptionResult
+from jobs.lifecycle.transcription import job_claim, job_complete, job_fail
 from jobs.models import TranscriptionJob
-from jobs.services.worker import job_claim, job_complete, job_fail
 from ops.metrics import metrics_exposition
 from tests.audio_fixtures import SHARED_AUDIO
 from tests.webhook_receiver import Reply, receiving

@@ -413,7 +413,7 @@ def test_a_completed_job_page_shows_the_timestamped_transcript_and_downloads(ali
 
 
 def test_a_failed_job_page_shows_the_reason_and_that_nothing_was_charged(alice, alice_job):
-    from jobs.services.worker import job_fail
+    from jobs.lifecycle.transcription import job_fail
 
     job_fail(alice_job, "This file could not be decoded past 02:13.")
     body = signed_in(alice).get(f"/jobs/{alice_job.pk}/").content.decode()

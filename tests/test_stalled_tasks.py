@@ -14,9 +14,11 @@ from django.utils import timezone
 from django_q.brokers import get_broker
 from django_q.models import OrmQ
 
+from jobs.lifecycle.common import retry_time
+from jobs.lifecycle.transcription import job_claim
 from jobs.models import ChunkStatus, JobStatus, TranscriptionChunk, TranscriptionJob
 from jobs.services.stalled import STALLED_SECONDS
-from jobs.services.worker import job_claim, job_run, jobs_recover_abandoned, retry_time
+from jobs.services.worker import job_run, jobs_recover_abandoned
 from lib.queue import enqueue_not_before
 from tests.audio_fixtures import concatenated_speech
 from tests.conftest import wait_for

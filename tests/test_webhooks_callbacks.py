@@ -11,8 +11,8 @@ from typing import Any
 import pytest
 from django.test import Client
 
+from jobs.lifecycle.transcription import job_fail
 from jobs.models import JobStatus, TranscriptionJob
-from jobs.services.worker import job_fail
 from tests.test_api_transcribe import upload
 from webhooks import callbacks
 from webhooks.callbacks import (

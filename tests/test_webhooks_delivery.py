@@ -21,15 +21,16 @@ from django.utils import timezone
 from django_q.models import OrmQ
 from standardwebhooks.webhooks import Webhook
 
+from jobs.lifecycle.transcription import job_claim, job_complete, job_fail
 from jobs.models import TranscriptionJob
+from jobs.services.events import job_event_emit
 from jobs.services.lifecycle import job_cancel
-from jobs.services.worker import job_claim, job_complete, job_fail
 from tests.test_api_transcribe import upload
 from tests.test_worker_protocol import result
 from tests.webhook_receiver import Received, Receiver, Reply, receiving
 from webhooks.delivery import delivery_attempt
 from webhooks.models import Attempt, AttemptOutcome, Delivery, DeliveryStatus, Endpoint
-from webhooks.services import endpoint_create, job_event_emit, organization_secret
+from webhooks.services import endpoint_create, organization_secret
 
 pytestmark = pytest.mark.django_db
 

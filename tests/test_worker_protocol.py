@@ -13,17 +13,11 @@ from django_q.models import OrmQ
 from billing.models import EntryKind, Hold, HoldStatus, LedgerEntry
 from billing.selectors import available_credits
 from jobs.engines.base import Segment, TranscriptionResult, Word
+from jobs.lifecycle.common import JobLost
+from jobs.lifecycle.transcription import job_claim, job_complete, job_fail, job_heartbeat
 from jobs.models import JobStatus, TranscriptionJob
 from jobs.services.lifecycle import job_cancel
-from jobs.services.worker import (
-    JobLost,
-    job_claim,
-    job_complete,
-    job_fail,
-    job_heartbeat,
-    job_run,
-    jobs_recover_abandoned,
-)
+from jobs.services.worker import job_run, jobs_recover_abandoned
 from jobs.transcripts.selectors import job_text, transcript_read
 from tests.test_api_transcribe import upload
 

@@ -8,14 +8,9 @@ from __future__ import annotations
 
 import json
 from datetime import datetime
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
-from django.conf import settings
-from django.urls import reverse
 from rest_framework.utils.encoders import JSONEncoder
-
-if TYPE_CHECKING:
-    from jobs.models import TranscriptionJob
 
 JOB_COMPLETED = "job.completed"
 JOB_FAILED = "job.failed"
@@ -36,35 +31,6 @@ TRANSCRIPT_FIELDS = ("transcript", "segments", "summary", "topics")
 def gumzo_event_name(event_type: str) -> str:
     """Gumzo's receivers read ``event`` as ``job_completed``."""
     return event_type.replace(".", "_")
-
-
-def result_url(job_id: object) -> str:
-    """Where the job's result is read. Absolute when HARK_PUBLIC_URL is set; workers
-    have no request to take a host from."""
-    path = reverse("api-transcription", kwargs={"job_id": str(job_id)})
-    return f"{settings.HARK_PUBLIC_URL}{path}"
-
-
-def job_payload(job: TranscriptionJob, *, event_type: str, occurred_at: datetime) -> dict[str, Any]:
-    """The body of a job event: the fields Gumzo's and AudioToTextAI's receivers read,
-    then the job exactly as ``GET /api/v1/transcribe/{id}/?segments=true`` shows it."""
-    # Imported here: jobs.api imports webhooks (URL validation), not the other way round
-    # at import time.
-    from jobs.api.results import job_detail_output
-
-    detail = job_detail_output(job, include_segments=True, include_words=job.word_timestamps)
-    return {
-        "type": event_type,
-        "event": gumzo_event_name(event_type),
-        "timestamp": occurred_at,
-        "id": str(job.id),
-        "job_id": str(job.id),
-        "job_type": "transcription",
-        "status": job.status,
-        "result_url": result_url(job.id),
-        "created_at": job.created_at,
-        **detail,
-    }
 
 
 def thin(payload: dict[str, Any]) -> dict[str, Any]:

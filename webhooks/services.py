@@ -1,6 +1,7 @@
 """Writes for webhooks: endpoints, signing secrets, and turning events into deliveries.
 
-Other apps call ``job_event_emit`` (jobs, at each job transition) and
+Other apps build their events' payloads (plain dicts) and call ``deliveries_emit`` (jobs,
+at each job transition: ``jobs.services.events``) and
 ``webhook_url_check`` (the API, for a job's ``webhook_url``); attempts themselves are
 made by ``webhooks.delivery`` in the worker.
 """
@@ -267,29 +268,10 @@ def deliveries_emit(
         return 0
 
 
-def job_event_emit(*, job_id: uuid.UUID | str, event_type: str) -> int:
-    """``deliveries_emit`` for a transcription job's event, with the job's payload."""
-    from jobs.models import TranscriptionJob
-
-    try:
-        job = TranscriptionJob.objects.select_related("organization").get(pk=job_id)
-        full = events.job_payload(job, event_type=event_type, occurred_at=timezone.now())
-    except Exception:
-        logger.exception("could not build the %s payload of job %s", event_type, job_id)
-        return 0
-    return deliveries_emit(
-        organization=job.organization,
-        event_type=event_type,
-        payload=full,
-        webhook_url=job.webhook_url,
-        job_id=job.pk,
-    )
-
-
 def event_emit(*, organization: Organization, event_type: str, data: dict[str, Any]) -> int:
     """Queue an event that is not about one job (e.g. a wallet event, once it is in
     ``events.EVENT_TYPES``) for the organization's subscribed endpoints. Same rules as
-    ``job_event_emit``: call it inside the transaction that makes it true."""
+    ``deliveries_emit``: call it inside the transaction that makes it true."""
     payload = {"type": event_type, "event": events.gumzo_event_name(event_type),
                "timestamp": timezone.now(), **data}  # fmt: skip
     try:

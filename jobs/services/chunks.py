@@ -22,59 +22,44 @@ from __future__ import annotations
 import logging
 import tempfile
 from collections import Counter, defaultdict
-from datetime import datetime
 from pathlib import Path
 
 from django.conf import settings
 from django.core.files import File
 from django.core.files.storage import default_storage
 from django.db import transaction
-from django.db.models import F, Q
-from django.utils import timezone
 
 from jobs.engines import engine_info
 from jobs.engines.base import (
-    Deferred,
     EngineInfo,
-    ProviderError,
     Segment,
     TranscriptionRequest,
     TranscriptionResult,
     main_language,
 )
+from jobs.lifecycle.chunk import (
+    FINISHED_CHUNKS,
+    chunk_claim,
+    chunk_complete,
+    chunk_renew_lease,
+    chunk_settle,
+    chunks_requeue_unfinished,
+    job_chunks_counted,
+    job_chunks_queue,
+)
+from jobs.lifecycle.transcription import Claim, job_complete, job_heartbeat
 from jobs.media.chunking import cut_at_silences
 from jobs.media.storage import local_media
-from jobs.models import (
-    ChunkStatus,
-    JobStatus,
-    TranscriptionChunk,
-    TranscriptionJob,
-)
+from jobs.models import JobStatus, TranscriptionChunk, TranscriptionJob
 from jobs.routing import Collected, Route, route_transcribe
 from jobs.services.attempts import attempt_recorder
 from jobs.services.callbacks import job_callbacks
+from jobs.services.keepalive import Throttled, kept_alive
 from jobs.services.speaker_linking import chunk_speakers_link
 from jobs.services.stitching import segment_from_json, segment_on_timeline
-from jobs.services.worker import (
-    CRASH_MESSAGE,
-    Claim,
-    JobLost,
-    Throttled,
-    due,
-    job_complete,
-    job_fail,
-    job_heartbeat,
-    job_route,
-    kept_alive,
-    lease_deadline,
-    mine,
-    retry_time,
-)
-from lib.queue import enqueue_not_before
+from jobs.services.worker import job_route
 
 logger = logging.getLogger(__name__)
-
-FINISHED_CHUNKS = (ChunkStatus.COMPLETED, ChunkStatus.SKIPPED)
 
 
 def chunk_target_seconds(info: EngineInfo, *, diarized: bool = False) -> float:
@@ -116,7 +101,10 @@ def chunks_start(claim: Claim, route: Route) -> None:
     chunks that had not finished. Raises JobLost when the job is no longer ours."""
     job = claim.job
     if TranscriptionChunk.objects.filter(job=job).exists():
-        _chunks_resume(claim)
+        requeued = chunks_requeue_unfinished(claim)
+        logger.info("job %s attempt %d: %d chunks re-queued", job.pk, claim.attempt, requeued)
+        if not requeued:
+            chunks_finish(str(job.pk), claim.attempt)
         return
     target = chunk_target_seconds(engine_info(route.primary), diarized=job.diarization)
     beat = Throttled(lambda fraction: job_heartbeat(claim, fraction=fraction * 0.01))
@@ -140,107 +128,29 @@ def chunks_start(claim: Claim, route: Route) -> None:
                         name = default_storage.save(key, File(handle))
                     stored.append(name)
                     cut.path.unlink()
+                # A cut without a file was silent: the lifecycle creates it skipped.
                 rows.append(
                     TranscriptionChunk(
-                        job=job, index=cut.index, start=cut.start, end=cut.end, media=name,
-                        status=ChunkStatus.QUEUED if name else ChunkStatus.SKIPPED,
-                        job_attempt=claim.attempt,
+                        job=job, index=cut.index, start=cut.start, end=cut.end, media=name
                     )
-                )  # fmt: skip
-        skipped = sum(1 for row in rows if row.status == ChunkStatus.SKIPPED)
-        with transaction.atomic():
-            alive = TranscriptionJob.objects.filter(mine(claim)).update(
-                chunks_total=len(rows),
-                chunks_done=skipped,
-                progress=min(99, skipped * 100 // max(len(rows), 1)),
-                lease_expires_at=None,
-            )
-            if not alive:
-                raise JobLost()
-            TranscriptionChunk.objects.bulk_create(rows)
-            queued = TranscriptionChunk.objects.filter(job=job, status=ChunkStatus.QUEUED)
-            for chunk_id in queued.values_list("pk", flat=True):
-                chunk_enqueue(chunk_id, claim.attempt)
+                )
+        job_chunks_queue(claim, rows)
     except BaseException:
         for name in stored:
             default_storage.delete(name)
         raise
+    skipped = sum(1 for row in rows if not row.media)
     logger.info("job %s: %d chunks, %d silent", job.pk, len(rows), skipped)
     if skipped == len(rows):
         chunks_finish(str(job.pk), claim.attempt)
 
 
-def _chunks_resume(claim: Claim) -> None:
-    job = claim.job
-    with transaction.atomic():
-        if not TranscriptionJob.objects.filter(mine(claim)).update(lease_expires_at=None):
-            raise JobLost()
-        unfinished = TranscriptionChunk.objects.filter(job=job).exclude(status__in=FINISHED_CHUNKS)
-        chunk_ids = list(unfinished.values_list("pk", flat=True))
-        unfinished.update(
-            status=ChunkStatus.QUEUED,
-            job_attempt=claim.attempt,
-            attempts=0,
-            lease_expires_at=None,
-            retry_at=None,
-            parked_reference="",
-        )
-        for chunk_id in chunk_ids:
-            chunk_enqueue(chunk_id, claim.attempt)
-    logger.info("job %s attempt %d: %d chunks re-queued", job.pk, claim.attempt, len(chunk_ids))
-    if not chunk_ids:
-        chunks_finish(str(job.pk), claim.attempt)
-
-
-def chunk_enqueue(chunk_id: int, job_attempt: int, *, not_before: datetime | None = None) -> None:
-    # Inside the caller's transaction, like job_enqueue.
-    enqueue_not_before(
-        "jobs.tasks.transcribe_chunk",
-        chunk_id,
-        job_attempt,
-        not_before=not_before,
-        task_name=f"chunk {chunk_id}",
-    )
-
-
-def chunk_ours(chunk_id: int, job_attempt: int) -> Q:
-    """The chunk, as long as it is still the work of this job attempt."""
-    return Q(
-        pk=chunk_id,
-        status=ChunkStatus.PROCESSING,
-        job_attempt=job_attempt,
-        job__status=JobStatus.PROCESSING,
-        job__attempts=job_attempt,
-    )
-
-
-def chunk_waiting(chunk_id: int, job_attempt: int, now: datetime) -> Q:
-    """The chunk, queued for this job attempt and due: a worker may start it now."""
-    return Q(
-        due(now),
-        pk=chunk_id,
-        status=ChunkStatus.QUEUED,
-        job_attempt=job_attempt,
-        attempts__lt=settings.HARK_JOB_MAX_ATTEMPTS,
-        job__status=JobStatus.PROCESSING,
-        job__attempts=job_attempt,
-    )
-
-
 def chunk_run(chunk_id: int, job_attempt: int) -> None:
     """Transcribe one chunk; safe to call any number of times for the same chunk."""
-    claimed = TranscriptionChunk.objects.filter(
-        chunk_waiting(chunk_id, job_attempt, timezone.now())
-    ).update(
-        status=ChunkStatus.PROCESSING,
-        attempts=F("attempts") + 1,
-        lease_expires_at=lease_deadline(),
-        retry_at=None,
-    )
-    if not claimed:
+    chunk = chunk_claim(chunk_id, job_attempt)
+    if chunk is None:
         logger.info("chunk %s is not claimable; skipping", chunk_id)
         return
-    chunk = TranscriptionChunk.objects.select_related("job").get(pk=chunk_id)
     chunk_transcribe(chunk, job_attempt)
 
 
@@ -248,19 +158,15 @@ def chunk_transcribe(
     chunk: TranscriptionChunk, job_attempt: int, *, resume: Collected | None = None
 ) -> None:
     """Transcribe a claimed chunk through its job's route (or, with ``resume``, on from
-    the provider it was parked with) and settle it: stored, parked, retried, or the job
-    failed."""
+    the provider it was parked with); the lifecycle settles how it ended (stored, parked,
+    retried, or the job failed), and whoever stores the last chunk stitches the job."""
     job = chunk.job
     route = job_route(job)
 
     def renew() -> None:
-        alive = TranscriptionChunk.objects.filter(chunk_ours(chunk.pk, job_attempt)).update(
-            lease_expires_at=lease_deadline()
-        )
-        if not alive:
-            raise JobLost()
+        chunk_renew_lease(chunk.pk, job_attempt)
 
-    try:
+    def work() -> TranscriptionResult:
         with local_media(chunk.media.name or "") as path, kept_alive(renew) as guard:
             result = route_transcribe(
                 route,
@@ -270,26 +176,21 @@ def chunk_transcribe(
                 resume=resume,
             )
             guard.check()
-    except Deferred as deferred:
-        from jobs.services.parked import chunk_park  # parked builds on this module
+        return result
 
-        chunk_park(chunk, job_attempt, deferred)
+    result = chunk_settle(chunk, job_attempt, work)
+    if result is None:
         return
-    except JobLost:
-        logger.info("chunk %s: job %s was canceled or taken over", chunk.pk, job.pk)
-        return
-    except ProviderError as exc:
-        if exc.permanent or chunk.attempts >= settings.HARK_JOB_MAX_ATTEMPTS:
-            job_fail(job, exc.message, attempt=job_attempt)
-        else:
-            _chunk_requeue(chunk.pk, job_attempt, retry_time(chunk.attempts, exc.retry_after))
-        return
-    except Exception:
-        logger.exception("chunk %s of job %s crashed", chunk.pk, job.pk)
-        job_fail(job, CRASH_MESSAGE, attempt=job_attempt)
-        return
-    if _chunk_store(chunk, job_attempt, result):
-        _progress_count(job, job_attempt)
+    segments = [segment_on_timeline(s, chunk.start, chunk.end) for s in result.segments]
+    stored = chunk_complete(
+        chunk,
+        job_attempt,
+        segments=[s for s in segments if s["text"]],
+        provider=result.engine,
+        language=result.language,
+    )
+    if stored and job_chunks_counted(job, job_attempt):
+        chunks_finish(str(job.pk), job_attempt)
 
 
 def chunk_request(job: TranscriptionJob, path: Path) -> TranscriptionRequest:
@@ -305,39 +206,6 @@ def chunk_request(job: TranscriptionJob, path: Path) -> TranscriptionRequest:
         prompt=job.prompt,
         max_speakers=job.max_speakers,
     )
-
-
-def _chunk_requeue(chunk_id: int, job_attempt: int, retry_at: datetime) -> None:
-    with transaction.atomic():
-        requeued = TranscriptionChunk.objects.filter(chunk_ours(chunk_id, job_attempt)).update(
-            status=ChunkStatus.QUEUED, lease_expires_at=None, retry_at=retry_at
-        )
-        if requeued:
-            chunk_enqueue(chunk_id, job_attempt, not_before=retry_at)
-
-
-def _chunk_store(chunk: TranscriptionChunk, job_attempt: int, result: TranscriptionResult) -> bool:
-    segments = [segment_on_timeline(s, chunk.start, chunk.end) for s in result.segments]
-    stored = TranscriptionChunk.objects.filter(chunk_ours(chunk.pk, job_attempt)).update(
-        status=ChunkStatus.COMPLETED,
-        segments=[s for s in segments if s["text"]],
-        provider=result.engine,
-        language=result.language,
-        lease_expires_at=None,
-    )
-    return bool(stored)
-
-
-def _progress_count(job: TranscriptionJob, job_attempt: int) -> None:
-    # Counted after our own update has committed, so of two chunks finishing at once at
-    # least the later one sees both done (one stitches; job_complete lets only one win).
-    done = TranscriptionChunk.objects.filter(job=job, status__in=FINISHED_CHUNKS).count()
-    total = job.chunks_total or 1
-    TranscriptionJob.objects.filter(
-        pk=job.pk, status=JobStatus.PROCESSING, attempts=job_attempt
-    ).update(chunks_done=done, progress=min(99, done * 100 // total))
-    if done >= total:
-        chunks_finish(str(job.pk), job_attempt)
 
 
 def chunks_finish(job_id: str, job_attempt: int) -> bool:

@@ -18,15 +18,12 @@ from django.conf import settings
 from django.db import connection
 
 from jobs.engines.base import ProgressCallback
+from jobs.lifecycle.common import JobLost
 
 logger = logging.getLogger(__name__)
 
 # Heartbeats renew the lease; more often than this would only add writes.
 HEARTBEAT_INTERVAL_SECONDS = 2.0
-
-
-class JobLost(Exception):
-    """The job was canceled, or another worker took it over after our lease expired."""
 
 
 class Throttled:

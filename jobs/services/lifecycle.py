@@ -1,4 +1,5 @@
-"""Customer- and staff-driven changes to a job: cancel and delete."""
+"""Customer- and staff-driven changes to a job: cancel and delete (permissions here,
+the transition itself in ``jobs.lifecycle``)."""
 
 from __future__ import annotations
 
@@ -14,12 +15,10 @@ from accounts.models import Organization
 from accounts.permissions import ActorLike, Capability, allowed, as_actor, require
 from billing.services import hold_release
 from jobs.errors import JobConflict, JobNotFound
-from jobs.models import FINISHED_STATUSES, JobStatus, TranscriptionJob
+from jobs.lifecycle import transcription as lifecycle
+from jobs.lifecycle.transcription import CANCELABLE as CANCELABLE
+from jobs.models import FINISHED_STATUSES, TranscriptionJob
 from jobs.selectors import job_get
-from webhooks.events import JOB_CANCELED
-from webhooks.services import job_event_emit
-
-CANCELABLE = (JobStatus.QUEUED, JobStatus.PROCESSING)
 
 
 @transaction.atomic
@@ -32,15 +31,8 @@ def job_cancel(*, organization: Organization, job_id: object, actor: ActorLike) 
     """
     job = job_get(organization, job_id)
     require(actor, organization, Capability.JOBS_CANCEL)
-    canceled = TranscriptionJob.objects.filter(
-        organization=organization, pk=job.pk, status__in=CANCELABLE
-    ).update(
-        status=JobStatus.CANCELED, finished_at=timezone.now(), lease_expires_at=None, retry_at=None
-    )
-    if not canceled:
+    if not lifecycle.job_cancel(job):
         raise JobConflict(f"This job is already {job.status} and cannot be canceled.")
-    hold_release(reference=job.billing_reference)
-    job_event_emit(job_id=job.pk, event_type=JOB_CANCELED)
     job.refresh_from_db()
     return job
 

@@ -22,9 +22,8 @@ from __future__ import annotations
 
 import logging
 import uuid
-from datetime import datetime, timedelta
+from datetime import timedelta
 from pathlib import Path
-from typing import Any
 
 from django.db import transaction
 from django.db.models import F, Q, QuerySet
@@ -39,78 +38,24 @@ from jobs.engines.base import (
     TranscriptionRequest,
     TranscriptionResult,
 )
-from jobs.models import (
-    ChunkStatus,
-    JobStatus,
-    TranscriptionChunk,
-    TranscriptionJob,
-    UpstreamCallback,
+from jobs.lifecycle.chunk import chunk_unpark
+from jobs.lifecycle.parking import (
+    Target,
+    parked_forget_stopped,
+    parked_poll_noted,
+    parked_resume_enqueue,
 )
+from jobs.lifecycle.transcription import Claim, job_settle, job_unpark
+from jobs.models import ChunkStatus, JobStatus, TranscriptionChunk, TranscriptionJob
 from jobs.routing import Collected, provider_request
-from jobs.services.chunks import chunk_ours, chunk_request, chunk_transcribe
-from jobs.services.worker import (
-    Claim,
-    job_request,
-    job_route,
-    job_settle,
-    job_transcribe,
-    lease_deadline,
-    mine,
-)
-from lib.queue import enqueue_not_before
+from jobs.services.chunks import chunk_request, chunk_transcribe
+from jobs.services.worker import job_request, job_route, job_transcribe
 
 logger = logging.getLogger(__name__)
 
 # A parked job not asked about for this long is asked by the sweeper: its callback may
 # have been lost. (The sweeper runs every minute.)
 POLL_SECONDS = 30.0
-
-Target = TranscriptionJob | TranscriptionChunk
-
-
-# --- Parking (the worker) ------------------------------------------------------------------
-
-
-def job_park(claim: Claim, deferred: Deferred) -> bool:
-    """Leave the claimed job processing, waiting on ``deferred``; False when it was
-    canceled or taken over meanwhile."""
-    parked = TranscriptionJob.objects.filter(mine(claim)).update(**_parking(deferred))
-    return _parked(bool(parked), claim.job.pk, deferred)
-
-
-def chunk_park(chunk: TranscriptionChunk, job_attempt: int, deferred: Deferred) -> bool:
-    """As ``job_park``, for a chunk of a long job."""
-    ours = chunk_ours(chunk.pk, job_attempt)
-    parked = TranscriptionChunk.objects.filter(ours).update(**_parking(deferred))
-    return _parked(bool(parked), chunk.job_id, deferred)
-
-
-def _parking(deferred: Deferred) -> dict[str, Any]:
-    now = timezone.now()
-    submission = deferred.submission
-    return {
-        "parked_provider": deferred.provider,
-        "parked_reference": submission.reference,
-        "parked_position": deferred.position,
-        "parked_at": deferred.started_at,
-        "parked_polled_at": now,
-        "parked_seconds": submission.audio_seconds,
-        # The lease covers the upstream's whole budget, so the abandoned-job sweeper
-        # leaves it be; parked_poll times it out when the budget is spent.
-        "lease_expires_at": now + timedelta(seconds=submission.wait_seconds),
-    }
-
-
-def _parked(parked: bool, job_id: uuid.UUID, deferred: Deferred) -> bool:
-    provider, reference = deferred.provider, deferred.submission.reference
-    if not parked:
-        logger.info("job %s stopped while %s had %s; not parked", job_id, provider, reference)
-        return False
-    logger.info("job %s parked on %s %s", job_id, provider, reference)
-    # A fast upstream may have called back before we wrote down what we wait for.
-    if UpstreamCallback.objects.filter(provider=provider, upstream_id=reference).exists():
-        parked_resume_enqueue(job_id=job_id, provider=provider, reference=reference)
-    return True
 
 
 # --- Resuming (the callback's task, the sweeper) ---------------------------------------------
@@ -123,16 +68,6 @@ def parked_called_back(*, job_id: uuid.UUID, provider: str, reference: str) -> b
         return False
     parked_resume_enqueue(job_id=job_id, provider=provider, reference=reference)
     return True
-
-
-def parked_resume_enqueue(*, job_id: uuid.UUID, provider: str, reference: str) -> None:
-    enqueue_not_before(
-        "jobs.tasks.resume_parked",
-        str(job_id),
-        provider,
-        reference,
-        task_name=f"resume {job_id} {reference}"[:100],
-    )
 
 
 def parked_resume(*, job_id: str, provider: str, reference: str) -> bool:
@@ -167,7 +102,7 @@ def parked_poll() -> int:
     queued = 0
     for target in targets:
         with transaction.atomic():
-            if _poll_noted(target, now):
+            if parked_poll_noted(target, now):
                 job_id = target.pk if isinstance(target, TranscriptionJob) else target.job_id
                 parked_resume_enqueue(
                     job_id=job_id,
@@ -176,16 +111,6 @@ def parked_poll() -> int:
                 )
                 queued += 1
     return queued
-
-
-def _poll_noted(target: Target, now: datetime) -> bool:
-    """Note that it is asked about now; False when another sweeper just did."""
-    unchanged = Q(pk=target.pk, parked_polled_at=target.parked_polled_at)
-    if isinstance(target, TranscriptionJob):
-        noted = TranscriptionJob.objects.filter(unchanged).update(parked_polled_at=now)
-    else:
-        noted = TranscriptionChunk.objects.filter(unchanged).update(parked_polled_at=now)
-    return bool(noted)
 
 
 def _waiting(
@@ -259,16 +184,9 @@ def _request(target: Target) -> TranscriptionRequest:
 
 
 def _take_back(target: Target) -> bool:
-    """Clear the reference (only one caller can) and give the work a worker's lease."""
     if isinstance(target, TranscriptionJob):
-        still = mine(Claim(job=target, attempt=target.attempts))
-    else:
-        still = chunk_ours(target.pk, target.job_attempt)
-    return bool(
-        type(target)
-        .objects.filter(still, parked_reference=target.parked_reference)
-        .update(parked_reference="", lease_expires_at=lease_deadline())
-    )
+        return job_unpark(target)
+    return chunk_unpark(target)
 
 
 def _deferred(target: Target) -> Deferred:
@@ -287,12 +205,7 @@ def _deferred(target: Target) -> Deferred:
 def _forget_abandoned(job_id: uuid.UUID, provider: str, reference: str) -> None:
     """A callback for a job that stopped while parked (canceled, failed): the upstream
     need not keep the customer's words. Cleared first, so it is asked once."""
-    stopped = Q(parked_provider=provider, parked_reference=reference)
-    jobs = TranscriptionJob.objects.filter(stopped, pk=job_id).exclude(status=JobStatus.PROCESSING)
-    chunks = TranscriptionChunk.objects.filter(stopped, job_id=job_id).exclude(
-        job__status=JobStatus.PROCESSING
-    )
-    if jobs.update(parked_reference="") + chunks.update(parked_reference=""):
+    if parked_forget_stopped(job_id, provider, reference):
         _forget(provider, reference)
 
 

@@ -12,9 +12,9 @@ from __future__ import annotations
 
 from django.utils import timezone
 
+from jobs.lifecycle.chunk import chunk_waiting
+from jobs.lifecycle.transcription import job_waiting
 from jobs.models import TranscriptionChunk, TranscriptionJob
-from jobs.services.chunks import chunk_waiting
-from jobs.services.worker import job_waiting
 from lib.queue import stalled_tasks_release
 
 # Two sweeps: a live cluster hands a task to a free worker within a second.

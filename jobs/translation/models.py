@@ -14,10 +14,10 @@ from django.conf import settings
 from django.db import models
 
 from billing.models import CreditField
-from jobs.models import FINISHED_STATUSES, JobStatus
+from jobs.models import QueuedWork
 
 
-class TranslationJob(models.Model):
+class TranslationJob(QueuedWork):
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
     organization = models.ForeignKey(
         "accounts.Organization", on_delete=models.CASCADE, related_name="translations"
@@ -31,11 +31,6 @@ class TranslationJob(models.Model):
     api_key = models.ForeignKey(
         "accounts.ApiKey", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
-    status = models.CharField(
-        max_length=12, choices=JobStatus.choices, default=JobStatus.QUEUED, db_index=True
-    )
-    progress = models.PositiveSmallIntegerField(default=0)
-
     from_language = models.CharField(max_length=12)
     to_language = models.CharField(max_length=12)
     # What was asked for ("auto" or a translator's name) and the translators to try.
@@ -53,14 +48,7 @@ class TranslationJob(models.Model):
     credits_used = CreditField(null=True, blank=True)
     error_message = models.TextField(blank=True)
 
-    attempts = models.PositiveSmallIntegerField(default=0)
-    lease_expires_at = models.DateTimeField(null=True, blank=True, db_index=True)
-    # After every translator failed transiently: not claimed again before this.
-    retry_at = models.DateTimeField(null=True, blank=True)
-
     created_at = models.DateTimeField(auto_now_add=True, db_index=True)
-    started_at = models.DateTimeField(null=True, blank=True)
-    finished_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ("-created_at", "-id")
@@ -72,7 +60,3 @@ class TranslationJob(models.Model):
     @property
     def billing_reference(self) -> str:
         return f"translation:{self.id}"
-
-    @property
-    def is_finished(self) -> bool:
-        return self.status in FINISHED_STATUSES

@@ -8,8 +8,8 @@ from pathlib import Path
 from typing import Any
 
 from jobs.engines.base import TranscriptionResult
+from jobs.lifecycle.transcription import job_claim, job_complete
 from jobs.models import TranscriptionJob
-from jobs.services.worker import job_claim, job_complete
 from tests.audio_fixtures import SHARED_AUDIO, whisper_transcribe
 from tests.conftest import Persona
 from tests.test_api_transcribe import upload

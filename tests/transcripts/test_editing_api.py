@@ -99,7 +99,7 @@ def test_a_stale_version_is_a_409_that_changes_nothing(editor):
 
 
 def test_renaming_a_speaker_shows_the_name_in_segments_exports_and_the_webhook(alice, jfk, editor):
-    from webhooks.events import job_payload
+    from jobs.services.events import job_payload
 
     transcript = editor.get()
     speaker = transcript["speakers"][0]

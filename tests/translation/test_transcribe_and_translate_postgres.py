@@ -14,8 +14,8 @@ from django.db import connection
 from billing.models import HoldStatus
 from billing.selectors import wallet_for
 from billing.services import InsufficientCredits, credits_grant, hold_place
+from jobs.lifecycle.transcription import job_claim, job_complete
 from jobs.models import TranscriptionJob
-from jobs.services.worker import job_claim, job_complete
 from jobs.translation.models import TranslationJob
 from tests.audio_fixtures import whisper_transcribe
 from tests.money_helpers import assert_books_balance, race

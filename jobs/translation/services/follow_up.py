@@ -15,16 +15,14 @@ from __future__ import annotations
 
 import uuid
 
-from django.utils import timezone
-
 from billing.services import InsufficientCredits
 from jobs.errors import JobConflict, JobError
 from jobs.languages import language_name
-from jobs.models import JobStatus, JobTask, TranscriptionJob
+from jobs.lifecycle.translation import translation_refused
+from jobs.models import JobTask, TranscriptionJob
 from jobs.text.language import language_code
 from jobs.transcripts.selectors import TranscriptView, transcript_read
 from jobs.translation.models import TranslationJob
-from jobs.translation.services.events import translation_event_emit
 from jobs.translation.services.intake import (
     route_quote,
     transcript_words,
@@ -90,20 +88,16 @@ def translation_follow_up(job: TranscriptionJob) -> TranslationJob | None:
 def _not_translated(
     job: TranscriptionJob, view: TranscriptView | None, source: str, reason: str
 ) -> TranslationJob:
-    translation = TranslationJob.objects.create(
+    return translation_refused(
         id=ordered_translation_id(job),
         organization_id=job.organization_id,
         source_job=job,
         created_by_id=job.created_by_id,
         api_key_id=job.api_key_id,
-        status=JobStatus.FAILED,
         from_language=source,
         to_language=job.translate_to,
         source_version=view.version if view is not None else 1,
         words=transcript_words(view) if view is not None else 0,
         webhook_url=job.webhook_url,
         error_message=f"Not translated: {reason} You were not charged for the translation.",
-        finished_at=timezone.now(),
     )
-    translation_event_emit(translation.pk, completed=False)
-    return translation

@@ -6,17 +6,16 @@ import uuid
 
 from django.db import transaction
 from django.db.models import QuerySet
-from django.utils import timezone
 
 from accounts.models import Organization
 from accounts.permissions import ActorLike, Capability, require
 from billing.services import hold_release
 from jobs.errors import JobConflict, JobNotFound
-from jobs.models import JobStatus
+from jobs.lifecycle import translation as lifecycle
+from jobs.lifecycle.translation import CANCELABLE as CANCELABLE
 from jobs.services.lifecycle import submitted_by
 from jobs.translation.models import TranslationJob
 
-CANCELABLE = (JobStatus.QUEUED, JobStatus.PROCESSING)
 NOT_FOUND = "No translation with that id was found."
 
 
@@ -41,16 +40,10 @@ def translation_cancel(
 ) -> TranslationJob:
     translation = translation_get(organization, translation_id)
     require(actor, organization, Capability.JOBS_CANCEL)
-    canceled = (
-        translations_for(organization)
-        .filter(pk=translation.pk, status__in=CANCELABLE)
-        .update(status=JobStatus.CANCELED, finished_at=timezone.now(), lease_expires_at=None)
-    )
-    if not canceled:
+    if not lifecycle.translation_cancel(translation):
         raise JobConflict(
             f"This translation is already {translation.status} and cannot be canceled."
         )
-    hold_release(reference=translation.billing_reference)
     translation.refresh_from_db()
     return translation
 

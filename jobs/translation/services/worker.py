@@ -10,27 +10,22 @@ transcription's speech providers are: a translator that fails transiently (an up
 5xx or timeout, or an answer that does not fit the segments) hands over to the next, one
 whose circuit is open is skipped, a permanent failure fails the translation at once.
 When every translator failed transiently, the translation goes back to the queue with a
-``retry_at`` on the transcription jobs' schedule, until it runs out of attempts.
+``retry_at`` on the transcription jobs' schedule, until it runs out of attempts. Every
+change of state is a transition of ``jobs.lifecycle.translation``; this module only
+translates.
 """
 
 from __future__ import annotations
 
 import logging
 from dataclasses import replace
-from datetime import datetime, timedelta
 
-from django.conf import settings
-from django.db import transaction
-from django.db.models import F, Q
-from django.utils import timezone
-
-from billing.services import hold_capture, hold_release
 from jobs.alignment.words import words_spread
 from jobs.engines.base import ProviderError, Segment, TranscriptionRequest
+from jobs.lifecycle.translation import translation_claim, translation_complete, translation_settle
 from jobs.media.storage import local_media
-from jobs.models import AttemptOutcome, JobStatus
+from jobs.models import AttemptOutcome
 from jobs.routing import AttemptRecord, route_call
-from jobs.services.worker import OVERDUE_SECONDS, due, retry_time
 from jobs.transcripts.models import (
     POSITION_GAP,
     Speaker,
@@ -41,18 +36,14 @@ from jobs.transcripts.models import Segment as SegmentRow
 from jobs.transcripts.selectors import TranscriptView, transcript_current, transcript_read
 from jobs.transcripts.services.storing import word_json
 from jobs.translation.models import TranslationJob
-from jobs.translation.services.events import translation_event_emit
 from jobs.translation.services.intake import translation_quote
 from jobs.translation.services.translators import TEXT, WHISPER, texts_translate
-from lib.queue import enqueue_not_before
 
 logger = logging.getLogger(__name__)
-LEASE = timedelta(minutes=30)
-CRASH_MESSAGE = "Something went wrong on our side; you were not charged."
 
 
 def translation_run(translation_id: str) -> None:
-    translation = _claim(translation_id)
+    translation = translation_claim(translation_id)
     if translation is None:
         return
     attempts: list[AttemptRecord] = []
@@ -66,45 +57,18 @@ def translation_run(translation_id: str) -> None:
             lambda name, _position: (name, _translated(translation, view, name)),
             record=attempts.append,
         )
-        _complete(translation, view, name, segments, _tried(attempts))
-    except ProviderError as exc:
+    except Exception as exc:
         for attempt in attempts:
             logger.info("translation %s: %s %s %s", translation.pk, attempt.provider,
                         attempt.outcome, attempt.message)  # fmt: skip
-        tried = _tried(attempts)
-        if exc.permanent or translation.attempts >= settings.HARK_JOB_MAX_ATTEMPTS:
-            _fail(translation, exc.message, tried)
-        else:
-            _requeue(translation, tried, retry_after=exc.retry_after)
+        translation_settle(translation, exc, tried=_tried(attempts))
         return
-    except Exception:
-        logger.exception("translation %s crashed", translation.pk)
-        _fail(translation, CRASH_MESSAGE, _tried(attempts))
+    _complete(translation, view, name, segments, _tried(attempts))
 
 
 def _tried(attempts: list[AttemptRecord]) -> list[str]:
     """The translators called, in order (skipped ones were not)."""
     return [a.provider for a in attempts if a.outcome != AttemptOutcome.SKIPPED]
-
-
-def _claim(translation_id: str) -> TranslationJob | None:
-    now = timezone.now()
-    # A queued one only once its retry is due: a task delivered twice cannot skip the wait.
-    claimed = TranslationJob.objects.filter(
-        Q(due(now), status=JobStatus.QUEUED)
-        | Q(status=JobStatus.PROCESSING, lease_expires_at__lt=now),
-        pk=translation_id,
-    ).update(
-        status=JobStatus.PROCESSING,
-        attempts=F("attempts") + 1,
-        started_at=now,
-        lease_expires_at=now + LEASE,
-        retry_at=None,
-        progress=5,
-    )
-    if not claimed:
-        return None
-    return TranslationJob.objects.select_related("source_job").get(pk=translation_id)
 
 
 def _translated(translation: TranslationJob, view: TranscriptView, name: str) -> list[Segment]:
@@ -148,39 +112,28 @@ def _heard_in_english(translation: TranslationJob) -> list[Segment]:
     return [replace(s, language="en") for s in result.segments]
 
 
-@transaction.atomic
 def _complete(
     translation: TranslationJob,
     view: TranscriptView,
     name: str,
     segments: list[Segment],
     tried: list[str],
-) -> None:
-    mine = TranslationJob.objects.filter(
-        pk=translation.pk, status=JobStatus.PROCESSING, attempts=translation.attempts
-    )
-    if not mine.select_for_update().exists():
-        return  # canceled, or taken over after this worker's lease ran out
-    source = transcript_current(translation.source_job)
-    _store(translation, source, view, segments)
+) -> bool:
     # What the translator that served it costs, never more than was quoted and held.
     cost = min(translation_quote(translation.words, name), translation.estimated_credits)
-    entry = hold_capture(
-        reference=translation.billing_reference,
-        amount=cost,
+
+    def store() -> None:
+        _store(translation, transcript_current(translation.source_job), view, segments)
+
+    return translation_complete(
+        translation,
+        cost=cost,
         description=f"Translation of {_title(translation)} into {translation.to_language} "
         f"({translation.words} words)",
         product=f"translation:{name}",
+        tried=tried,
+        store=store,
     )
-    mine.update(
-        status=JobStatus.COMPLETED,
-        progress=100,
-        finished_at=timezone.now(),
-        lease_expires_at=None,
-        providers=[*translation.providers, *tried],
-        credits_used=-entry.amount if entry is not None else cost,
-    )
-    translation_event_emit(translation.pk, completed=True)
 
 
 def _store(
@@ -228,69 +181,6 @@ def _store(
             )
         )
     SegmentRow.objects.bulk_create(rows)
-
-
-@transaction.atomic
-def _fail(translation: TranslationJob, message: str, tried: list[str]) -> None:
-    failed = TranslationJob.objects.filter(
-        pk=translation.pk, status=JobStatus.PROCESSING, attempts=translation.attempts
-    ).update(
-        status=JobStatus.FAILED,
-        error_message=message[:2000],
-        finished_at=timezone.now(),
-        lease_expires_at=None,
-        retry_at=None,
-        providers=[*translation.providers, *tried],
-    )
-    if failed:
-        hold_release(reference=translation.billing_reference)
-        translation_event_emit(translation.pk, completed=False)
-
-
-@transaction.atomic
-def _requeue(translation: TranslationJob, tried: list[str], *, retry_after: float | None) -> None:
-    """Give the translation back to the queue, its task not run before ``retry_at``; it
-    stays "queued" (and its credits held) meanwhile."""
-    retry_at = retry_time(translation.attempts, retry_after)
-    requeued = TranslationJob.objects.filter(
-        pk=translation.pk, status=JobStatus.PROCESSING, attempts=translation.attempts
-    ).update(
-        status=JobStatus.QUEUED,
-        lease_expires_at=None,
-        progress=0,
-        retry_at=retry_at,
-        providers=[*translation.providers, *tried],
-    )
-    if requeued:
-        enqueue_not_before(
-            "jobs.translation.tasks.translate",
-            str(translation.pk),
-            not_before=retry_at,
-            task_name=f"translate {translation.pk} again",
-        )
-
-
-def translations_retry_overdue(now: datetime) -> int:
-    """Queue again the translations whose retry fell due a while ago and was never
-    claimed (the sweeper's, as ``jobs_retry_overdue`` for transcriptions): the delayed
-    task was lost, or a broker without delays ran it early and it was refused."""
-    overdue = TranslationJob.objects.filter(
-        status=JobStatus.QUEUED, retry_at__lte=now - timedelta(seconds=OVERDUE_SECONDS)
-    )
-    queued = 0
-    for translation in overdue:
-        with transaction.atomic():
-            # Cleared, so an overdue retry is queued once.
-            if TranslationJob.objects.filter(
-                pk=translation.pk, status=JobStatus.QUEUED, retry_at=translation.retry_at
-            ).update(retry_at=None):
-                enqueue_not_before(
-                    "jobs.translation.tasks.translate",
-                    str(translation.pk),
-                    task_name=f"translate {translation.pk} again",
-                )
-                queued += 1
-    return queued
 
 
 def _title(translation: TranslationJob) -> str:

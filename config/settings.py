@@ -517,6 +517,12 @@ HARK_WORKERS = env_int("HARK_WORKERS", 2)
 HARK_WHISPER_THREADS = env_int(
     "HARK_WHISPER_THREADS", max(1, (os.cpu_count() or 1) // HARK_WORKERS)
 )
+# Webhook deliveries (to endpoints and to a job's webhook_url) run in their own cluster:
+# its name is their queue's name (lib.queue.DELIVERIES_CLUSTER). Each worker there waits
+# on the network, not the CPU, so a few go a long way.
+DELIVERIES_CLUSTER = "deliveries"
+HARK_DELIVERY_WORKERS = env_int("HARK_DELIVERY_WORKERS", 2)
+_DELIVERY_TASK_TIMEOUT = int(HARK_WEBHOOK_TIMEOUT_SECONDS) + 120
 Q_CLUSTER = {
     "name": "hark",
     "orm": "default",
@@ -532,6 +538,20 @@ Q_CLUSTER = {
     "save_limit": 1000,
     "ack_failures": True,
     "label": "Worker tasks",
+    # A second, small cluster with a queue of its own for webhook deliveries, so that a
+    # delivery is attempted within seconds even while every transcription worker is
+    # busy with hour-long chunks. Run it with Q_CLUSTER_NAME=deliveries manage.py
+    # qcluster (serve and bin/run start it beside the main one).
+    "ALT_CLUSTERS": {
+        DELIVERIES_CLUSTER: {
+            "workers": HARK_DELIVERY_WORKERS,
+            # An attempt lasts at most HARK_WEBHOOK_TIMEOUT_SECONDS; a task past this
+            # was lost, and the delivery's lease sweeper queues it again anyway.
+            "timeout": _DELIVERY_TASK_TIMEOUT,
+            "retry": _DELIVERY_TASK_TIMEOUT + 60,
+            "recycle": 1000,
+        },
+    },
 }
 
 # --- API ------------------------------------------------------------------------------

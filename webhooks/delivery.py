@@ -26,7 +26,7 @@ from django.utils import timezone
 
 from accounts.models import MANAGER_ROLES, Membership
 from lib.outbound import OutboundRefused, OutboundUnresolvable, outbound_client, read_limited
-from lib.queue import backoff_seconds, enqueue_not_before
+from lib.queue import DELIVERIES_CLUSTER, backoff_seconds, enqueue_not_before
 from webhooks.models import (
     Attempt,
     AttemptOutcome,
@@ -61,6 +61,8 @@ def delivery_enqueue(delivery_id: object, *, not_before: datetime | None = None)
         not_before=not_before,
         task_name=f"webhook {delivery_id}",
         save=False,
+        # Their own queue and cluster: never behind transcription chunks.
+        cluster=DELIVERIES_CLUSTER,
     )
 
 

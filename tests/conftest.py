@@ -260,6 +260,10 @@ def fresh_cache(settings) -> Iterator[None]:
     """
     from django.core.cache import cache
 
+    from config.throttling import OrganizationRateThrottle
+
+    # Each process's uncounted share of the budget, too.
+    OrganizationRateThrottle._windows.clear()
     settings.CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
     cache.clear()
     yield

@@ -33,7 +33,7 @@ def loopback(settings):
 
 
 def chunks_waiting(job_id: str) -> int:
-    return TranscriptionChunk.objects.filter(job_id=job_id, status=ChunkStatus.QUEUED).count()
+    return TranscriptionChunk.objects.filter(job__pk=job_id, status=ChunkStatus.QUEUED).count()
 
 
 def test_a_delivery_is_attempted_within_seconds_while_chunks_fill_the_worker(

@@ -81,10 +81,10 @@ class TranscriptionDetailApi(OrganizationApiView):
     @extend_schema(**docs.DETAIL)
     def get(self, request: Request, job_id: str) -> Response | HttpResponse:
         export_format = request.query_params.get("format")
-        is_poll = not export_format or export_format == "api"
+        is_export = bool(export_format) and export_format != "api"
         # A status poll (many a minute per job) reads only the columns it shows.
-        job = job_get(self.organization, job_id, fields=STATUS_FIELDS if is_poll else None)
-        if not is_poll:
+        job = job_get(self.organization, job_id, fields=None if is_export else STATUS_FIELDS)
+        if export_format and is_export:
             return job_export_response(
                 job, export_format, job_export_options(job, request.query_params)
             )

@@ -136,7 +136,12 @@ TEMPLATES = [
 # --- Database -------------------------------------------------------------------------
 DATABASES = {
     "default": dj_database_url.parse(
-        env_str("DATABASE_URL", f"sqlite:///{VAR_DIR / 'hark.sqlite3'}"), conn_max_age=60
+        env_str("DATABASE_URL", f"sqlite:///{VAR_DIR / 'hark.sqlite3'}"),
+        conn_max_age=60,
+        # A kept connection is checked before its first use in each request or task, so
+        # one cut by a database restart or failover is replaced instead of failing the
+        # next task of every worker process (tests/test_faults_postgres.py).
+        conn_health_checks=True,
     )
 }
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
@@ -312,6 +317,9 @@ except ValueError as _exc:
         "(10.0.0.0/8,fd00::/8); HARK_WEBHOOK_TIMEOUT_SECONDS and "
         "HARK_WEBHOOK_RETRY_SCHEDULE take seconds (10; 5,30,120)."
     ) from None
+# A delivery whose attempt has not been recorded this long after its timeout (its worker
+# died), or that is this long overdue (its task was lost), is queued again by the sweeper.
+HARK_WEBHOOK_RECOVER_AFTER_SECONDS = env_int("HARK_WEBHOOK_RECOVER_AFTER_SECONDS", 30)
 # An endpoint is disabled (and its owners emailed) after this many deliveries in a row
 # have used up all their attempts.
 HARK_WEBHOOK_DISABLE_AFTER = env_int("HARK_WEBHOOK_DISABLE_AFTER", 3)

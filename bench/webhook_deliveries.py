@@ -6,7 +6,8 @@
 It creates an installation in a temporary folder (its own SQLite database), a loopback
 receiver in this process that answers ``200 ok`` at once, and an endpoint for it
 (``HARK_OUTBOUND_ALLOWED_NETWORKS=127.0.0.0/8``, since the SSRF guard refuses loopback
-by design). For each worker count it starts one ``qcluster`` with that many workers and
+by design). For each worker count it starts the deliveries cluster (``Q_CLUSTER_NAME=
+deliveries qcluster``, where webhook attempts run) with that many workers and
 measures
 
 * **deliveries per second**: N deliveries are queued before the cluster starts, so the
@@ -127,6 +128,7 @@ def run(installation: Installation, receiver: Receiver, *, workers: int, deliver
     from accounts.models import Organization
     from jobs.lifecycle.transcription import job_complete
     from jobs.services.events import job_event_emit
+    from lib.queue import DELIVERIES_CLUSTER
     from webhooks.events import JOB_COMPLETED
     from webhooks.models import Delivery, DeliveryStatus
 
@@ -137,7 +139,12 @@ def run(installation: Installation, receiver: Receiver, *, workers: int, deliver
     job_complete(claim, a_result())
     for _ in range(deliveries - 1):
         job_event_emit(job_id=claim.job.pk, event_type=JOB_COMPLETED)
-    env = {**installation.env, **_webhook_env(), "HARK_WORKERS": str(workers)}
+    env = {
+        **installation.env,
+        **_webhook_env(),
+        "HARK_DELIVERY_WORKERS": str(workers),
+        "Q_CLUSTER_NAME": DELIVERIES_CLUSTER,
+    }
     log = installation.root / f"qcluster-{workers}.log"
     cluster = start_in_own_group([sys.executable, MANAGE, "qcluster"], env=env,
                                  cwd=REPO_ROOT, log=log)  # fmt: skip
@@ -183,7 +190,7 @@ def _wait(predicate: Callable[[], object], *, what: str, timeout: float = 300) -
 def report(results: list[RunResult]) -> None:
     print()
     database = "PostgreSQL" if os.environ.get("DATABASE_URL") else "SQLite"
-    print(f"Webhook deliveries to a loopback receiver ({database}, ORM broker, one qcluster)")
+    print(f"Webhook deliveries to a loopback receiver ({database}, ORM broker, deliveries cluster)")
     print(f"{'workers':>8} {'deliveries':>11} {'per second':>11} {'median delay':>13} "
           f"{'p90 delay':>10} {'max delay':>10}")  # fmt: skip
     for r in results:

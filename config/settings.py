@@ -136,7 +136,12 @@ TEMPLATES = [
 # --- Database -------------------------------------------------------------------------
 DATABASES = {
     "default": dj_database_url.parse(
-        env_str("DATABASE_URL", f"sqlite:///{VAR_DIR / 'hark.sqlite3'}"), conn_max_age=60
+        env_str("DATABASE_URL", f"sqlite:///{VAR_DIR / 'hark.sqlite3'}"),
+        conn_max_age=60,
+        # A kept connection is checked before its first use in each request or task, so
+        # one cut by a database restart or failover is replaced instead of failing the
+        # next task of every worker process (tests/test_faults_postgres.py).
+        conn_health_checks=True,
     )
 }
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
@@ -312,6 +317,9 @@ except ValueError as _exc:
         "(10.0.0.0/8,fd00::/8); HARK_WEBHOOK_TIMEOUT_SECONDS and "
         "HARK_WEBHOOK_RETRY_SCHEDULE take seconds (10; 5,30,120)."
     ) from None
+# A delivery whose attempt has not been recorded this long after its timeout (its worker
+# died), or that is this long overdue (its task was lost), is queued again by the sweeper.
+HARK_WEBHOOK_RECOVER_AFTER_SECONDS = env_int("HARK_WEBHOOK_RECOVER_AFTER_SECONDS", 30)
 # An endpoint is disabled (and its owners emailed) after this many deliveries in a row
 # have used up all their attempts.
 HARK_WEBHOOK_DISABLE_AFTER = env_int("HARK_WEBHOOK_DISABLE_AFTER", 3)
@@ -520,6 +528,12 @@ HARK_WORKERS = env_int("HARK_WORKERS", 2)
 HARK_WHISPER_THREADS = env_int(
     "HARK_WHISPER_THREADS", max(1, (os.cpu_count() or 1) // HARK_WORKERS)
 )
+# Webhook deliveries (to endpoints and to a job's webhook_url) run in their own cluster:
+# its name is their queue's name (lib.queue.DELIVERIES_CLUSTER). Each worker there waits
+# on the network, not the CPU, so a few go a long way.
+DELIVERIES_CLUSTER = "deliveries"
+HARK_DELIVERY_WORKERS = env_int("HARK_DELIVERY_WORKERS", 2)
+_DELIVERY_TASK_TIMEOUT = int(HARK_WEBHOOK_TIMEOUT_SECONDS) + 120
 Q_CLUSTER = {
     "name": "hark",
     "orm": "default",
@@ -535,6 +549,20 @@ Q_CLUSTER = {
     "save_limit": 1000,
     "ack_failures": True,
     "label": "Worker tasks",
+    # A second, small cluster with a queue of its own for webhook deliveries, so that a
+    # delivery is attempted within seconds even while every transcription worker is
+    # busy with hour-long chunks. Run it with Q_CLUSTER_NAME=deliveries manage.py
+    # qcluster (serve and bin/run start it beside the main one).
+    "ALT_CLUSTERS": {
+        DELIVERIES_CLUSTER: {
+            "workers": HARK_DELIVERY_WORKERS,
+            # An attempt lasts at most HARK_WEBHOOK_TIMEOUT_SECONDS; a task past this
+            # was lost, and the delivery's lease sweeper queues it again anyway.
+            "timeout": _DELIVERY_TASK_TIMEOUT,
+            "retry": _DELIVERY_TASK_TIMEOUT + 60,
+            "recycle": 1000,
+        },
+    },
 }
 
 # --- API ------------------------------------------------------------------------------

@@ -10,18 +10,40 @@ from django.db.models import QuerySet
 from accounts.models import Organization
 from jobs.errors import JobNotFound
 from jobs.models import TranscriptionJob
+from jobs.transcripts.selectors import with_transcript_stamp
 
 
 def jobs_for(organization: Organization) -> QuerySet[TranscriptionJob]:
     return TranscriptionJob.objects.filter(organization=organization)
 
 
-def job_get(organization: Organization, job_id: object) -> TranscriptionJob:
+# What a status poll reads of its job (jobs.api.results.job_detail_output and the
+# transcript it shows): most of a job's columns are the worker's, not the client's.
+STATUS_FIELDS = (
+    "id", "organization_id", "status", "progress", "original_filename", "engine",
+    "created_at", "finished_at", "estimated_credits", "credits_used", "source_url",
+    "trim_start", "trim_end", "chunks_total", "chunks_done", "providers",
+    "duration_seconds", "language", "summary_requested", "error_message", "job_type",
+    "timestamps", "word_timestamps", "translate_to", "translation_credits",
+)  # fmt: skip
+
+
+def job_get(
+    organization: Organization, job_id: object, *, fields: tuple[str, ...] | None = None
+) -> TranscriptionJob:
+    """The organization's job by id (JobNotFound otherwise). ``fields`` narrows the read
+    for a status poll (``STATUS_FIELDS``; another field read later costs a query), and
+    brings the current transcript's stamp along (``with_transcript_stamp``)."""
     try:
         pk = job_id if isinstance(job_id, uuid.UUID) else uuid.UUID(str(job_id))
     except ValueError:
         raise JobNotFound() from None
-    job = jobs_for(organization).filter(pk=pk).first()
-    if job is None:
-        raise JobNotFound()
-    return job
+    jobs = jobs_for(organization).filter(pk=pk)
+    if fields is not None:
+        jobs = with_transcript_stamp(jobs.only(*fields))
+    try:
+        # get(), not first(): by primary key there is nothing to order, and a poll
+        # should not pay for building the model's default ORDER BY.
+        return jobs.get()
+    except TranscriptionJob.DoesNotExist:
+        raise JobNotFound() from None

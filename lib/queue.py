@@ -15,6 +15,7 @@ from collections.abc import Callable, Mapping, Sequence
 from datetime import datetime, timedelta
 from typing import Any
 
+from django.conf import settings
 from django.utils import timezone
 from django_q.brokers import get_broker
 from django_q.brokers.orm import ORM
@@ -23,13 +24,15 @@ from django_q.models import OrmQ
 from django_q.tasks import async_task
 
 JITTER = 0.2
+# The queue (and cluster) of webhook deliveries: see Q_CLUSTER's ALT_CLUSTERS.
+DELIVERIES_CLUSTER: str = settings.DELIVERIES_CLUSTER
 
 
 class _NotBeforeORM(ORM):
     """The ORM broker, writing the task with its lock at ``not_before``."""
 
-    def __init__(self, not_before: datetime) -> None:
-        super().__init__()
+    def __init__(self, not_before: datetime, list_key: str | None = None) -> None:
+        super().__init__(list_key=list_key)
         self.not_before = not_before
 
     def enqueue(self, task: str) -> int:
@@ -41,9 +44,10 @@ def enqueue_not_before(
     func: str, *args: object, not_before: datetime | None = None, **options: Any
 ) -> None:
     """``async_task(func, *args, **options)``, but on the ORM broker not handed to a
-    worker before ``not_before``. Inside a transaction the row commits with it."""
+    worker before ``not_before``. Inside a transaction the row commits with it.
+    ``cluster=`` (django-q2's) names the queue, e.g. ``DELIVERIES_CLUSTER``."""
     if not_before is not None and isinstance(get_broker(), ORM):
-        options["broker"] = _NotBeforeORM(not_before)
+        options["broker"] = _NotBeforeORM(not_before, list_key=options.get("cluster"))
     async_task(func, *args, **options)
 
 

@@ -25,6 +25,7 @@ from rest_framework.test import APIClient
 
 from accounts.models import ApiKey, Organization, Role, User
 from accounts.services import api_key_create, membership_add, organization_create
+from lib.queue import DELIVERIES_CLUSTER
 from tests.support.s3 import s3_media  # noqa: F401 - media in a real S3-compatible bucket
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
@@ -103,13 +104,19 @@ def database_url() -> str:
 
 @dataclass
 class Worker:
+    """A real qcluster; the main one carries the deliveries cluster started with it
+    (``deliveries``), as ``manage.py serve`` starts both."""
+
     process: subprocess.Popen[bytes]
     log: Path
+    deliveries: Worker | None = None
 
     def kill(self) -> None:
         """SIGKILL the whole cluster (sentinel and worker processes): a machine lost."""
         os.killpg(self.process.pid, signal.SIGKILL)
         self.process.wait(timeout=10)
+        if self.deliveries is not None:
+            self.deliveries.kill()
 
     def stop(self) -> None:
         # Only the main process gets SIGTERM: it stops its own workers in about 1.5 s,
@@ -121,30 +128,43 @@ class Worker:
         with contextlib.suppress(ProcessLookupError):
             os.killpg(self.process.pid, signal.SIGKILL)
         self.process.wait(timeout=10)
+        if self.deliveries is not None:
+            self.deliveries.stop()
 
 
 @pytest.fixture
 def start_worker(
     transactional_db: None, isolated_media: Path, tmp_path: Path
 ) -> Iterator[Callable[..., Worker]]:
-    """Start real ``manage.py qcluster`` processes against the test database."""
+    """Start real ``manage.py qcluster`` processes against the test database: the main
+    cluster and, unless ``deliveries=False``, the webhook deliveries' cluster beside it
+    (``cluster="deliveries"`` starts that one alone)."""
     workers: list[Worker] = []
+    count = iter(range(1000))
 
-    def start(**env_overrides: str) -> Worker:
-        log = tmp_path / f"qcluster-{len(workers)}.log"
-        env = {
-            **os.environ,
-            "DATABASE_URL": database_url(),
-            "HARK_MEDIA_ROOT": str(isolated_media),
-            "HARK_WORKERS": "1",
-            **env_overrides,
-        }
+    def launch(cluster: str | None, env: dict[str, str]) -> Worker:
+        log = tmp_path / f"qcluster-{cluster or 'main'}-{next(count)}.log"
+        env = {**env, "Q_CLUSTER_NAME": cluster} if cluster else env
         process = subprocess.Popen(
             [sys.executable, str(REPO_ROOT / "manage.py"), "qcluster"],
             cwd=REPO_ROOT, env=env, start_new_session=True,
             stdout=log.open("wb"), stderr=subprocess.STDOUT,
         )  # fmt: skip
-        worker = Worker(process, log)
+        return Worker(process, log)
+
+    def start(
+        *, cluster: str | None = None, deliveries: bool = True, **env_overrides: str
+    ) -> Worker:
+        env = {key: value for key, value in os.environ.items() if key != "Q_CLUSTER_NAME"} | {
+            "DATABASE_URL": database_url(),
+            "HARK_MEDIA_ROOT": str(isolated_media),
+            "HARK_WORKERS": "1",
+            "HARK_DELIVERY_WORKERS": "1",
+            **env_overrides,
+        }
+        worker = launch(cluster, env)
+        if cluster is None and deliveries:
+            worker.deliveries = launch(DELIVERIES_CLUSTER, env)
         workers.append(worker)
         return worker
 
@@ -240,6 +260,10 @@ def fresh_cache(settings) -> Iterator[None]:
     """
     from django.core.cache import cache
 
+    from config.throttling import OrganizationRateThrottle
+
+    # Each process's uncounted share of the budget, too.
+    OrganizationRateThrottle._windows.clear()
     settings.CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
     cache.clear()
     yield

@@ -19,10 +19,10 @@ from accounts.services import api_key_create, organization_create
 from billing.models import Hold, HoldStatus
 from config.api import WRITE_METHODS, OrganizationApiView
 from jobs.engines.base import Segment, TranscriptionResult
+from jobs.lifecycle.transcription import job_claim, job_complete
 from jobs.models import TranscriptionJob
 from jobs.options import TranscriptionOptions
 from jobs.services.intake import job_create
-from jobs.services.worker import job_claim, job_complete
 from jobs.translation.models import TranslationJob
 from jobs.translation.services.intake import translation_create
 from webhooks.models import Delivery, DeliveryStatus, Endpoint, SigningSecret

@@ -11,6 +11,7 @@ import time
 import httpx
 import pytest
 
+from lib.queue import DELIVERIES_CLUSTER
 from tests.conftest import REPO_ROOT, database_url, free_port, wait_for
 
 pytestmark = [pytest.mark.worker, pytest.mark.django_db(transaction=True)]
@@ -38,6 +39,20 @@ def alive(pid: int) -> bool:
         return False
 
 
+def is_qcluster(pid: int) -> bool:
+    with open(f"/proc/{pid}/cmdline", "rb") as cmdline:
+        return b"qcluster" in cmdline.read().split(b"\0")
+
+
+def cluster_name(pid: int) -> str:
+    """The process's Q_CLUSTER_NAME ("" for the main cluster)."""
+    with open(f"/proc/{pid}/environ", "rb") as environ:
+        for item in environ.read().split(b"\0"):
+            if item.startswith(b"Q_CLUSTER_NAME="):
+                return item.split(b"=", 1)[1].decode()
+    return ""
+
+
 def test_serve_starts_web_and_worker_and_sigterm_stops_both(isolated_media):
     port = free_port()
     env = {**os.environ, "DATABASE_URL": database_url(), "HARK_MEDIA_ROOT": str(isolated_media)}
@@ -56,6 +71,8 @@ def test_serve_starts_web_and_worker_and_sigterm_stops_both(isolated_media):
         wait_for(answering, timeout=60)
         workers = children_of(serve.pid)
         assert workers, "serve started no worker process"
+        clusters = {cluster_name(pid) for pid in workers if is_qcluster(pid)}
+        assert clusters == {"", DELIVERIES_CLUSTER}, "serve starts the main and deliveries clusters"
         serve.send_signal(signal.SIGTERM)
         serve.wait(timeout=30)
         deadline = time.monotonic() + 20

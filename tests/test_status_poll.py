@@ -68,3 +68,14 @@ def test_a_status_poll_shows_an_edit_made_since_the_last_poll(alice, jfk):
     assert renamed.status_code == 200, renamed.content
     named, _ = _poll(alice, jfk)
     assert named["speakers"][0]["name"] == "President Kennedy"
+
+
+def test_a_repeated_poll_reads_the_key_and_the_job_in_one_query_each(alice, jfk):
+    _poll(alice, jfk)
+    _, queries = _poll(alice, jfk)
+
+    # The job's own query brings the current transcript's stamp, and the kept view
+    # answers for it: no transcript query, no throttle write in the database.
+    assert len(queries) == 2, queries
+    assert 'FROM "accounts_apikey"' in queries[0]
+    assert 'FROM "jobs_transcriptionjob"' in queries[1]

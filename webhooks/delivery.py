@@ -26,7 +26,7 @@ from django.utils import timezone
 
 from accounts.models import MANAGER_ROLES, Membership
 from lib.outbound import OutboundRefused, OutboundUnresolvable, outbound_client, read_limited
-from lib.queue import backoff_seconds, enqueue_not_before
+from lib.queue import DELIVERIES_CLUSTER, backoff_seconds, enqueue_not_before
 from webhooks.models import (
     Attempt,
     AttemptOutcome,
@@ -40,10 +40,6 @@ from webhooks.signing import secret_generate, signed_headers
 logger = logging.getLogger(__name__)
 
 EXCERPT_BYTES = 2048
-# Longer than any attempt can take, so a live attempt's lease never lapses.
-LEASE_MARGIN_SECONDS = 30
-# A due delivery is left this long to its queued task before the sweeper queues another.
-OVERDUE_SECONDS = 30
 MAX_RETRY_AFTER_SECONDS = 24 * 3600
 
 
@@ -61,6 +57,8 @@ def delivery_enqueue(delivery_id: object, *, not_before: datetime | None = None)
         not_before=not_before,
         task_name=f"webhook {delivery_id}",
         save=False,
+        # Their own queue and cluster: never behind transcription chunks.
+        cluster=DELIVERIES_CLUSTER,
     )
 
 
@@ -176,8 +174,11 @@ def _send(delivery: Delivery, secrets: list[str]) -> Outcome:
 def _claim(delivery_id: str, now: datetime) -> Delivery | None:
     """Take the delivery for one attempt, or None (not due, finished, or someone else's).
     A delivery whose endpoint was disabled meanwhile is finished instead."""
+    # Longer than any attempt can take (its timeout, plus a margin for recording it),
+    # so a live attempt's lease never lapses.
     lease = now + timedelta(
-        seconds=float(settings.HARK_WEBHOOK_TIMEOUT_SECONDS) + LEASE_MARGIN_SECONDS
+        seconds=float(settings.HARK_WEBHOOK_TIMEOUT_SECONDS)
+        + settings.HARK_WEBHOOK_RECOVER_AFTER_SECONDS
     )
     free = Q(leased_until__isnull=True) | Q(leased_until__lt=now)
     with transaction.atomic():
@@ -340,7 +341,8 @@ def deliveries_recover(now: datetime | None = None) -> int:
     overdue = Delivery.objects.filter(
         free,
         status=DeliveryStatus.PENDING,
-        next_attempt_at__lte=now - timedelta(seconds=OVERDUE_SECONDS),
+        # A due delivery is left this long to its queued task before another is queued.
+        next_attempt_at__lte=now - timedelta(seconds=settings.HARK_WEBHOOK_RECOVER_AFTER_SECONDS),
     ).select_related("endpoint")
     queued = 0
     for delivery in overdue:

@@ -23,7 +23,7 @@ from jobs.api.quote import upload_quote
 from jobs.api.results import job_detail_output, job_export_options, job_export_response
 from jobs.api.serializers import TranscribeUploadInput, job_created_output, job_summary_output
 from jobs.errors import InvalidJobRequest
-from jobs.selectors import job_get, jobs_for
+from jobs.selectors import STATUS_FIELDS, job_get, jobs_for
 from jobs.services.estimates import estimated_wait_seconds
 from jobs.services.intake import job_create
 from jobs.services.lifecycle import job_cancel, job_delete
@@ -80,9 +80,11 @@ class TranscriptionDetailApi(OrganizationApiView):
 
     @extend_schema(**docs.DETAIL)
     def get(self, request: Request, job_id: str) -> Response | HttpResponse:
-        job = job_get(self.organization, job_id)
         export_format = request.query_params.get("format")
-        if export_format and export_format != "api":
+        is_export = bool(export_format) and export_format != "api"
+        # A status poll (many a minute per job) reads only the columns it shows.
+        job = job_get(self.organization, job_id, fields=None if is_export else STATUS_FIELDS)
+        if export_format and is_export:
             return job_export_response(
                 job, export_format, job_export_options(job, request.query_params)
             )

@@ -15,7 +15,7 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 
 from django.conf import settings
-from django.db import connection
+from django.db import DatabaseError, connection
 
 from jobs.engines.base import ProgressCallback
 from jobs.lifecycle.common import JobLost
@@ -55,7 +55,15 @@ class Guard:
     def progress(self, callback: ProgressCallback) -> ProgressCallback:
         def report(fraction: float) -> None:
             self.check()
-            callback(fraction)
+            try:
+                callback(fraction)
+            except DatabaseError:
+                # The database went away (a restart, a failover) in the middle of the
+                # work: the work goes on, and this renewal is skipped. The connection
+                # is replaced for the next one and for recording the result; were the
+                # database away for longer than the lease, the sweeper re-queues it.
+                logger.warning("a progress report could not renew the lease", exc_info=True)
+                connection.close_if_unusable_or_obsolete()
 
         return report
 
@@ -84,6 +92,9 @@ def kept_alive(renew: Callable[[], None], *, enabled: bool = True) -> Iterator[G
                 except Exception:
                     # A busy database must not stop the work; the next renewal may pass.
                     logger.exception("renewing a lease failed")
+                    # A connection cut (a database restart) is replaced for the next
+                    # renewal rather than failing every one until the lease lapses.
+                    connection.close_if_unusable_or_obsolete()
         finally:
             connection.close()  # this thread's own database connection
 

@@ -8,10 +8,11 @@ import uuid
 from collections import OrderedDict
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
-from datetime import datetime
+from functools import cached_property
 from typing import Any
 
-from django.db.models import QuerySet
+from django.db.models import CharField, OuterRef, QuerySet, Subquery, Value
+from django.db.models.functions import Cast, Concat
 
 from jobs.engines.base import Segment, Word
 from jobs.errors import JobNotFound
@@ -57,9 +58,11 @@ class TranscriptView:
     def edited(self) -> bool:
         return self.kind == TranscriptKind.EDITED
 
-    @property
+    @cached_property
     def text(self) -> str:
-        """The transcript's text: computed here, never stored, so it cannot go stale."""
+        """The transcript's text: computed here, never stored, so it cannot go stale.
+        Kept once computed: the view is immutable, and a cached status-poll view is
+        read many times a minute."""
         return transcript_text(self.segments)
 
 
@@ -73,19 +76,36 @@ def job_text(job: TranscriptionJob) -> str:
     return view.text if view else ""
 
 
-def transcript_current(job: TranscriptionJob) -> Transcript | None:
-    """The version the job shows: the edited copy once there is one, else the original."""
+def _current_of(job: Any) -> QuerySet[Transcript]:
     # Every status poll asks, so the query is kept cheap to build and to run: kinds named
     # rather than excluded (a negation costs the ORM twice the work), and ordered within
     # the job (the model's default ordering starts with the job, which joins the jobs
     # table to sort by the job's own ordering).
-    return (
-        Transcript.objects.filter(
-            job=job, is_current=True, kind__in=(TranscriptKind.ORIGINAL, TranscriptKind.EDITED)
+    return Transcript.objects.filter(
+        job=job, is_current=True, kind__in=(TranscriptKind.ORIGINAL, TranscriptKind.EDITED)
+    ).order_by("created_at", "id")
+
+
+def transcript_current(job: TranscriptionJob) -> Transcript | None:
+    """The version the job shows: the edited copy once there is one, else the original."""
+    return _current_of(job).first()
+
+
+def with_transcript_stamp(jobs: QuerySet[TranscriptionJob]) -> QuerySet[TranscriptionJob]:
+    """``jobs`` with ``transcript_stamp``: what identifies the current transcript's
+    state (id, version, update time), read in the job's own query, so that a status poll
+    whose transcript view is already kept needs no query of its own for it."""
+    current = _current_of(OuterRef("pk")).annotate(
+        stamp=Concat(
+            Cast("id", CharField()),
+            Value(":"),
+            Cast("version", CharField()),
+            Value(":"),
+            Cast("updated_at", CharField()),
+            output_field=CharField(),
         )
-        .order_by("created_at", "id")
-        .first()
     )
+    return jobs.annotate(transcript_stamp=Subquery(current.values("stamp")[:1]))
 
 
 def transcript_edited_of(subject: TranscriptionJob | TranslationJob) -> Transcript | None:
@@ -115,22 +135,30 @@ def transcript_read(
     segment's words empty, for readers that show none (a status poll): the words are
     most of a transcript's bytes, and text, times and speakers do not depend on them.
     """
-    transcript = transcript_current(job)
-    if transcript is None:
-        return None
     if text_format is None:
         text_format = FULL_VERBATIM if job.job_type == JobType.VERBATIM else CLEAN_VERBATIM
-    if with_words:
-        return _formatted(transcript_view(transcript), text_format)
     # Status polls come many times a minute for a transcript that rarely changes, so
     # its view without words is kept, under a key that every change alters: edits bump
     # the version, realignment the update time, a first edit makes a new transcript.
-    stamp = (transcript.pk, transcript.version, transcript.updated_at, text_format)
-    with _LIGHT_VIEWS_LOCK:
-        view = _LIGHT_VIEWS.get(stamp)
+    # A job read with_transcript_stamp brings the key along: a kept view costs no query.
+    known: str | None = getattr(job, "transcript_stamp", None)
+    if not with_words and known is not None:
+        view = _light_view_kept((known, text_format))
         if view is not None:
-            _LIGHT_VIEWS.move_to_end(stamp)
             return view
+    transcript = transcript_current(job)
+    if transcript is None:
+        return None
+    if with_words:
+        return _formatted(transcript_view(transcript), text_format)
+    stamp: tuple[object, ...] = (
+        (known, text_format)
+        if known is not None
+        else (transcript.pk, transcript.version, transcript.updated_at, text_format)
+    )
+    view = _light_view_kept(stamp)
+    if view is not None:
+        return view
     view = _formatted(transcript_view(transcript, with_words=False), text_format)
     with _LIGHT_VIEWS_LOCK:
         _LIGHT_VIEWS[stamp] = view
@@ -142,8 +170,16 @@ def transcript_read(
 # Per process (the key makes sharing unnecessary); a 3-hour transcript without words is
 # about 1 MB here.
 LIGHT_VIEWS_KEPT = 32
-_LIGHT_VIEWS: OrderedDict[tuple[int, int, datetime, str], TranscriptView] = OrderedDict()
+_LIGHT_VIEWS: OrderedDict[tuple[object, ...], TranscriptView] = OrderedDict()
 _LIGHT_VIEWS_LOCK = threading.Lock()
+
+
+def _light_view_kept(stamp: tuple[object, ...]) -> TranscriptView | None:
+    with _LIGHT_VIEWS_LOCK:
+        view = _LIGHT_VIEWS.get(stamp)
+        if view is not None:
+            _LIGHT_VIEWS.move_to_end(stamp)
+        return view
 
 
 def _formatted(view: TranscriptView, text_format: str) -> TranscriptView:

@@ -18,9 +18,10 @@ from accounts.permissions import Capability, roles_for
 from accounts.services import api_key_create, organization_create
 from billing.models import Hold, HoldStatus
 from config.api import WRITE_METHODS, OrganizationApiView
-from jobs.models import TranscriptionJob
+from jobs.models import Tag, TranscriptionJob
 from jobs.options import TranscriptionOptions
 from jobs.services.intake import job_create
+from jobs.services.organize import tag_create
 from webhooks.models import Delivery, DeliveryStatus, Endpoint, SigningSecret
 from webhooks.services import endpoint_create, organization_secret
 
@@ -39,6 +40,7 @@ class World:
     delivery: Delivery
     owners_job: TranscriptionJob
     own_jobs: dict[str, TranscriptionJob]
+    tag: Tag
 
     def api(self, role: str, credential: str) -> APIClient:
         client = APIClient()
@@ -92,14 +94,18 @@ def world() -> World:
         status=DeliveryStatus.SUCCEEDED,
     )
     organization_secret(organization)
+    owners_job = _job(organization, owner)
+    tag, _ = tag_create(organization=organization, name="kept", actor=owner)
+    owners_job.tags.add(tag)
     return World(
         organization=organization,
         users=users,
         keys=keys,
         endpoint=endpoint,
         delivery=delivery,
-        owners_job=_job(organization, owner),
+        owners_job=owners_job,
         own_jobs={role: _job(organization, users[role]) for role in (Role.ADMIN, Role.MEMBER)},
+        tag=tag,
     )
 
 
@@ -131,6 +137,9 @@ API_ROUTES = [
     ("post", "/api/v1/transcribe/{owners_job}/cancel/", None, "everyone"),
     ("delete", "/api/v1/transcribe/{own_job}/", None, "everyone"),
     ("delete", "/api/v1/transcribe/{owners_job}/", None, "managers"),
+    ("patch", "/api/v1/transcribe/{owners_job}/", {"name": "Renamed", "tags": ["new"]}, "everyone"),
+    ("post", "/api/v1/tags/", {"name": "another"}, "everyone"),
+    ("delete", "/api/v1/tags/{tag}/", None, "everyone"),
 ]
 
 
@@ -140,6 +149,7 @@ def _path(world: World, role: str, template: str) -> str:
         delivery=world.delivery.pk,
         owners_job=world.owners_job.pk,
         own_job=world.own_jobs.get(role, world.owners_job).pk,
+        tag=world.tag.pk,
     )
 
 
@@ -156,7 +166,8 @@ def _state(world: World) -> tuple[object, ...]:
         Endpoint.objects.count(),
         Delivery.objects.count(),
         SigningSecret.objects.get(organization=world.organization).secret,
-        sorted(TranscriptionJob.objects.values_list("id", "status")),
+        sorted(TranscriptionJob.objects.values_list("id", "status", "name")),
+        sorted(Tag.objects.values_list("name", "jobs")),
         Hold.objects.filter(status=HoldStatus.ACTIVE).count(),
     )
 
@@ -200,6 +211,9 @@ PAGE_ROUTES = [
     ("/jobs/{owners_job}/cancel/", {}, "everyone"),
     ("/jobs/{own_job}/delete/", {}, "everyone"),
     ("/jobs/{owners_job}/delete/", {}, "managers"),
+    ("/jobs/{owners_job}/rename/", {"name": "Renamed"}, "everyone"),
+    ("/jobs/{owners_job}/tags/", {"name": "another"}, "everyone"),
+    ("/jobs/{owners_job}/tags/{tag}/remove/", {}, "everyone"),
 ]
 
 

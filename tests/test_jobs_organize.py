@@ -291,13 +291,16 @@ def _listed(persona: Persona, query: str) -> set[str]:
     return {job["id"] for job in response.json()["results"]}
 
 
+def days_ago(days: int) -> str:
+    return (timezone.localdate() - dt.timedelta(days=days)).isoformat()
+
+
 def _ids(jobs: dict[str, TranscriptionJob], *names: str) -> set[str]:
     return {str(jobs[name].pk) for name in names}
 
 
 def test_each_filter_narrows_the_api_list(alice, varied_jobs):
     jobs = varied_jobs
-    days_ago = lambda n: (timezone.localdate() - dt.timedelta(days=n)).isoformat()  # noqa: E731
     everything = _ids(jobs, "done_en", "done_de", "failed_en", "queued_en", "detected_de")
     assert _listed(alice, "") == everything
     assert _listed(alice, "status=completed") == _ids(jobs, "done_en", "done_de", "detected_de")

@@ -31,6 +31,8 @@ class Capability(StrEnum):
     # Every member may delete the jobs they submitted; this one deletes anyone's.
     JOBS_DELETE = "jobs.delete"
     JOBS_DELETE_ANY = "jobs.delete_any"
+    # Renaming jobs and tagging them, and the organization's list of tags.
+    JOBS_ORGANIZE = "jobs.organize"
     TRANSCRIPTS_EDIT = "transcripts.edit"
     WEBHOOKS_MANAGE = "webhooks.manage"
     KEYS_MANAGE = "keys.manage"
@@ -46,6 +48,7 @@ GRANTS: dict[Capability, frozenset[str]] = {
     Capability.JOBS_CANCEL: EVERYONE,
     Capability.JOBS_DELETE: EVERYONE,
     Capability.JOBS_DELETE_ANY: MANAGERS,
+    Capability.JOBS_ORGANIZE: EVERYONE,
     Capability.TRANSCRIPTS_EDIT: EVERYONE,
     Capability.WEBHOOKS_MANAGE: MANAGERS,
     Capability.KEYS_MANAGE: MANAGERS,

@@ -47,22 +47,31 @@ class CappedUploadMixin:
     The capped handler goes in before DRF authenticates, because session
     authentication's CSRF check is the first thing to read the body; the size is judged
     after authentication, so a stranger learns nothing but 401.
+
+    ``files_max`` above one (a batch) lets the body hold that many files at the cap
+    each; each file's own size is judged again when its job is created.
     """
+
+    files_max = 1
 
     def initial(self, request: Request, *args: Any, **kwargs: Any) -> None:
         request._request.upload_handlers = [
-            SizeLimitedUploadHandler(request._request, max_bytes=max_upload_bytes())
+            SizeLimitedUploadHandler(request._request, max_bytes=self.body_bytes_max())
         ]
         super().initial(request, *args, **kwargs)  # type: ignore[misc]
+
+    def body_bytes_max(self) -> int:
+        return max_upload_bytes() * self.files_max
 
     def uploaded_data(self, request: Request) -> Any:
         """The parsed body, or FileTooLarge when it is (or turns out) over the cap."""
         declared = int(request.META.get("CONTENT_LENGTH") or 0)
-        ensure_size_allowed(max(0, declared - MULTIPART_OVERHEAD_BYTES))
+        if max(0, declared - MULTIPART_OVERHEAD_BYTES) > self.body_bytes_max():
+            ensure_size_allowed(max_upload_bytes() + 1)
         data = request.data
         if upload_was_too_large(request._request):
             ensure_size_allowed(max_upload_bytes() + 1)
-        if len(request.FILES.getlist("file")) > 1:
+        if self.files_max == 1 and len(request.FILES.getlist("file")) > 1:
             # Which one would be transcribed and charged would be a guess.
             raise InvalidJobRequest("Send one file per request in the 'file' field.")
         return data

@@ -37,3 +37,11 @@ class JobNotFound(JobError):
 class JobConflict(JobError):
     status = 409
     code = "conflict"
+
+
+class TagNotFound(JobError):
+    status = 404
+    code = "not_found"
+
+    def __init__(self, message: str = "No tag with that id was found.") -> None:
+        super().__init__(message)

@@ -5,6 +5,7 @@ from decimal import Decimal
 
 from django.conf import settings
 from django.db import models
+from django.db.models.functions import Lower
 
 from billing.models import CreditField
 
@@ -115,6 +116,11 @@ class TranscriptionJob(QueuedWork, Parked):
     max_speakers = models.PositiveSmallIntegerField(null=True, blank=True)
     webhook_url = models.URLField(max_length=500, blank=True)
 
+    # What people call it on the dashboard; empty: the file name stands in
+    # (``display_name``). Never used for storage, which is keyed by id.
+    name = models.CharField(max_length=200, blank=True)
+    tags = models.ManyToManyField("jobs.Tag", blank=True, related_name="jobs")
+
     # The media: stored under a generated key, never the client's file name.
     media = models.FileField(max_length=255, blank=True)
     original_filename = models.CharField(max_length=255, blank=True)
@@ -170,6 +176,35 @@ class TranscriptionJob(QueuedWork, Parked):
     @property
     def billing_reference(self) -> str:
         return f"job:{self.id}"
+
+    @property
+    def display_name(self) -> str:
+        return self.name or self.original_filename or "Untitled recording"
+
+
+class Tag(models.Model):
+    """A label an organization puts on its jobs to find them again (``jobs.services.organize``).
+
+    Names are unique per organization, ignoring case, so "Interviews" and "interviews"
+    are one tag; another organization's tags are never seen or matched.
+    """
+
+    organization = models.ForeignKey(
+        "accounts.Organization", on_delete=models.CASCADE, related_name="tags"
+    )
+    name = models.CharField(max_length=40)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ("name", "id")
+        constraints = [
+            models.UniqueConstraint(
+                "organization", Lower("name"), name="one_tag_name_per_organization"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return self.name
 
 
 class ChunkStatus(models.TextChoices):

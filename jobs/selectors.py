@@ -6,10 +6,11 @@ from __future__ import annotations
 import uuid
 
 from django.db.models import QuerySet
+from django.db.models.functions import Lower
 
 from accounts.models import Organization
-from jobs.errors import JobNotFound
-from jobs.models import TranscriptionJob
+from jobs.errors import JobNotFound, TagNotFound
+from jobs.models import Tag, TranscriptionJob
 from jobs.transcripts.selectors import with_transcript_stamp
 
 
@@ -47,3 +48,24 @@ def job_get(
         return jobs.get()
     except TranscriptionJob.DoesNotExist:
         raise JobNotFound() from None
+
+
+def tags_for(organization: Organization) -> QuerySet[Tag]:
+    # Ordered here, not by Meta.ordering, which Django drops from aggregated queries.
+    return Tag.objects.filter(organization=organization).order_by(Lower("name"), "id")
+
+
+def tag_get(organization: Organization, tag_id: object) -> Tag:
+    try:
+        pk = int(str(tag_id))
+    except ValueError:
+        raise TagNotFound() from None
+    tag = tags_for(organization).filter(pk=pk).first()
+    if tag is None:
+        raise TagNotFound()
+    return tag
+
+
+def tag_named(organization: Organization, name: str) -> Tag | None:
+    """The organization's tag called ``name``, whatever its case."""
+    return tags_for(organization).filter(name__iexact=name).first()

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import os
 import re
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
@@ -35,14 +35,15 @@ SRT_CUE = re.compile(rf"(\d+)\r?\n{_STAMP} --> {_STAMP}\r?\n(.+?)(?:\r?\n\r?\n|\
 
 
 @contextmanager
-def chromium() -> Iterator[Browser]:
-    """A headless chromium; the executable comes from HARK_CHROMIUM (bin/test sets it)."""
+def chromium(extra_args: Sequence[str] = ()) -> Iterator[Browser]:
+    """A headless chromium; the executable comes from HARK_CHROMIUM (bin/test sets it).
+    ``extra_args`` add to the defaults (the fake microphone, for recording)."""
     # Playwright's sync API runs an event loop in this thread while it is open; the
     # Django ORM must not be used here until it closes (it refuses async contexts).
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(
             executable_path=os.environ.get("HARK_CHROMIUM", "/usr/bin/chromium"),
-            args=CHROMIUM_ARGS,
+            args=[*CHROMIUM_ARGS, *extra_args],
             headless=True,
         )
         try:
@@ -76,3 +77,22 @@ def parse_srt(text: str) -> list[tuple[int, str, str, str]]:
     if numbers != list(range(1, len(cues) + 1)):
         raise ValueError(f"cues are not numbered 1..n: {numbers}")
     return cues
+
+
+def fake_microphone_args(wav: Path) -> list[str]:
+    """Chromium's fake capture device, playing ``wav`` (PCM WAV) as the microphone, with
+    the permission prompt answered yes."""
+    return [
+        "--use-fake-device-for-media-stream",
+        "--use-fake-ui-for-media-stream",
+        f"--use-file-for-fake-audio-capture={wav}",
+    ]
+
+
+def no_horizontal_scroll(page: Page) -> bool:
+    """The page is no wider than its window: nothing to scroll sideways to."""
+    return bool(
+        page.evaluate(
+            "document.documentElement.scrollWidth <= document.documentElement.clientWidth"
+        )
+    )

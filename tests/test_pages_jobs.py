@@ -366,7 +366,8 @@ def test_a_queued_job_page_shows_progress_and_can_be_canceled(alice, alice_job):
     assert "jfk.flac" in body
     assert 'data-status="queued"' in body
     assert f'src="/jobs/{alice_job.pk}/audio"' in body
-    assert f'data-api-url="/api/v1/transcribe/{alice_job.pk}/"' in body
+    # htmx follows the progress (jobs.pages.organize.job_progress_view).
+    assert f'hx-get="/jobs/{alice_job.pk}/progress/"' in body
     assert f'action="/jobs/{alice_job.pk}/cancel/"' in body
 
     response = client.post(f"/jobs/{alice_job.pk}/cancel/", follow=True)

@@ -20,9 +20,10 @@ from billing.models import Hold, HoldStatus
 from config.api import WRITE_METHODS, OrganizationApiView
 from jobs.engines.base import Segment, TranscriptionResult
 from jobs.lifecycle.transcription import job_claim, job_complete
-from jobs.models import TranscriptionJob
+from jobs.models import Tag, TranscriptionJob
 from jobs.options import TranscriptionOptions
 from jobs.services.intake import job_create
+from jobs.services.organize import tag_create
 from jobs.translation.models import TranslationJob
 from jobs.translation.services.intake import translation_create
 from webhooks.models import Delivery, DeliveryStatus, Endpoint, SigningSecret
@@ -43,6 +44,7 @@ class World:
     delivery: Delivery
     owners_job: TranscriptionJob
     own_jobs: dict[str, TranscriptionJob]
+    tag: Tag
 
     def api(self, role: str, credential: str) -> APIClient:
         client = APIClient()
@@ -96,14 +98,18 @@ def world() -> World:
         status=DeliveryStatus.SUCCEEDED,
     )
     organization_secret(organization)
+    owners_job = _job(organization, owner)
+    tag, _ = tag_create(organization=organization, name="kept", actor=owner)
+    owners_job.tags.add(tag)
     return World(
         organization=organization,
         users=users,
         keys=keys,
         endpoint=endpoint,
         delivery=delivery,
-        owners_job=_job(organization, owner),
+        owners_job=owners_job,
         own_jobs={role: _job(organization, users[role]) for role in (Role.ADMIN, Role.MEMBER)},
+        tag=tag,
     )
 
 
@@ -135,6 +141,9 @@ API_ROUTES = [
     ("post", "/api/v1/transcribe/{owners_job}/cancel/", None, "everyone"),
     ("delete", "/api/v1/transcribe/{own_job}/", None, "everyone"),
     ("delete", "/api/v1/transcribe/{owners_job}/", None, "managers"),
+    ("patch", "/api/v1/transcribe/{owners_job}/", {"name": "Renamed", "tags": ["new"]}, "everyone"),
+    ("post", "/api/v1/tags/", {"name": "another"}, "everyone"),
+    ("delete", "/api/v1/tags/{tag}/", None, "everyone"),
 ]
 
 
@@ -144,6 +153,7 @@ def _path(world: World, role: str, template: str) -> str:
         delivery=world.delivery.pk,
         owners_job=world.owners_job.pk,
         own_job=world.own_jobs.get(role, world.owners_job).pk,
+        tag=world.tag.pk,
     )
 
 
@@ -160,7 +170,8 @@ def _state(world: World) -> tuple[object, ...]:
         Endpoint.objects.count(),
         Delivery.objects.count(),
         SigningSecret.objects.get(organization=world.organization).secret,
-        sorted(TranscriptionJob.objects.values_list("id", "status")),
+        sorted(TranscriptionJob.objects.values_list("id", "status", "name")),
+        sorted(Tag.objects.values_list("name", "jobs")),
         Hold.objects.filter(status=HoldStatus.ACTIVE).count(),
     )
 
@@ -204,6 +215,9 @@ PAGE_ROUTES = [
     ("/jobs/{owners_job}/cancel/", {}, "everyone"),
     ("/jobs/{own_job}/delete/", {}, "everyone"),
     ("/jobs/{owners_job}/delete/", {}, "managers"),
+    ("/jobs/{owners_job}/rename/", {"name": "Renamed"}, "everyone"),
+    ("/jobs/{owners_job}/tags/", {"name": "another"}, "everyone"),
+    ("/jobs/{owners_job}/tags/{tag}/remove/", {}, "everyone"),
 ]
 
 

@@ -11,6 +11,7 @@ from typing import Any
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiExample, OpenApiParameter, OpenApiResponse
 
+from jobs.api.filter_docs import FILTER_PARAMETERS
 from jobs.api.serializers import TranscribeUploadInput
 from jobs.exporters import EXPORTERS
 from jobs.exporters.options import CAPTION_LIMITS, TEXT_FORMATS, TIMESTAMPING, CaptionRules
@@ -124,6 +125,7 @@ LIST: dict[str, Any] = {
     "parameters": [
         OpenApiParameter("cursor", str, description="From `next` or `previous`."),
         OpenApiParameter("limit", int, description="Page size, at most 100 (default 20)."),
+        *FILTER_PARAMETERS,
     ],
     "responses": {200: OpenApiTypes.OBJECT, **COMMON_ERRORS},
 }

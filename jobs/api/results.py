@@ -8,7 +8,7 @@ from typing import Any
 from django.http import HttpResponse
 from django.utils.text import slugify
 
-from jobs.api.serializers import credits
+from jobs.api.serializers import credits, job_tag_names
 from jobs.engines.base import Segment, Word
 from jobs.errors import InvalidJobRequest, JobConflict
 from jobs.exporters import EXPORTERS, Exporter, TranscriptDocument, get_exporter
@@ -76,6 +76,8 @@ def job_detail_output(
         "status": job.status,
         "progress": job.progress,
         "filename": job.original_filename,
+        "name": job.display_name,
+        "tags": job_tag_names(job),
         "model": job.engine,
         "created_at": job.created_at,
         "estimated_credits": credits(job.estimated_credits),

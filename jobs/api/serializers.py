@@ -11,6 +11,7 @@ from rest_framework import serializers
 
 from jobs.models import JobTask, JobType, TranscriptionJob
 from jobs.options import PREFERENCES, TranscriptionOptions
+from jobs.services.organize import NAME_MAX, TAG_MAX
 from jobs.translation.services.ordering import target_code
 from webhooks.errors import WebhookUrlRefused
 from webhooks.services import webhook_url_check
@@ -263,6 +264,11 @@ def job_created_output(job: TranscriptionJob, *, estimated_wait: int) -> dict[st
     return body
 
 
+def job_tag_names(job: TranscriptionJob) -> list[str]:
+    # Sorted in Python so a list prefetched with its tags costs no query per job.
+    return sorted((tag.name for tag in job.tags.all()), key=str.lower)
+
+
 def job_summary_output(job: TranscriptionJob, *, paid_at: Any = None) -> dict[str, Any]:
     # GoTranscript's order fields: ``price`` is what the job cost (or will cost, while it
     # runs), ``paid_at`` when it was charged, ``seconds`` its whole seconds of audio.
@@ -273,6 +279,8 @@ def job_summary_output(job: TranscriptionJob, *, paid_at: Any = None) -> dict[st
         "status": job.status,
         "progress": job.progress,
         "filename": job.original_filename,
+        "name": job.display_name,
+        "tags": job_tag_names(job),
         "model": job.engine,
         "language": job.language,
         "duration_seconds": round(job.duration_seconds, 3),
@@ -284,3 +292,23 @@ def job_summary_output(job: TranscriptionJob, *, paid_at: Any = None) -> dict[st
         "paid_at": paid_at,
         "seconds": round(job.duration_seconds),
     }
+
+
+class JobUpdateInput(serializers.Serializer):  # type: ignore[type-arg]
+    name = serializers.CharField(
+        required=False,
+        allow_blank=True,
+        max_length=NAME_MAX,
+        trim_whitespace=True,
+        help_text="What the job is called on the dashboard; empty shows the file name again.",
+    )
+    tags = serializers.ListField(
+        child=serializers.CharField(max_length=TAG_MAX, allow_blank=False),
+        required=False,
+        help_text="The job's tags, by name, replacing the ones it has; new names become "
+        "the organization's tags. `[]` removes them all.",
+    )
+
+
+class TagInput(serializers.Serializer):  # type: ignore[type-arg]
+    name = serializers.CharField(max_length=TAG_MAX)

@@ -18,15 +18,22 @@ from billing.selectors import paid_at_by_reference
 from config.api import OrganizationApiView
 from config.idempotency import IdempotentPostMixin
 from config.uploads import CappedUploadMixin
-from jobs.api import docs
+from jobs.api import docs, organize_docs
 from jobs.api.quote import upload_quote
 from jobs.api.results import job_detail_output, job_export_options, job_export_response
-from jobs.api.serializers import TranscribeUploadInput, job_created_output, job_summary_output
+from jobs.api.serializers import (
+    JobUpdateInput,
+    TranscribeUploadInput,
+    job_created_output,
+    job_summary_output,
+)
 from jobs.errors import InvalidJobRequest
-from jobs.selectors import STATUS_FIELDS, job_get, jobs_for
+from jobs.listing import job_filters_from, jobs_matching
+from jobs.selectors import STATUS_FIELDS, job_get
 from jobs.services.estimates import estimated_wait_seconds
 from jobs.services.intake import job_create
 from jobs.services.lifecycle import job_cancel, job_delete
+from jobs.services.organize import job_rename, job_tags_set
 
 
 class JobCursorPagination(CursorPagination):
@@ -47,7 +54,8 @@ class TranscriptionListCreateApi(IdempotentPostMixin, CappedUploadMixin, Organiz
     @extend_schema(**docs.LIST)
     def get(self, request: Request) -> Response:
         paginator = JobCursorPagination()
-        jobs = paginator.paginate_queryset(jobs_for(self.organization), request, view=self) or []
+        matching = jobs_matching(self.organization, job_filters_from(request.query_params))
+        jobs = paginator.paginate_queryset(matching, request, view=self) or []
         paid = paid_at_by_reference(self.organization, [job.billing_reference for job in jobs])
         return paginator.get_paginated_response(
             [job_summary_output(job, paid_at=paid.get(job.billing_reference)) for job in jobs]
@@ -76,7 +84,7 @@ class TranscriptionListCreateApi(IdempotentPostMixin, CappedUploadMixin, Organiz
 
 
 class TranscriptionDetailApi(OrganizationApiView):
-    scopes = {"DELETE": Capability.JOBS_DELETE}
+    scopes = {"DELETE": Capability.JOBS_DELETE, "PATCH": Capability.JOBS_ORGANIZE}
 
     @extend_schema(**docs.DETAIL)
     def get(self, request: Request, job_id: str) -> Response | HttpResponse:
@@ -94,6 +102,25 @@ class TranscriptionDetailApi(OrganizationApiView):
             include_words=_truthy(request.query_params.get("words")) or job.word_timestamps,
         )
         return Response(body)
+
+    @extend_schema(**organize_docs.UPDATE)
+    def patch(self, request: Request, job_id: str) -> Response:
+        payload = JobUpdateInput(data=request.data)
+        payload.is_valid(raise_exception=True)
+        if not payload.validated_data:
+            raise InvalidJobRequest("Send name, tags or both to change.")
+        job = job_get(self.organization, job_id)
+        if "name" in payload.validated_data:
+            job = job_rename(
+                organization=self.organization, job_id=job.pk,
+                name=payload.validated_data["name"], actor=self.actor,
+            )  # fmt: skip
+        if "tags" in payload.validated_data:
+            job = job_tags_set(
+                organization=self.organization, job_id=job.pk,
+                names=payload.validated_data["tags"], actor=self.actor,
+            )  # fmt: skip
+        return Response(job_detail_output(job, include_segments=False, include_words=False))
 
     @extend_schema(**docs.DELETE)
     def delete(self, request: Request, job_id: str) -> Response:

@@ -22,7 +22,7 @@ from accounts.permissions import PermissionDenied
 from billing.pricing import format_credits, price_per_minute
 from jobs.engines import UnknownEngine, enabled_engines, engine_info
 from jobs.engines.base import EngineInfo
-from jobs.errors import JobConflict, JobNotFound
+from jobs.errors import InvalidJobRequest, JobConflict, JobNotFound
 from jobs.exporters import EXPORTERS, Exporter
 from jobs.exporters.options import (
     CAPTION_LIMITS,
@@ -32,13 +32,15 @@ from jobs.exporters.options import (
     default_text_format,
 )
 from jobs.languages import language_name
+from jobs.listing import JobFilters, job_filters_from, job_languages, jobs_matching
 from jobs.media.probe import ACCEPTED
 from jobs.model_names import AUTO
 from jobs.models import JobStatus, JobType, TranscriptionJob
 from jobs.options import PREFERENCES
 from jobs.organization_data.retention import audio_deleted_message
 from jobs.pages.formatting import duration_label, span_label, timestamp_label
-from jobs.selectors import job_get, jobs_for
+from jobs.selectors import job_get, jobs_for, tags_for
+from jobs.services.batch import BATCH_FILES_MAX
 from jobs.services.lifecycle import job_cancel, job_delete
 from jobs.transcripts.selectors import transcript_read
 from jobs.translation.selectors import (
@@ -196,7 +198,13 @@ def _job_or_404(request: HttpRequest, job_id: uuid.UUID) -> TranscriptionJob:
 
 @login_required
 def dashboard(request: HttpRequest) -> HttpResponse:
-    page = Paginator(jobs_for(page_organization(request)), JOBS_PER_PAGE).get_page(
+    organization = page_organization(request)
+    filter_error = ""
+    try:
+        filters = job_filters_from(request.GET)
+    except InvalidJobRequest as exc:
+        filters, filter_error = JobFilters(), exc.message
+    page = Paginator(jobs_matching(organization, filters), JOBS_PER_PAGE).get_page(
         request.GET.get("page")
     )
     rows = [job_row(job) for job in page.object_list]
@@ -206,7 +214,18 @@ def dashboard(request: HttpRequest) -> HttpResponse:
         {
             "page": page,
             "rows": rows,
-            "translations": recent_translations(page_organization(request)),
+            "has_jobs": bool(rows) or jobs_for(organization).exists(),
+            "filters": filters,
+            "filter_error": filter_error,
+            "page_query": filters.query(),
+            "next": request.get_full_path(),
+            "status_choices": JobStatus.choices,
+            "language_choices": sorted(
+                ((code, language_name(code)) for code in job_languages(organization)),
+                key=lambda choice: choice[1],
+            ),
+            "tag_names": list(tags_for(organization).values_list("name", flat=True)),
+            "translations": recent_translations(organization),
         },
     )
 
@@ -231,6 +250,7 @@ def transcribe_new(request: HttpRequest) -> HttpResponse:
             "max_upload_bytes": settings.HARK_MAX_UPLOAD_MB * 1024 * 1024,
             "max_duration_minutes": settings.HARK_MAX_DURATION_SECONDS // 60,
             "accepted_formats": ACCEPTED,
+            "batch_max": BATCH_FILES_MAX,
             "translation_offer": translation_offer(),
         },
     )
@@ -267,6 +287,9 @@ def job_detail(request: HttpRequest, job_id: uuid.UUID) -> HttpResponse:
             "translation_words": transcript_words(view) if view else 0,
             "translations": list(translations_of(job)),
             "translation_order": translation_order(job),
+            # The copy button's text: the transcript as its plain-text export reads.
+            "transcript_text": view.text if view else "",
+            "tag_names": list(tags_for(job.organization).values_list("name", flat=True)),
         },
     )
 

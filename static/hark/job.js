@@ -1,4 +1,6 @@
-/* Job page: live progress until the job finishes, and a transcript that follows the audio. */
+/* A transcript that follows the audio. The transcription page's progress is htmx's
+   (templates/jobs/partials/job_progress.html); the translation page still follows its
+   API here (data-api-url) until it moves to htmx too. */
 "use strict";
 
 (function () {
@@ -29,27 +31,7 @@
       }
     );
   }
-  if (!Hark.isFinished(root.dataset.status)) setTimeout(poll, POLL_MS);
-
-  // A translation ordered with the job runs after it: follow it the same way.
-  var translation = root.querySelector("[data-role=translation]");
-  function pollTranslation() {
-    Hark.getJSON(root.dataset.apiUrl).then(
-      function (job) {
-        if (job.translation && Hark.isFinished(job.translation.status)) {
-          window.location.reload();
-          return;
-        }
-        setTimeout(pollTranslation, POLL_MS);
-      },
-      function () {
-        setTimeout(pollTranslation, POLL_MS * 3);
-      }
-    );
-  }
-  if (translation && Hark.isFinished(root.dataset.status) && !Hark.isFinished(translation.dataset.status)) {
-    setTimeout(pollTranslation, POLL_MS);
-  }
+  if (root.dataset.apiUrl && !Hark.isFinished(root.dataset.status)) setTimeout(poll, POLL_MS);
 
   var audio = document.getElementById("player");
   var list = document.getElementById("transcript");

@@ -1,5 +1,7 @@
-/* New transcription: drop or pick a file, choose options the engine supports, upload
-   with progress to the API, then go to the job's page. */
+/* New transcription: drop or pick files (or record one, record.js), choose options the
+   engine supports, upload with progress to the API, then go to the job's page — or, for
+   several files (one job each, POST /api/v1/transcribe/batch/), to the dashboard, unless
+   a file was refused: then each file's result is listed here. */
 "use strict";
 
 (function () {
@@ -34,7 +36,11 @@
   var translateHelp = document.getElementById("translate-to-help");
   var offer = JSON.parse(document.getElementById("translation-data").textContent);
   var maxBytes = Number(form.dataset.maxBytes);
-  var chosenFile = null;
+  var batchMax = Number(form.dataset.batchMax);
+  var fileList = document.getElementById("file-list");
+  var batchResults = document.getElementById("batch-results");
+  var chosenFiles = [];
+  var EMPTY_TITLE = "Drop audio or video files here";
 
   var UNAVAILABLE = "Not available with this model.";
 
@@ -175,28 +181,70 @@
     errorBox.textContent = "";
   }
 
-  function choose(file) {
+  function oversized() {
+    return chosenFiles.filter(function (file) {
+      return file.size > maxBytes;
+    });
+  }
+
+  function clearFiles() {
+    chosenFiles = [];
+    fileInput.value = "";
+    dropzone.classList.remove("has-file");
+    dropTitle.textContent = EMPTY_TITLE;
+    fileList.hidden = true;
+    fileList.innerHTML = "";
+  }
+
+  function choose(files) {
     clearError();
-    chosenFile = file || null;
-    dropzone.classList.toggle("has-file", Boolean(chosenFile));
-    if (!chosenFile) {
-      dropTitle.textContent = "Drop an audio or video file here";
+    batchResults.hidden = true;
+    chosenFiles = Array.prototype.slice.call(files || []);
+    dropzone.classList.toggle("has-file", chosenFiles.length > 0);
+    fileList.innerHTML = "";
+    fileList.hidden = chosenFiles.length < 2;
+    if (!chosenFiles.length) {
+      dropTitle.textContent = EMPTY_TITLE;
       return;
     }
     // A file and a link are alternatives: choosing one clears the other.
     if (urlInput) urlInput.value = "";
-    dropTitle.textContent = chosenFile.name;
-    dropHint.textContent = Hark.bytes(chosenFile.size) + " · click or drop to choose another file";
-    if (chosenFile.size > maxBytes) {
+    var total = chosenFiles.reduce(function (sum, file) {
+      return sum + file.size;
+    }, 0);
+    if (chosenFiles.length === 1) {
+      dropTitle.textContent = chosenFiles[0].name;
+    } else {
+      dropTitle.textContent = chosenFiles.length + " files";
+      chosenFiles.forEach(function (file) {
+        var item = document.createElement("li");
+        item.textContent = file.name + " · " + Hark.bytes(file.size);
+        fileList.appendChild(item);
+      });
+    }
+    dropHint.textContent = Hark.bytes(total) + " · click or drop to choose again";
+    if (chosenFiles.length > batchMax) {
+      showError("Choose at most " + batchMax + " files at once; upload the rest afterwards.");
+      return;
+    }
+    var big = oversized();
+    if (big.length) {
       showError(
-        "This file is " + Hark.bytes(chosenFile.size) + ", over the " + form.dataset.maxMb +
-          " MB limit. Split it or compress it (e.g. to MP3 or Opus) and try again."
+        big.map(function (file) {
+          return file.name;
+        }).join(", ") + (big.length === 1 ? " is" : " are") + " over the " + form.dataset.maxMb +
+          " MB limit. Split or compress (e.g. to MP3 or Opus) and try again."
       );
     }
   }
 
+  // A recording from record.js is chosen like a dropped file.
+  form.addEventListener("hark:recorded", function (event) {
+    choose([event.detail.file]);
+  });
+
   fileInput.addEventListener("change", function () {
-    choose(fileInput.files[0]);
+    choose(fileInput.files);
   });
 
   ["dragenter", "dragover"].forEach(function (name) {
@@ -217,9 +265,9 @@
       try {
         fileInput.files = files;
       } catch (e) {
-        /* older browsers: chosenFile below is what gets sent */
+        /* older browsers: chosenFiles below is what gets sent */
       }
-      choose(files[0]);
+      choose(files);
     }
   });
 
@@ -232,12 +280,7 @@
 
   if (urlInput) {
     urlInput.addEventListener("input", function () {
-      if (urlInput.value.trim() && chosenFile) {
-        chosenFile = null;
-        fileInput.value = "";
-        dropzone.classList.remove("has-file");
-        dropTitle.textContent = "Drop an audio or video file here";
-      }
+      if (urlInput.value.trim() && chosenFiles.length) clearFiles();
       clearError();
     });
   }
@@ -301,7 +344,7 @@
     clearError();
     var link = urlInput ? urlInput.value.trim() : "";
     var problem = "";
-    if (link && !chosenFile) {
+    if (link && !chosenFiles.length) {
       var body = options();
       problem = trimProblem(body);
       if (problem) {
@@ -324,12 +367,12 @@
       request.send(JSON.stringify(body));
       return;
     }
-    if (!chosenFile) {
-      showError("Choose an audio or video file, or paste a link, first.");
+    if (!chosenFiles.length) {
+      showError("Choose an audio or video file, record one, or paste a link, first.");
       return;
     }
-    if (chosenFile.size > maxBytes) {
-      choose(chosenFile);
+    if (oversized().length || chosenFiles.length > batchMax) {
+      choose(chosenFiles);
       return;
     }
     var values = options();
@@ -339,7 +382,10 @@
       return;
     }
     var data = new FormData();
-    data.append("file", chosenFile, chosenFile.name);
+    chosenFiles.forEach(function (file) {
+      data.append("file", file, file.name);
+    });
+    var batch = chosenFiles.length > 1;
     Object.keys(values).forEach(function (name) {
       // Lists go as repeated fields (fallbacks=a&fallbacks=b), as the API reads them.
       [].concat(values[name]).forEach(function (value) {
@@ -348,7 +394,7 @@
     });
 
     var xhr = new XMLHttpRequest();
-    xhr.open("POST", form.action);
+    xhr.open("POST", batch ? form.dataset.batchAction : form.action);
     xhr.setRequestHeader("X-CSRFToken", Hark.csrfToken());
     xhr.setRequestHeader("Accept", "application/json");
     xhr.upload.onprogress = function (e) {
@@ -358,13 +404,72 @@
       statusNumbers.textContent = Hark.bytes(e.loaded) + " of " + Hark.bytes(e.total);
       if (e.loaded >= e.total) statusLabel.textContent = "Checking the audio…";
     };
-    finish(xhr);
+    if (batch) finishBatch(xhr);
+    else finish(xhr);
     busy(true);
     statusBox.hidden = false;
-    statusLabel.textContent = "Uploading…";
+    statusLabel.textContent = batch ? "Uploading " + chosenFiles.length + " files…" : "Uploading…";
     setProgress(0);
     xhr.send(data);
   });
+
+  // Several files: each got its own job or its own sentence. All queued: on to the
+  // dashboard; otherwise each file's result stays on screen.
+  function finishBatch(xhr) {
+    xhr.onload = function () {
+      var body = null;
+      try {
+        body = JSON.parse(xhr.responseText);
+      } catch (e) {
+        body = null;
+      }
+      busy(false);
+      statusBox.hidden = true;
+      if (!(xhr.status >= 200 && xhr.status < 300 && body && body.results)) {
+        showError((body && body.message) || "The upload failed (HTTP " + xhr.status + "). Please try again.");
+        return;
+      }
+      if (!body.failed) {
+        statusLabel.textContent = "Uploaded. Opening your transcriptions…";
+        window.location.assign(form.dataset.dashboardUrl);
+        return;
+      }
+      batchResults.innerHTML = "";
+      body.results.forEach(function (result) {
+        var item = document.createElement("li");
+        var name = document.createElement("strong");
+        name.textContent = result.filename;
+        item.appendChild(name);
+        item.appendChild(document.createTextNode(" — "));
+        if (result.id) {
+          item.className = "ok";
+          var link = document.createElement("a");
+          link.href = form.dataset.jobUrl.replace("00000000-0000-0000-0000-000000000000", result.id);
+          link.textContent = "queued, open it";
+          item.appendChild(link);
+        } else {
+          item.className = "failed";
+          item.dataset.error = result.error;
+          item.appendChild(document.createTextNode(result.message));
+        }
+        batchResults.appendChild(item);
+      });
+      var more = document.createElement("li");
+      var dashboard = document.createElement("a");
+      dashboard.href = form.dataset.dashboardUrl;
+      dashboard.textContent = "See all your transcriptions";
+      more.appendChild(dashboard);
+      batchResults.appendChild(more);
+      batchResults.hidden = false;
+      clearFiles();
+      batchResults.scrollIntoView({ block: "nearest", behavior: "smooth" });
+    };
+    xhr.onerror = function () {
+      busy(false);
+      statusBox.hidden = true;
+      showError("The upload was interrupted. Check your connection and try again.");
+    };
+  }
 
   // What happens when the API answers, for an upload and for a link alike.
   function finish(xhr) {

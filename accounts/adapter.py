@@ -2,7 +2,6 @@ from __future__ import annotations
 
 from types import SimpleNamespace
 from typing import Any
-from urllib.parse import urlsplit
 
 from allauth.account.adapter import DefaultAccountAdapter
 from django.conf import settings
@@ -46,9 +45,20 @@ class AccountAdapter(DefaultAccountAdapter):
         # allauth's own templates say "Hello from <site>": the configured name and
         # URL, never the host and port this process happens to listen on.
         site = SimpleNamespace(name=settings.HARK_SITE_NAME, domain=base_url)
+        context = {**context, "current_site": site}
+        public: str = settings.HARK_PUBLIC_URL
+        if public and request is not None:
+            # allauth builds its links (sign-up, reset) from the request's host.
+            here = request.build_absolute_uri("/").rstrip("/")
+            context = {
+                key: f"{public}{value.removeprefix(here)}"
+                if isinstance(value, str) and value.startswith(here + "/")
+                else value
+                for key, value in context.items()
+            }
         branded = BRANDED_EMAILS.get(template_prefix)
         if branded is None:
-            super().send_mail(template_prefix, email, {**context, "current_site": site})
+            super().send_mail(template_prefix, email, context)
             return
         email_send(
             branded,
@@ -60,11 +70,3 @@ class AccountAdapter(DefaultAccountAdapter):
                 "action_label": "Choose a new password",
             },
         )
-
-    def get_reset_password_from_key_url(self, key: str) -> str:
-        url: str = super().get_reset_password_from_key_url(key)
-        public: str = settings.HARK_PUBLIC_URL
-        if not public:
-            return url
-        parts = urlsplit(url)
-        return f"{public}{parts.path}" + (f"?{parts.query}" if parts.query else "")

@@ -13,7 +13,8 @@ from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver
 from rest_framework.test import APIClient
 
-from accounts.models import ApiKey, Membership, Organization, Role, User
+from accounts.invitations import invitation_create
+from accounts.models import ApiKey, Invitation, Membership, Organization, Role, User
 from accounts.permissions import Capability, roles_for
 from accounts.services import api_key_create, organization_create
 from billing.models import Hold, HoldStatus
@@ -37,6 +38,7 @@ class World:
     keys: dict[str, str]
     endpoint: Endpoint
     delivery: Delivery
+    invitation: Invitation
     owners_job: TranscriptionJob
     own_jobs: dict[str, TranscriptionJob]
 
@@ -92,12 +94,16 @@ def world() -> World:
         status=DeliveryStatus.SUCCEEDED,
     )
     organization_secret(organization)
+    invitation = invitation_create(
+        organization=organization, actor=None, email="invitee@example.org"
+    ).invitation
     return World(
         organization=organization,
         users=users,
         keys=keys,
         endpoint=endpoint,
         delivery=delivery,
+        invitation=invitation,
         owners_job=_job(organization, owner),
         own_jobs={role: _job(organization, users[role]) for role in (Role.ADMIN, Role.MEMBER)},
     )
@@ -131,6 +137,10 @@ API_ROUTES = [
     ("post", "/api/v1/transcribe/{owners_job}/cancel/", None, "everyone"),
     ("delete", "/api/v1/transcribe/{own_job}/", None, "everyone"),
     ("delete", "/api/v1/transcribe/{owners_job}/", None, "managers"),
+    ("post", "/api/v1/invitations/", {"email": "new@example.org", "role": "member"}, "managers"),
+    ("post", "/api/v1/invitations/{invitation}/resend/", None, "managers"),
+    ("delete", "/api/v1/invitations/{invitation}/", None, "managers"),
+    ("patch", "/api/v1/organization/", {"name": "Renamed", "vocabulary": ["Hark"]}, "managers"),
 ]
 
 
@@ -138,6 +148,7 @@ def _path(world: World, role: str, template: str) -> str:
     return template.format(
         endpoint=world.endpoint.pk,
         delivery=world.delivery.pk,
+        invitation=world.invitation.pk,
         owners_job=world.owners_job.pk,
         own_job=world.own_jobs.get(role, world.owners_job).pk,
     )
@@ -158,6 +169,8 @@ def _state(world: World) -> tuple[object, ...]:
         SigningSecret.objects.get(organization=world.organization).secret,
         sorted(TranscriptionJob.objects.values_list("id", "status")),
         Hold.objects.filter(status=HoldStatus.ACTIVE).count(),
+        sorted(Invitation.objects.values_list("id", "status", "nonce")),
+        list(Organization.objects.values_list("name", "default_engine", "vocabulary")),
     )
 
 
@@ -200,6 +213,13 @@ PAGE_ROUTES = [
     ("/jobs/{owners_job}/cancel/", {}, "everyone"),
     ("/jobs/{own_job}/delete/", {}, "everyone"),
     ("/jobs/{owners_job}/delete/", {}, "managers"),
+    ("/settings/members/invitations/{invitation}/resend/", {}, "managers"),
+    ("/settings/members/invitations/{invitation}/revoke/", {}, "managers"),
+    (
+        "/settings/",
+        {"name": "Renamed", "default_engine": "whisper", "default_language": "", "vocabulary": ""},
+        "managers",
+    ),
 ]
 
 

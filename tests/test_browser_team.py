@@ -67,7 +67,7 @@ def test_an_owner_invites_a_teammate_who_signs_up_through_the_emailed_link(
 
         # The teammate: a browser of her own with nothing but the email.
         [message] = mail.outbox
-        [link] = set(LINK.findall(message.body))
+        [link] = set(LINK.findall(str(message.body)))
         assert link.startswith(base)
         teammate = browser.new_context(viewport=PHONE).new_page()
         teammate.goto(link)

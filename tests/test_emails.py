@@ -7,6 +7,7 @@ import re
 from decimal import Decimal
 
 import pytest
+from django.core.mail import EmailMultiAlternatives
 from django.test import Client
 
 from accounts.invitations import invitation_create
@@ -26,10 +27,10 @@ def public_url(settings):
     settings.HARK_SITE_NAME = "Hark"
 
 
-def html_of(message) -> str:
+def html_of(message: EmailMultiAlternatives) -> str:
     [(html, mimetype)] = message.alternatives
     assert mimetype == "text/html"
-    return html
+    return str(html)
 
 
 def links(text: str) -> set[str]:

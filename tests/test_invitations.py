@@ -9,6 +9,7 @@ from datetime import timedelta
 
 import pytest
 from django.core import signing
+from django.core.mail import EmailMessage
 from django.test import Client
 from django.utils import timezone
 
@@ -34,9 +35,9 @@ def signed_in(user: User) -> Client:
     return client
 
 
-def link_in(message) -> str:
-    [link] = set(LINK.findall(message.body))
-    return link
+def link_in(message: EmailMessage) -> str:
+    [link] = set(LINK.findall(str(message.body)))
+    return str(link)
 
 
 def path_of(link: str) -> str:

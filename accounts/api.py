@@ -97,7 +97,7 @@ class MembersApi(OrganizationApiView):
 class InvitationCreateApi(OrganizationApiView):
     scopes = {"POST": Capability.MEMBERS_MANAGE}
 
-    class Input(serializers.Serializer[dict[str, Any]]):
+    class InvitationInput(serializers.Serializer[dict[str, Any]]):
         email = serializers.EmailField(help_text="Who to invite.")
         role = serializers.ChoiceField(
             choices=Role.values, default=Role.MEMBER,
@@ -113,7 +113,7 @@ class InvitationCreateApi(OrganizationApiView):
             "the new role. `emailed` is false when the mail server refused the message; "
             "resend it later."
         ),
-        request=Input,
+        request=InvitationInput,
         examples=[OpenApiExample(
             "invite a member", value={"email": "dana@example.org", "role": "member"},
             request_only=True,
@@ -129,7 +129,7 @@ class InvitationCreateApi(OrganizationApiView):
         },
     )  # fmt: skip
     def post(self, request: Request) -> Response:
-        data = self.Input(data=request.data)
+        data = self.InvitationInput(data=request.data)
         data.is_valid(raise_exception=True)
         sent = invitation_create(
             organization=self.organization,

@@ -139,7 +139,7 @@ def settings_output(organization: Organization) -> dict[str, Any]:
 class OrganizationSettingsApi(OrganizationApiView):
     scopes = {"PATCH": Capability.ORGANIZATION_SETTINGS}
 
-    class Input(serializers.Serializer[dict[str, Any]]):
+    class SettingsInput(serializers.Serializer[dict[str, Any]]):
         name = serializers.CharField(required=False, max_length=120)
         default_language = serializers.CharField(
             required=False, allow_blank=True, max_length=12,
@@ -171,7 +171,7 @@ class OrganizationSettingsApi(OrganizationApiView):
         description="Send only what changes. A request that names no `model` or "
         "`language` then gets `default_engine` and `default_language`; `language=auto` "
         "still asks for detection.",
-        request=Input,
+        request=SettingsInput,
         examples=[OpenApiExample(
             "German by default", value={"default_language": "de", "vocabulary": ["Hark"]},
             request_only=True,
@@ -180,7 +180,7 @@ class OrganizationSettingsApi(OrganizationApiView):
             OpenApiExample("settings", value=SETTINGS_EXAMPLE)]), 403: SETTINGS_FORBIDDEN},
     )  # fmt: skip
     def patch(self, request: Request) -> Response:
-        data = self.Input(data=request.data, partial=True)
+        data = self.SettingsInput(data=request.data, partial=True)
         data.is_valid(raise_exception=True)
         changes = data.validated_data
         organization = self.organization

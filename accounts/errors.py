@@ -14,7 +14,11 @@ class AccountsError(Exception):
 
 
 class InvalidInvitation(AccountsError):
-    """Inviting someone who is already a member, or with a role that does not exist."""
+    """Inviting someone who is already a member."""
+
+
+class InvalidMembership(AccountsError):
+    """A role change that would leave the organization without an owner."""
 
 
 class InvitationNotFound(AccountsError):
@@ -22,6 +26,14 @@ class InvitationNotFound(AccountsError):
     code = "not_found"
 
     def __init__(self, message: str = "No pending invitation with that id was found.") -> None:
+        super().__init__(message)
+
+
+class MemberNotFound(AccountsError):
+    status = 404
+    code = "not_found"
+
+    def __init__(self, message: str = "No member with that id was found.") -> None:
         super().__init__(message)
 
 

@@ -11,7 +11,6 @@ so a link joins once.
 
 from __future__ import annotations
 
-import logging
 import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -26,8 +25,6 @@ from accounts.errors import InvalidInvitation, InvitationNotFound, InvitationUnu
 from accounts.models import Invitation, InvitationStatus, Membership, Organization, Role, User
 from accounts.permissions import ActorLike, Capability, as_actor, require
 from lib.email import email_send
-
-logger = logging.getLogger(__name__)
 
 TOKEN_SALT = "hark.accounts.invitation"  # noqa: S105 - a namespace, not a secret
 ARTICLES: dict[str, str] = {Role.OWNER: "an", Role.ADMIN: "an", Role.MEMBER: "a"}

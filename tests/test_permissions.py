@@ -149,6 +149,7 @@ def _path(world: World, role: str, template: str) -> str:
         endpoint=world.endpoint.pk,
         delivery=world.delivery.pk,
         invitation=world.invitation.pk,
+        member=Membership.objects.get(organization=world.organization, role=Role.MEMBER).pk,
         owners_job=world.owners_job.pk,
         own_job=world.own_jobs.get(role, world.owners_job).pk,
     )
@@ -170,6 +171,7 @@ def _state(world: World) -> tuple[object, ...]:
         sorted(TranscriptionJob.objects.values_list("id", "status")),
         Hold.objects.filter(status=HoldStatus.ACTIVE).count(),
         sorted(Invitation.objects.values_list("id", "status", "nonce")),
+        sorted(Membership.objects.values_list("user_id", "role")),
         list(Organization.objects.values_list("name", "default_engine", "vocabulary")),
     )
 
@@ -213,6 +215,7 @@ PAGE_ROUTES = [
     ("/jobs/{owners_job}/cancel/", {}, "everyone"),
     ("/jobs/{own_job}/delete/", {}, "everyone"),
     ("/jobs/{owners_job}/delete/", {}, "managers"),
+    ("/settings/members/{member}/role/", {"role": "admin"}, "managers"),
     ("/settings/members/invitations/{invitation}/resend/", {}, "managers"),
     ("/settings/members/invitations/{invitation}/revoke/", {}, "managers"),
     (

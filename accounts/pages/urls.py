@@ -12,6 +12,7 @@ urlpatterns: list[URLPattern] = [
         name="api-key-revoke",
     ),
     path("settings/members/", views.members, name="members"),
+    path("settings/members/<int:membership_id>/role/", views.member_role_view, name="member-role"),
     path(
         "settings/members/invitations/<int:invitation_id>/resend/",
         views.invitation_resend_view,

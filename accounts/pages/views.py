@@ -11,7 +11,12 @@ from django.urls import Resolver404, resolve
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
 
-from accounts.errors import InvalidInvitation, InvitationNotFound
+from accounts.errors import (
+    InvalidInvitation,
+    InvalidMembership,
+    InvitationNotFound,
+    MemberNotFound,
+)
 from accounts.invitations import (
     InvitationSent,
     invitation_create,
@@ -19,11 +24,16 @@ from accounts.invitations import (
     invitation_resend,
     invitation_revoke,
 )
-from accounts.models import User
+from accounts.models import Role, User
 from accounts.pages.base import org_render, page_membership, public_base_url
 from accounts.pages.forms import ApiKeyCreateForm, MemberAddForm
 from accounts.selectors import api_keys_for, invitations_pending, organization_members
-from accounts.services import PermissionDenied, api_key_create, api_key_revoke
+from accounts.services import (
+    PermissionDenied,
+    api_key_create,
+    api_key_revoke,
+    membership_role_set,
+)
 from accounts.tenancy import session_membership, switch_organization
 
 # Pages about one job would be a 404 in the organization just switched to.
@@ -106,6 +116,7 @@ def _members_page(request: HttpRequest, form: MemberAddForm, *, status: int = 20
             ],
             "invitation_days": settings.HARK_INVITATION_DAYS,
             "form": form,
+            "roles": Role.choices,
         },
         status=status,
     )
@@ -150,6 +161,28 @@ def members(request: HttpRequest) -> HttpResponse:
         form.add_error("email", invalid.message)
         return _members_page(request, form, status=400)
     _invitation_sent_message(request, sent, again=False)
+    return redirect("members")
+
+
+@login_required
+@require_POST
+def member_role_view(request: HttpRequest, membership_id: int) -> HttpResponse:
+    try:
+        membership = membership_role_set(
+            organization=page_membership(request).organization,
+            actor=_user(request),
+            membership_id=membership_id,
+            role=request.POST.get("role", ""),
+        )
+    except PermissionDenied as exc:
+        messages.error(request, exc.message)
+        return _members_page(request, MemberAddForm(), status=403)
+    except (InvalidMembership, MemberNotFound) as refused:
+        messages.error(request, refused.message)
+        return redirect("members")
+    messages.success(
+        request, f"{membership.user.email} is now {membership.get_role_display().lower()}."
+    )
     return redirect("members")
 
 

@@ -87,6 +87,12 @@ def test_an_owner_invites_a_teammate_who_signs_up_through_the_emailed_link(
         expect(teammate.get_by_role("heading")).to_contain_text("already used")
         screenshot(teammate, "team-invitation-used-phone")
 
+        # The owner sees her as an admin, with the role she can change.
+        owner.goto(f"{base}/settings/members/")
+        expect(owner.get_by_label("Role of dana@example.org")).to_have_value("admin")
+        expect(owner.locator("#invitations")).to_have_count(0)
+        both_widths(owner, "members-joined")
+
     dana = User.objects.get(email="dana@example.org")
     assert list(Membership.objects.filter(user=dana).values_list("organization", "role")) == [
         (alice.organization.pk, Role.ADMIN)

@@ -54,6 +54,13 @@ class Organization(models.Model):
     # job goes with it (transcripts, translations), else the transcript stays.
     media_retention_days = models.PositiveIntegerField(null=True, blank=True)
     retention_deletes_transcripts = models.BooleanField(default=False)
+    # Defaults for requests that do not say (the upload form and the API); blank is the
+    # installation's default engine and automatic language detection.
+    default_language = models.CharField(max_length=12, blank=True, default="")
+    default_engine = models.CharField(max_length=40, blank=True, default="")
+    # Names and terms every transcription listens for, added to each job's own vocabulary
+    # on engines that take one (Whisper's hotwords, Deepgram's keyterms, …).
+    vocabulary = models.JSONField(default=list, blank=True)
 
     def __str__(self) -> str:
         return self.name
@@ -112,3 +119,49 @@ class ApiKey(models.Model):
     @property
     def is_active(self) -> bool:
         return self.revoked_at is None
+
+
+class InvitationStatus(models.TextChoices):
+    PENDING = "pending", "Pending"
+    ACCEPTED = "accepted", "Accepted"
+    REVOKED = "revoked", "Revoked"
+
+
+class Invitation(models.Model):
+    """An invitation to join an organization with a role, sent by email.
+
+    The link carries a signed token naming the invitation and its current ``nonce``;
+    resending draws a new nonce, so only the latest link works, and accepting or revoking
+    ends it for good (accounts.invitations)."""
+
+    organization = models.ForeignKey(
+        Organization, on_delete=models.CASCADE, related_name="invitations"
+    )
+    email = models.EmailField()
+    role = models.CharField(max_length=10, choices=Role.choices, default=Role.MEMBER)
+    status = models.CharField(
+        max_length=10, choices=InvitationStatus.choices, default=InvitationStatus.PENDING
+    )
+    nonce = models.CharField(max_length=32)
+    invited_by = models.ForeignKey(
+        User, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    sent_at = models.DateTimeField()
+    accepted_by = models.ForeignKey(
+        User, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        constraints = [
+            # One open invitation per address and organization: inviting again resends it.
+            models.UniqueConstraint(
+                fields=["organization", "email"],
+                condition=models.Q(status="pending"),
+                name="one_pending_invitation_per_email",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.email} to {self.organization} ({self.role}, {self.status})"

@@ -41,6 +41,8 @@ class Capability(StrEnum):
     BILLING_TOPUP = "billing.topup"
     # The organization's data as a whole: retention, exporting it all, deleting it all.
     ORGANIZATION_DATA = "organization.data"
+    # Name, default language and engine, org-wide vocabulary (read by every member).
+    ORGANIZATION_SETTINGS = "organization.settings"
 
 
 GRANTS: dict[Capability, frozenset[str]] = {
@@ -56,6 +58,7 @@ GRANTS: dict[Capability, frozenset[str]] = {
     Capability.OWNERS_MANAGE: OWNERS,
     Capability.BILLING_TOPUP: MANAGERS,
     Capability.ORGANIZATION_DATA: OWNERS,
+    Capability.ORGANIZATION_SETTINGS: MANAGERS,
 }
 
 DENIED: dict[Capability, str] = {
@@ -64,11 +67,13 @@ DENIED: dict[Capability, str] = {
     Capability.WEBHOOKS_MANAGE: "Only owners and admins of this organization can change "
     "webhooks or see their signing secrets.",
     Capability.KEYS_MANAGE: "Only owners and admins of this organization can manage API keys.",
-    Capability.MEMBERS_MANAGE: "Only owners and admins can add members.",
+    Capability.MEMBERS_MANAGE: "Only owners and admins can invite members or manage invitations.",
     Capability.OWNERS_MANAGE: "Only owners can add other owners.",
     Capability.BILLING_TOPUP: "Only owners and admins of this organization can buy credits.",
     Capability.ORGANIZATION_DATA: "Only owners of this organization can change how long its "
     "media is kept, export all its data or delete it.",
+    Capability.ORGANIZATION_SETTINGS: "Only owners and admins of this organization can change "
+    "its settings.",
 }
 NOT_A_MEMBER = "You are not a member of this organization."
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from django.db.models import QuerySet
 
-from accounts.models import ApiKey, Membership, Organization, User
+from accounts.models import ApiKey, Invitation, InvitationStatus, Membership, Organization, User
 
 
 def memberships_for_user(user: User) -> QuerySet[Membership]:
@@ -28,4 +28,12 @@ def api_keys_for(organization: Organization) -> QuerySet[ApiKey]:
         ApiKey.objects.filter(organization=organization)
         .select_related("created_by")
         .order_by("-created_at")
+    )
+
+
+def invitations_pending(organization: Organization) -> QuerySet[Invitation]:
+    return (
+        Invitation.objects.filter(organization=organization, status=InvitationStatus.PENDING)
+        .select_related("invited_by")
+        .order_by("-sent_at")
     )

@@ -9,6 +9,7 @@ from datetime import timedelta
 from django.db import transaction
 from django.utils import timezone
 
+from accounts.errors import InvalidMembership, MemberNotFound
 from accounts.models import ApiKey, Membership, Organization, Role, User
 from accounts.permissions import ActorLike, Capability, PermissionDenied, require
 from billing.services import wallet_open
@@ -65,6 +66,39 @@ def membership_add(
         user=user, organization=organization, defaults={"role": role}
     )
     if not created and membership.role != role:
+        membership.role = role
+        membership.save(update_fields=["role"])
+    return membership
+
+
+@transaction.atomic
+def membership_role_set(
+    *, organization: Organization, actor: ActorLike, membership_id: int, role: str
+) -> Membership:
+    """Change a member's role. Owners and admins may; only owners make or unmake owners,
+    and the last owner stays an owner, so an organization is never left without one."""
+    require(actor, organization, Capability.MEMBERS_MANAGE)
+    if role not in Role.values:
+        raise PermissionDenied(f"Unknown role '{role}'.")
+    membership = (
+        Membership.objects.select_for_update()
+        .select_related("user")
+        .filter(organization=organization, pk=membership_id)
+        .first()
+    )
+    if membership is None:
+        raise MemberNotFound()
+    if Role.OWNER in (role, membership.role):
+        require(actor, organization, Capability.OWNERS_MANAGE)
+    if membership.role == Role.OWNER and role != Role.OWNER:
+        owners = Membership.objects.select_for_update().filter(
+            organization=organization, role=Role.OWNER
+        )
+        if owners.count() <= 1:
+            raise InvalidMembership(
+                f"{membership.user.email} is the only owner; make someone else an owner first."
+            )
+    if membership.role != role:
         membership.role = role
         membership.save(update_fields=["role"])
     return membership

@@ -2,17 +2,19 @@
 
 from __future__ import annotations
 
-import logging
 from decimal import Decimal
 
-from django.conf import settings
-from django.core.mail import send_mail
-
 from billing.pricing import format_credits
-
-logger = logging.getLogger(__name__)
+from billing.stripe.packs import stripe_enabled
+from lib.email import absolute_url, email_send, site_url
 
 MANAGER_ROLE_NAMES = ("owner", "admin")
+
+
+def _credits(amount: Decimal) -> tuple[str, str]:
+    """The figure and the plural ending: "1 credit", "9 credits", "0.5 credits"."""
+    text = format_credits(amount)
+    return text, "" if text == "1" else "s"
 
 
 def low_balance_notify(organization_id: int, available: Decimal, threshold: Decimal) -> int:
@@ -29,22 +31,22 @@ def low_balance_notify(organization_id: int, available: Decimal, threshold: Deci
     recipients = sorted({m.user.email for m in memberships if m.user.email})
     if not recipients:
         return 0
-    name = memberships[0].organization.name
-    base = settings.HARK_PUBLIC_URL
-    where = f"{base}/wallet/" if base else "the Wallet page"
-    try:
-        return send_mail(
-            subject=f"Hark: {name} is running low on credits",
-            message=(
-                f"{name} has {format_credits(available)} credits available, below the "
-                f"{format_credits(threshold)} credits at which we warn you.\n\n"
-                f"New transcriptions are refused once credits run out. Top up on {where}.\n"
-            ),
-            from_email=None,
-            recipient_list=recipients,
-        )
-    except Exception:
-        logger.exception(
-            "could not send the low-balance email for organization %s", organization_id
-        )
-        return 0
+    figure, plural = _credits(available)
+    threshold_figure, threshold_plural = _credits(threshold)
+    can_top_up = stripe_enabled()
+    return email_send(
+        "low_balance",
+        to=recipients,
+        context={
+            "organization_name": memberships[0].organization.name,
+            "available": figure,
+            "available_plural": plural,
+            "threshold": f"{threshold_figure} credit{threshold_plural}",
+            "can_top_up": can_top_up,
+            # Without a public URL a worker has no address to link to; the text names
+            # the page instead.
+            "action_url": absolute_url("/wallet/") if can_top_up and site_url() else "",
+            "action_label": "Buy credits",
+        },
+        fail_silently=True,
+    )

@@ -21,6 +21,7 @@ from django.http import Http404, HttpRequest, JsonResponse
 from rest_framework import exceptions, status
 from rest_framework.response import Response
 
+from accounts.errors import AccountsError
 from accounts.permissions import PermissionDenied
 from billing.services import InsufficientCredits, InvalidAmount
 from config.idempotency import IdempotencyError
@@ -78,7 +79,7 @@ def _translate(exc: Exception) -> tuple[int, str, str, dict[str, str]]:
     headers: dict[str, str] = {}
     if isinstance(exc, SuspiciousOperation):
         return (*bad_request_message(exc), headers)
-    if isinstance(exc, JobError | WebhookError):
+    if isinstance(exc, JobError | WebhookError | AccountsError):
         return exc.status, exc.code, exc.message, headers
     if isinstance(exc, PermissionDenied):
         return 403, "forbidden", exc.message, headers

@@ -75,8 +75,15 @@ X_FRAME_OPTIONS = "DENY"
 # Preloading is a commitment made by submitting the domain to browsers' lists, not by a
 # setting; HARK_HSTS_PRELOAD=true adds the directive when the operator has decided to.
 SILENCED_SYSTEM_CHECKS = [] if SECURE_HSTS_PRELOAD else ["security.W021"]
-# The public base URL shown in API examples; empty means "the host the request came to".
+# The public base URL shown in API examples and used for every link in emails; empty means
+# "the host the request came to" (emails sent by workers then name the page instead).
 HARK_PUBLIC_URL = env_str("HARK_PUBLIC_URL", "").rstrip("/")
+# The name emails and their subjects go by (never the raw host and port).
+HARK_SITE_NAME = env_str("HARK_SITE_NAME", "Hark").strip() or "Hark"
+# How long an invitation link works; resending gives a fresh link for as long again.
+HARK_INVITATION_DAYS = env_int("HARK_INVITATION_DAYS", 7)
+if HARK_INVITATION_DAYS < 1:
+    raise ImproperlyConfigured("HARK_INVITATION_DAYS must be at least 1.")
 
 INSTALLED_APPS = [
     "django.contrib.admin",
@@ -182,6 +189,8 @@ ACCOUNT_USER_MODEL_USERNAME_FIELD = None
 ACCOUNT_EMAIL_VERIFICATION = env_str("HARK_EMAIL_VERIFICATION", "none")
 ACCOUNT_LOGOUT_ON_GET = False
 ACCOUNT_ADAPTER = "accounts.adapter.AccountAdapter"
+# allauth would prefix subjects with "[host:port]"; emails go by the site's name.
+ACCOUNT_EMAIL_SUBJECT_PREFIX = f"{HARK_SITE_NAME}: "
 LOGIN_REDIRECT_URL = "/"
 LOGIN_URL = "/accounts/login/"
 

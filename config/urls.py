@@ -18,6 +18,7 @@ api_v1: list[URLPattern | URLResolver] = [
     path("pricing/", PricingApi.as_view(), name="api-pricing"),
     path("webhooks/", include("webhooks.api.urls")),
     path("", include("jobs.organization_data.urls")),
+    path("", include("accounts.api_urls")),
 ]
 
 urlpatterns = [

@@ -8,7 +8,7 @@ import pytest
 from django.test import Client
 from rest_framework.test import APIClient
 
-from accounts.models import ApiKey, Membership, Role, User
+from accounts.models import ApiKey, Invitation, Membership, Role, User
 from accounts.services import membership_add, organization_create
 from tests.conftest import Persona
 
@@ -116,27 +116,31 @@ def test_the_members_page_lists_members_and_roles(bob, charlie):
     assert "2 members" in body
 
 
-def test_an_owner_adds_a_member(alice):
+def test_an_owner_invites_a_member_who_joins_only_by_the_emailed_link(alice, mailoutbox):
     response = signed_in(alice.user).post(
         "/settings/members/", {"email": "dave@example.org", "role": Role.ADMIN}, follow=True
     )
 
-    assert "dave@example.org is now admin of Alice Org" in response.content.decode()
-    membership = Membership.objects.get(
-        organization=alice.organization, user__email="dave@example.org"
-    )
-    assert membership.role == Role.ADMIN
+    body = response.content.decode()
+    assert "Invitation sent to dave@example.org as admin" in body
+    assert 'data-invitation="dave@example.org"' in body
+    # Nobody joins, and no account appears, until the link is used.
+    assert not User.objects.filter(email="dave@example.org").exists()
+    assert Invitation.objects.get(organization=alice.organization).role == Role.ADMIN
+    [message] = mailoutbox
+    assert message.to == ["dave@example.org"]
 
 
-def test_a_member_cannot_add_members(bob, charlie):
+def test_a_member_cannot_invite_members(bob, charlie, mailoutbox):
     client = signed_in(charlie)
     assert 'action="/settings/members/"' not in client.get("/settings/members/").content.decode()
 
     response = client.post("/settings/members/", {"email": "eve@example.org", "role": "member"})
 
     assert response.status_code == 403
-    assert "Only owners and admins can add members." in response.content.decode()
-    assert not User.objects.filter(email="eve@example.org").exists()
+    assert "Only owners and admins can invite members" in response.content.decode()
+    assert not Invitation.objects.exists()
+    assert mailoutbox == []
     assert Membership.objects.filter(organization=bob.organization).count() == 2
 
 

@@ -13,7 +13,8 @@ from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver
 from rest_framework.test import APIClient
 
-from accounts.models import ApiKey, Membership, Organization, Role, User
+from accounts.invitations import invitation_create
+from accounts.models import ApiKey, Invitation, Membership, Organization, Role, User
 from accounts.permissions import Capability, roles_for
 from accounts.services import api_key_create, organization_create
 from billing.models import Hold, HoldStatus
@@ -42,6 +43,7 @@ class World:
     keys: dict[str, str]
     endpoint: Endpoint
     delivery: Delivery
+    invitation: Invitation
     owners_job: TranscriptionJob
     own_jobs: dict[str, TranscriptionJob]
     tag: Tag
@@ -101,6 +103,9 @@ def world() -> World:
     owners_job = _job(organization, owner)
     tag, _ = tag_create(organization=organization, name="kept", actor=owner)
     owners_job.tags.add(tag)
+    invitation = invitation_create(
+        organization=organization, actor=None, email="invitee@example.org"
+    ).invitation
     return World(
         organization=organization,
         users=users,
@@ -108,6 +113,7 @@ def world() -> World:
         endpoint=endpoint,
         delivery=delivery,
         owners_job=owners_job,
+        invitation=invitation,
         own_jobs={role: _job(organization, users[role]) for role in (Role.ADMIN, Role.MEMBER)},
         tag=tag,
     )
@@ -144,6 +150,10 @@ API_ROUTES = [
     ("patch", "/api/v1/transcribe/{owners_job}/", {"name": "Renamed", "tags": ["new"]}, "everyone"),
     ("post", "/api/v1/tags/", {"name": "another"}, "everyone"),
     ("delete", "/api/v1/tags/{tag}/", None, "everyone"),
+    ("post", "/api/v1/invitations/", {"email": "new@example.org", "role": "member"}, "managers"),
+    ("post", "/api/v1/invitations/{invitation}/resend/", None, "managers"),
+    ("delete", "/api/v1/invitations/{invitation}/", None, "managers"),
+    ("patch", "/api/v1/organization/", {"name": "Renamed", "vocabulary": ["Hark"]}, "managers"),
 ]
 
 
@@ -151,6 +161,8 @@ def _path(world: World, role: str, template: str) -> str:
     return template.format(
         endpoint=world.endpoint.pk,
         delivery=world.delivery.pk,
+        invitation=world.invitation.pk,
+        member=Membership.objects.get(organization=world.organization, role=Role.MEMBER).pk,
         owners_job=world.owners_job.pk,
         own_job=world.own_jobs.get(role, world.owners_job).pk,
         tag=world.tag.pk,
@@ -173,6 +185,9 @@ def _state(world: World) -> tuple[object, ...]:
         sorted(TranscriptionJob.objects.values_list("id", "status", "name")),
         sorted(Tag.objects.values_list("name", "jobs")),
         Hold.objects.filter(status=HoldStatus.ACTIVE).count(),
+        sorted(Invitation.objects.values_list("id", "status", "nonce")),
+        sorted(Membership.objects.values_list("user_id", "role")),
+        list(Organization.objects.values_list("name", "default_engine", "vocabulary")),
     )
 
 
@@ -218,6 +233,14 @@ PAGE_ROUTES = [
     ("/jobs/{owners_job}/rename/", {"name": "Renamed"}, "everyone"),
     ("/jobs/{owners_job}/tags/", {"name": "another"}, "everyone"),
     ("/jobs/{owners_job}/tags/{tag}/remove/", {}, "everyone"),
+    ("/settings/members/{member}/role/", {"role": "admin"}, "managers"),
+    ("/settings/members/invitations/{invitation}/resend/", {}, "managers"),
+    ("/settings/members/invitations/{invitation}/revoke/", {}, "managers"),
+    (
+        "/settings/",
+        {"name": "Renamed", "default_engine": "whisper", "default_language": "", "vocabulary": ""},
+        "managers",
+    ),
 ]
 
 

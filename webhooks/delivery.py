@@ -19,12 +19,12 @@ from datetime import datetime, timedelta
 
 import httpx
 from django.conf import settings
-from django.core.mail import send_mail
 from django.db import transaction
 from django.db.models import F, Q
 from django.utils import timezone
 
 from accounts.models import MANAGER_ROLES, Membership
+from lib.email import absolute_url, email_send, site_url
 from lib.outbound import OutboundRefused, OutboundUnresolvable, outbound_client, read_limited
 from lib.queue import DELIVERIES_CLUSTER, backoff_seconds, enqueue_not_before
 from webhooks.models import (
@@ -311,23 +311,22 @@ def endpoint_disable(endpoint: Endpoint, *, reason: str) -> bool:
 
 
 def _email_disabled(endpoint: Endpoint, reason: str) -> None:
-    recipients = list(
-        Membership.objects.filter(organization_id=endpoint.organization_id, role__in=MANAGER_ROLES)
-        .values_list("user__email", flat=True)
-        .order_by("user__email")
-    )
+    memberships = Membership.objects.filter(
+        organization_id=endpoint.organization_id, role__in=MANAGER_ROLES
+    ).select_related("user", "organization")
+    recipients = sorted({m.user.email for m in memberships if m.user.email})
     if not recipients:
         return
-    page = f"{settings.HARK_PUBLIC_URL}/webhooks/{endpoint.pk}/"
-    send_mail(
-        subject=f"Hark disabled your webhook endpoint {endpoint.url}",
-        message=(
-            f"Hark stopped sending webhooks to {endpoint.url}.\n\n{reason}\n\n"
-            f"Fix the receiver, then enable the endpoint again and resend what it missed:\n"
-            f"{page}\n"
-        ),
-        from_email=None,
-        recipient_list=recipients,
+    email_send(
+        "webhook_disabled",
+        to=recipients,
+        context={
+            "organization_name": memberships[0].organization.name,
+            "endpoint_url": endpoint.url,
+            "reason": reason,
+            "action_url": absolute_url(f"/webhooks/{endpoint.pk}/") if site_url() else "",
+            "action_label": "Open the endpoint",
+        },
         fail_silently=True,
     )
 

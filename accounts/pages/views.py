@@ -1,7 +1,8 @@
-"""Settings pages: API keys, members, and switching organization."""
+"""Settings pages: API keys, members and their invitations, and switching organization."""
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
@@ -10,11 +11,29 @@ from django.urls import Resolver404, resolve
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
 
-from accounts.models import User
+from accounts.errors import (
+    InvalidInvitation,
+    InvalidMembership,
+    InvitationNotFound,
+    MemberNotFound,
+)
+from accounts.invitations import (
+    InvitationSent,
+    invitation_create,
+    invitation_expires_at,
+    invitation_resend,
+    invitation_revoke,
+)
+from accounts.models import Role, User
 from accounts.pages.base import org_render, page_membership, public_base_url
 from accounts.pages.forms import ApiKeyCreateForm, MemberAddForm
-from accounts.selectors import api_keys_for, organization_members
-from accounts.services import PermissionDenied, api_key_create, api_key_revoke, membership_add
+from accounts.selectors import api_keys_for, invitations_pending, organization_members
+from accounts.services import (
+    PermissionDenied,
+    api_key_create,
+    api_key_revoke,
+    membership_role_set,
+)
 from accounts.tenancy import session_membership, switch_organization
 
 # Pages about one job would be a 404 in the organization just switched to.
@@ -89,8 +108,34 @@ def _members_page(request: HttpRequest, form: MemberAddForm, *, status: int = 20
     return org_render(
         request,
         "accounts/members.html",
-        {"members": organization_members(organization), "form": form},
+        {
+            "members": organization_members(organization),
+            "invitations": [
+                (invitation, invitation_expires_at(invitation))
+                for invitation in invitations_pending(organization)
+            ],
+            "invitation_days": settings.HARK_INVITATION_DAYS,
+            "form": form,
+            "roles": Role.choices,
+        },
         status=status,
+    )
+
+
+def _invitation_sent_message(request: HttpRequest, sent: InvitationSent, *, again: bool) -> None:
+    invitation = sent.invitation
+    if not sent.emailed:
+        messages.warning(
+            request,
+            f"The invitation for {invitation.email} is saved, but the email could not be "
+            "sent. Try “Resend” in a moment.",
+        )
+        return
+    messages.success(
+        request,
+        f"{'Sent the invitation again' if again else 'Invitation sent'} to {invitation.email} "
+        f"as {invitation.get_role_display().lower()}. The link in it works for "
+        f"{settings.HARK_INVITATION_DAYS} days.",
     )
 
 
@@ -102,20 +147,82 @@ def members(request: HttpRequest) -> HttpResponse:
     if not form.is_valid():
         return _members_page(request, form, status=400)
     try:
-        membership = membership_add(
+        sent = invitation_create(
             organization=page_membership(request).organization,
             actor=_user(request),
             email=form.cleaned_data["email"],
             role=form.cleaned_data["role"],
+            base_url=public_base_url(request),
         )
     except PermissionDenied as exc:
         messages.error(request, exc.message)
         return _members_page(request, MemberAddForm(), status=403)
+    except InvalidInvitation as invalid:
+        form.add_error("email", invalid.message)
+        return _members_page(request, form, status=400)
+    _invitation_sent_message(request, sent, again=False)
+    return redirect("members")
+
+
+@login_required
+@require_POST
+def member_role_view(request: HttpRequest, membership_id: int) -> HttpResponse:
+    try:
+        membership = membership_role_set(
+            organization=page_membership(request).organization,
+            actor=_user(request),
+            membership_id=membership_id,
+            role=request.POST.get("role", ""),
+        )
+    except PermissionDenied as exc:
+        messages.error(request, exc.message)
+        return _members_page(request, MemberAddForm(), status=403)
+    except (InvalidMembership, MemberNotFound) as refused:
+        messages.error(request, refused.message)
+        return redirect("members")
     messages.success(
-        request,
-        f"{membership.user.email} is now {membership.get_role_display().lower()} of "
-        f"{membership.organization.name}. New users set their password with "
-        "“Forgot your password?” on the sign-in page.",
+        request, f"{membership.user.email} is now {membership.get_role_display().lower()}."
+    )
+    return redirect("members")
+
+
+@login_required
+@require_POST
+def invitation_resend_view(request: HttpRequest, invitation_id: int) -> HttpResponse:
+    try:
+        sent = invitation_resend(
+            organization=page_membership(request).organization,
+            actor=_user(request),
+            invitation_id=invitation_id,
+            base_url=public_base_url(request),
+        )
+    except PermissionDenied as exc:
+        messages.error(request, exc.message)
+        return _members_page(request, MemberAddForm(), status=403)
+    except InvitationNotFound as missing:
+        messages.error(request, missing.message)
+        return redirect("members")
+    _invitation_sent_message(request, sent, again=True)
+    return redirect("members")
+
+
+@login_required
+@require_POST
+def invitation_revoke_view(request: HttpRequest, invitation_id: int) -> HttpResponse:
+    try:
+        revoked = invitation_revoke(
+            organization=page_membership(request).organization,
+            actor=_user(request),
+            invitation_id=invitation_id,
+        )
+    except PermissionDenied as exc:
+        messages.error(request, exc.message)
+        return _members_page(request, MemberAddForm(), status=403)
+    except InvitationNotFound as missing:
+        messages.error(request, missing.message)
+        return redirect("members")
+    messages.success(
+        request, f"The invitation for {revoked.email} was withdrawn; its link no longer works."
     )
     return redirect("members")
 

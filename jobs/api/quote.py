@@ -25,7 +25,7 @@ from config.uploads import CappedUploadMixin
 from jobs.api.serializers import TranscribeUploadInput
 from jobs.errors import InvalidJobRequest
 from jobs.models import TranscriptionJob
-from jobs.options import TranscriptionOptions
+from jobs.organization_data.defaults import options_with_organization_defaults
 from jobs.services.estimates import (
     DEFAULT_REAL_TIME_FACTOR,
     REAL_TIME_FACTOR,
@@ -124,7 +124,7 @@ def upload_quote(organization: Organization, payload: TranscribeUploadInput) -> 
     upload = payload.validated_data["file"]
     path = Path(upload.temporary_file_path())
     ensure_size_allowed(path.stat().st_size)
-    options: TranscriptionOptions = payload.to_options()
+    options = options_with_organization_defaults(payload.to_options(), organization)
     return quote_output(organization, media_quote(path=path, options=options))
 
 

@@ -1,5 +1,6 @@
-"""The organization's data over the API: retention (read by everyone, set by owners)
-and the export (owners; a key acts with its creator's role)."""
+"""The organization over the API: its settings (read by everyone, changed by owners and
+admins), retention (set by owners) and the export (owners; a key acts with its
+creator's role)."""
 
 from __future__ import annotations
 
@@ -15,6 +16,8 @@ from rest_framework.response import Response
 from accounts.models import Organization
 from accounts.permissions import Capability
 from config.api import OrganizationApiView
+from jobs.api.serializers import VocabularyField
+from jobs.organization_data.defaults import organization_settings_update
 from jobs.organization_data.export import export_filename, organization_export
 from jobs.organization_data.retention import MAX_RETENTION_DAYS, retention_set
 
@@ -101,3 +104,92 @@ class ExportApi(OrganizationApiView):
         response["Content-Disposition"] = f'attachment; filename="{filename}"'
         response["Cache-Control"] = "no-store"
         return response
+
+
+SETTINGS_EXAMPLE = {
+    "id": 7,
+    "name": "Acme Research",
+    "default_language": "de",
+    "default_engine": "whisper",
+    "vocabulary": ["Hark", "Kubernetes", "Dr. Okonkwo"],
+    "media_retention_days": 30,
+    "delete_transcripts": False,
+}
+SETTINGS_FORBIDDEN = OpenApiResponse(
+    OpenApiTypes.OBJECT,
+    description="Not an owner or admin",
+    examples=[OpenApiExample("forbidden", value={
+        "error": "forbidden",
+        "message": "Only owners and admins of this organization can change its settings.",
+    })],
+)  # fmt: skip
+
+
+def settings_output(organization: Organization) -> dict[str, Any]:
+    return {
+        "id": organization.pk,
+        "name": organization.name,
+        "default_language": organization.default_language,
+        "default_engine": organization.default_engine,
+        "vocabulary": list(organization.vocabulary),
+        **retention_output(organization),
+    }
+
+
+class OrganizationSettingsApi(OrganizationApiView):
+    scopes = {"PATCH": Capability.ORGANIZATION_SETTINGS}
+
+    class SettingsInput(serializers.Serializer[dict[str, Any]]):
+        name = serializers.CharField(required=False, max_length=120)
+        default_language = serializers.CharField(
+            required=False, allow_blank=True, max_length=12,
+            help_text="Used when a request names no language; empty detects it.",
+        )  # fmt: skip
+        default_engine = serializers.CharField(
+            required=False, allow_blank=True, max_length=40,
+            help_text="Used when a request names no model (`GET /api/v1/models/`, or "
+            "`auto`); empty is this installation's default.",
+        )  # fmt: skip
+        vocabulary = VocabularyField(
+            required=False,
+            help_text="Names and terms added to every job's vocabulary on engines that "
+            "take one (at most 100).",
+        )
+
+    @extend_schema(
+        summary="The organization's settings",
+        description="Name, the defaults transcriptions start from, and retention (set "
+        "with `PUT /api/v1/retention/`).",
+        responses={200: OpenApiResponse(OpenApiTypes.OBJECT, examples=[
+            OpenApiExample("settings", value=SETTINGS_EXAMPLE)])},
+    )  # fmt: skip
+    def get(self, request: Request) -> Response:
+        return Response(settings_output(self.organization))
+
+    @extend_schema(
+        summary="Change the organization's settings (owners and admins)",
+        description="Send only what changes. A request that names no `model` or "
+        "`language` then gets `default_engine` and `default_language`; `language=auto` "
+        "still asks for detection.",
+        request=SettingsInput,
+        examples=[OpenApiExample(
+            "German by default", value={"default_language": "de", "vocabulary": ["Hark"]},
+            request_only=True,
+        )],
+        responses={200: OpenApiResponse(OpenApiTypes.OBJECT, examples=[
+            OpenApiExample("settings", value=SETTINGS_EXAMPLE)]), 403: SETTINGS_FORBIDDEN},
+    )  # fmt: skip
+    def patch(self, request: Request) -> Response:
+        data = self.SettingsInput(data=request.data, partial=True)
+        data.is_valid(raise_exception=True)
+        changes = data.validated_data
+        organization = self.organization
+        updated = organization_settings_update(
+            organization=organization,
+            actor=self.actor,
+            name=changes.get("name", organization.name),
+            default_language=changes.get("default_language", organization.default_language),
+            default_engine=changes.get("default_engine", organization.default_engine),
+            vocabulary=list(changes.get("vocabulary", organization.vocabulary)),
+        )
+        return Response(settings_output(updated))

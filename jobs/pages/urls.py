@@ -3,6 +3,7 @@ from __future__ import annotations
 from django.urls import URLPattern, URLResolver, include, path
 
 from jobs.organization_data import pages as organization_data
+from jobs.organization_data.settings_page import organization_settings
 from jobs.pages import docs, media, organize, views
 from jobs.transcripts.pages import views as transcript_pages
 from jobs.transcripts.search.pages import search_page
@@ -26,6 +27,7 @@ urlpatterns: list[URLPattern | URLResolver] = [
     path("jobs/<uuid:job_id>/progress/", organize.job_progress_view, name="job-progress"),
     path("", include("jobs.translation.pages.urls")),
     path("search/", search_page, name="search"),
+    path("settings/", organization_settings, name="organization-settings"),
     path("settings/data/", organization_data.organization_data, name="organization-data"),
     path(
         "settings/data/export.zip",

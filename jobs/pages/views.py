@@ -233,6 +233,7 @@ def dashboard(request: HttpRequest) -> HttpResponse:
 @login_required
 @ensure_csrf_cookie
 def transcribe_new(request: HttpRequest) -> HttpResponse:
+    organization = page_organization(request)
     engines = [engine_option(info) for info in enabled_engines()]
     if len(engines) > 1:
         engines.append(auto_option(engines))
@@ -244,7 +245,10 @@ def transcribe_new(request: HttpRequest) -> HttpResponse:
             # Fallbacks are real engines, never "auto"; the script hides the chosen one.
             "fallback_engines": [engine for engine in engines if engine["name"] != AUTO],
             "preferences": [(name, PREFERENCE_HELP.get(name, "")) for name in PREFERENCES],
-            "default_engine": settings.HARK_DEFAULT_ENGINE,
+            # The organization's defaults (Settings), else the installation's.
+            "default_engine": organization.default_engine or settings.HARK_DEFAULT_ENGINE,
+            "default_language": organization.default_language,
+            "organization_vocabulary": organization.vocabulary,
             "job_types": JobType.choices,
             "max_upload_mb": settings.HARK_MAX_UPLOAD_MB,
             "max_upload_bytes": settings.HARK_MAX_UPLOAD_MB * 1024 * 1024,

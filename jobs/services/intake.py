@@ -23,6 +23,7 @@ from jobs.media.decode import decodable_duration
 from jobs.media.probe import MediaInfo, UnsupportedMedia, probe
 from jobs.models import JobTask, JobType, TranscriptionJob
 from jobs.options import TranscriptionOptions
+from jobs.organization_data.defaults import options_with_organization_defaults
 from jobs.routing import Route, route_plan, route_price
 from jobs.translation.services.ordering import (
     TranslationEstimate,
@@ -163,6 +164,7 @@ def job_create(
     wallet row is locked only for the hold and the commit, never for a file copy.
     """
     ensure_size_allowed(path.stat().st_size)
+    options = options_with_organization_defaults(options, organization)
     quote = media_quote(path=path, options=options)
     # An unlocked early look, so a file the wallet cannot pay for is never copied into
     # storage; hold_place decides under the lock.

@@ -34,6 +34,7 @@ from accounts.models import ApiKey, Organization, User
 from jobs.errors import JobError
 from jobs.models import TranscriptionJob
 from jobs.options import TranscriptionOptions
+from jobs.organization_data.defaults import options_with_organization_defaults
 from jobs.services.intake import job_create, max_upload_bytes, translation_check
 from lib import outbound
 
@@ -71,6 +72,7 @@ def job_create_from_url(
     Raises UrlIntakeFailed (400) for a URL that is refused, unreachable, too large or
     too long, or not media; the usual JobErrors and InsufficientCredits otherwise.
     """
+    options = options_with_organization_defaults(options, organization)
     translation_check(options)
     with tempfile.TemporaryDirectory(dir=settings.FILE_UPLOAD_TEMP_DIR) as folder:
         media = media_fetch(url, Path(folder))

@@ -62,7 +62,9 @@
       option.textContent = lang.name;
       language.appendChild(option);
     });
+    // The organization's default language (Settings) until someone picks another.
     if (previous) language.value = previous;
+    else if (language.dataset.default) language.value = language.dataset.default;
     if (!language.value && language.options.length) language.selectedIndex = 0;
     language.disabled = info.languages.length < 2;
     modelNotes.textContent = info.notes || "";
@@ -309,7 +311,9 @@
   function options() {
     var values = {
       model: model.value,
-      language: language.value,
+      // "auto" says "detect" outright, so the organization's default language does not
+      // replace a detection chosen here.
+      language: language.value || "auto",
       job_type: form.querySelector("input[name=job_type]:checked").value
     };
     ["diarization", "word_timestamps", "summary"].forEach(function (name) {

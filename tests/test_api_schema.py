@@ -6,6 +6,7 @@ fits it too."""
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -197,3 +198,20 @@ def test_what_a_route_answers_fits_what_its_schema_promises(schema, alice, path)
     errors = [e.message for e in validator_for(schema, documented["schema"]).iter_errors(
         response.json())]  # fmt: skip
     assert errors == []
+
+
+def test_every_route_a_description_mentions_exists(schema):
+    def shape(path: str) -> str:
+        return re.sub(r"\{[^}]*\}", "{}", path)
+
+    routes = {shape(path) for path in schema["paths"]}
+    texts = [schema["info"]["description"]] + [
+        f"{operation.get('summary', '')} {operation.get('description', '')}"
+        for _, operation in operations(schema)
+    ]
+    mentioned = {
+        shape(match)
+        for text in texts
+        for match in re.findall(r"(?<![\w.])(/(?:api/)?v1/[\w{}/-]*)", text)
+    }
+    assert sorted(mentioned - routes) == []

@@ -14,6 +14,7 @@ from jobs.translation.api.schema import (
     TranslationOutput,
     TranslationPageOutput,
 )
+from jobs.translation.engines import TRANSLATORS
 
 TAGS = ["Translation"]
 TRANSLATION_ID = "3f1c2b4a-5d6e-4f70-8a9b-0c1d2e3f4a5b"
@@ -56,9 +57,11 @@ CREATE: dict[str, Any] = {
     "description": (
         "Gumzo's `/translate/`. JSON `job_id` (a completed transcription), `to_language` "
         "(a language code), optional `webhook_url`, and Hark's routing, exactly as for "
-        "transcriptions: `model` (a translator from `/api/v1/translation-models/`, default "
-        "`auto`), `prefer` (`quality`, `speed` or `cost`: how `auto` ranks the translators "
-        "that can take the pair) and `fallbacks` (translators tried in order when the one "
+        "transcriptions: `model` (a translator configured here, one of "
+        f"{', '.join(f'`{name}`' for name in TRANSLATORS)}, or `whisper` for speech into "
+        "English; default `auto`), `prefer` (`quality`, `speed` or `cost`: how `auto` "
+        "ranks the translators that can take the pair) and `fallbacks` (translators tried "
+        "in order when the one "
         "before fails transiently; `auto` among them means the best not tried yet). A "
         "translator that keeps failing is skipped for a while. Priced per source word: the "
         "dearest translator of the route is held, the one that serves is charged, and "

@@ -1,24 +1,66 @@
 from __future__ import annotations
 
+from typing import Any
+
 from django.http import HttpResponse
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiExample, OpenApiParameter, OpenApiResponse, extend_schema
-from rest_framework import exceptions
+from drf_spectacular.utils import OpenApiParameter, extend_schema
+from rest_framework import exceptions, serializers
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from billing.pricing import price_table
 from billing.selectors import wallet_for
 from billing.usage import InvalidPeriod, usage_csv, usage_period, usage_report
 from config.api import OrganizationApiView
+from config.api_schema import AUTHENTICATION_FAILED, error_response, ok_response
+
+S = serializers
+
+
+class OrganizationRefOutput(S.Serializer[Any]):
+    id = S.IntegerField()
+    name = S.CharField()
+
+
+class AccountOutput(S.Serializer[Any]):
+    organization = OrganizationRefOutput()
+    in_wallet = S.FloatField(help_text="Credits you can spend now: balance less held.")
+    balance = S.FloatField()
+    held = S.FloatField(help_text="Credits held for jobs still running.")
+
+
+class UsageOutput(S.Serializer[Any]):
+    jobs = S.IntegerField()
+    minutes = S.FloatField()
+    credits = S.FloatField()
+
+
+class EngineUsageOutput(UsageOutput):
+    engine = S.CharField()
+
+
+class DayUsageOutput(UsageOutput):
+    date = S.DateField()
+    engines = S.DictField(child=UsageOutput(), help_text="Keyed by engine.")
+
+
+class UsageReportOutput(S.Serializer[Any]):
+    vars()["from"] = S.DateField()  # "from" is a Python keyword
+    to = S.DateField()
+    total = UsageOutput()
+    engines = EngineUsageOutput(many=True)
+    days = DayUsageOutput(many=True)
 
 
 class AccountApi(OrganizationApiView):
     @extend_schema(
         summary="Your organization and its credits",
-        responses={200: OpenApiResponse(OpenApiTypes.OBJECT, examples=[OpenApiExample(
-            "account", value={"organization": {"id": 1, "name": "Acme"}, "in_wallet": 42.5,
-                              "balance": 50.0, "held": 7.5})])},
+        responses={
+            200: ok_response(AccountOutput, "The wallet", account={
+                "organization": {"id": 1, "name": "Acme"}, "in_wallet": 42.5,
+                "balance": 50.0, "held": 7.5}),
+            401: AUTHENTICATION_FAILED,
+        },
     )  # fmt: skip
     def get(self, request: Request) -> Response:
         wallet = wallet_for(self.organization)
@@ -52,8 +94,14 @@ class UsageApi(OrganizationApiView):
             OpenApiParameter("to", str, description="Last day, YYYY-MM-DD (default today)."),
             OpenApiParameter("format", str, enum=["json", "csv"]),
         ],
-        responses={200: OpenApiResponse(OpenApiTypes.OBJECT,
-                                        examples=[OpenApiExample("usage", value=USAGE_EXAMPLE)])},
+        responses={
+            (200, "application/json"): ok_response(UsageReportOutput, "Usage",
+                                                   usage=USAGE_EXAMPLE),
+            (200, "text/csv"): ok_response(OpenApiTypes.STR, "With format=csv"),
+            400: error_response("A bad date or period", (
+                "invalid_request", "'from' must be a date like 2025-01-31, not 'yesterday'.")),
+            401: AUTHENTICATION_FAILED,
+        },
     )  # fmt: skip
     def get(self, request: Request) -> Response | HttpResponse:
         params = request.query_params
@@ -67,13 +115,3 @@ class UsageApi(OrganizationApiView):
             response["Content-Disposition"] = f'attachment; filename="usage-{start}-{end}.csv"'
             return response
         return Response(report.as_dict())
-
-
-class PricingApi(OrganizationApiView):
-    @extend_schema(
-        summary="The price table",
-        description="Credits per audio minute for each model, plus surcharges per option.",
-        responses={200: OpenApiTypes.OBJECT},
-    )
-    def get(self, request: Request) -> Response:
-        return Response(price_table().as_dict())

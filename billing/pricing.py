@@ -7,7 +7,7 @@ same audio is later charged.
 
 from __future__ import annotations
 
-from collections.abc import Collection
+from collections.abc import Collection, Iterable
 from dataclasses import dataclass
 from decimal import ROUND_CEILING, Decimal
 
@@ -65,7 +65,10 @@ class PriceTable:
             "unit": "credits per minute",
             "billed_per_seconds": self.billing_increment_seconds,
             "rounding": "up to 0.01 credit per job",
-            "engines": [{"model": r.name, "per_minute": float(r.per_minute)} for r in self.engines],
+            "engines": [
+                {"model": r.name, "label": r.label, "per_minute": float(r.per_minute)}
+                for r in self.engines
+            ],
             "options": [
                 {"option": r.name, "label": r.label, "per_minute": float(r.per_minute)}
                 for r in self.options
@@ -73,11 +76,15 @@ class PriceTable:
         }
 
 
-def price_table() -> PriceTable:
-    """The price of every enabled engine and every priced option, as configured."""
-    engines: list[str] = settings.HARK_ENGINES
+def price_table(engines: Iterable[tuple[str, str]]) -> PriceTable:
+    """The price of each of ``engines`` ((name, label) pairs) and of every priced option.
+
+    The caller passes the engines that can run now (``jobs.engines.enabled_engines``):
+    a price for an engine that is listed but unavailable would offer what routing refuses,
+    and billing does not know the engine registry.
+    """
     return PriceTable(
-        engines=[PriceRow(name, name, price_per_minute(name)) for name in engines],
+        engines=[PriceRow(name, label, price_per_minute(name)) for name, label in engines],
         options=[
             PriceRow(name, label, option_price_per_minute(name))
             for name, label in PRICED_OPTIONS.items()

@@ -5,11 +5,13 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.urls import URLPattern, URLResolver, include, path
 from django.views import defaults
-from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerView
+from drf_spectacular.views import SpectacularAPIView
 
-from billing.api import AccountApi, PricingApi, UsageApi
+from billing.api import AccountApi, UsageApi
 from billing.stripe.webhook import stripe_webhook
+from config.api_docs import RedocDocsView, SwaggerDocsView
 from config.api_errors import bad_request_message, is_api_path, json_error
+from jobs.api.reference import PricingApi
 
 api_v1: list[URLPattern | URLResolver] = [
     path("", include("jobs.api.urls")),
@@ -30,8 +32,8 @@ urlpatterns = [
     path("webhooks/providers/", include("webhooks.inbound")),
     path("", include("webhooks.pages.urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
-    path("api/docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
-    path("api/redoc/", SpectacularRedocView.as_view(url_name="api-schema"), name="api-redoc"),
+    path("api/docs/", SwaggerDocsView.as_view(url_name="api-schema"), name="api-docs"),
+    path("api/redoc/", RedocDocsView.as_view(url_name="api-schema"), name="api-redoc"),
     path("", include("ops.urls")),
     path("", include("config.pages")),
 ]

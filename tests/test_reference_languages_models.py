@@ -7,6 +7,7 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
+from django.test import Client
 
 from jobs.errors import InvalidJobRequest
 from jobs.languages import language_code, language_name
@@ -123,3 +124,16 @@ def test_other_services_ids_are_listed_as_aliases_with_what_serves_them(alice, s
     by_id = {m["id"]: m for m in openai_models}
     assert by_id["voxtral-mini-latest"]["alias_for"] == "auto"
     assert "alias_for" not in by_id["whisper"]
+
+
+def test_pricing_lists_only_the_engines_that_can_run_with_their_labels(alice, settings):
+    # Deepgram is listed but has no key: it cannot run, so it is neither offered nor priced.
+    settings.HARK_ENGINES = ["whisper", "local", "deepgram"]
+    settings.HARK_DEEPGRAM_API_KEY = ""
+    table = alice.client().get("/api/v1/pricing/").json()
+    assert [e["model"] for e in table["engines"]] == ["whisper", "local"]
+    assert [e["model"] for e in table["engines"]] == [m["id"] for m in models(alice)["models"]]
+    assert table["engines"][1]["label"] == "Local (pocketsphinx, English)"
+    page = Client().get("/pricing/").content.decode()
+    assert 'data-engine="local"' in page
+    assert 'data-engine="deepgram"' not in page

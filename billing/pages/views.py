@@ -23,6 +23,7 @@ from billing.selectors import ledger_for, topups_for, wallet_for
 from billing.stripe.packs import HOW_TO_ENABLE, credit_packs, pack_get, stripe_enabled
 from billing.stripe.services import TopUpUnavailable, topup_start
 from billing.usage import InvalidPeriod, usage_csv, usage_period, usage_report
+from jobs.engines import enabled_engines
 
 ENTRIES_PER_PAGE = 25
 RECENT_TOPUPS = 10
@@ -131,7 +132,8 @@ def usage_export(request: HttpRequest) -> HttpResponse:
 
 def pricing(request: HttpRequest) -> HttpResponse:
     """Public: people compare prices before they sign up."""
-    context = {"table": price_table(), "packs": credit_packs()}
+    engines = ((info.name, info.label) for info in enabled_engines())
+    context = {"table": price_table(engines), "packs": credit_packs()}
     if request.user.is_authenticated:
         return org_render(request, "billing/pricing.html", context)
     return render(request, "billing/pricing.html", context)

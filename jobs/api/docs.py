@@ -11,7 +11,9 @@ from typing import Any
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiExample, OpenApiParameter, OpenApiResponse
 
+from config.api_schema import AUTHENTICATION_FAILED, error_response
 from jobs.api.filter_docs import FILTER_PARAMETERS
+from jobs.api.schema import JobCreatedOutput, JobDetailOutput, JobPageOutput
 from jobs.api.serializers import TranscribeUploadInput
 from jobs.exporters import EXPORTERS
 from jobs.exporters.options import CAPTION_LIMITS, TEXT_FORMATS, TIMESTAMPING, CaptionRules
@@ -30,16 +32,11 @@ CAPTION_HELP = {
 
 
 def _error(description: str, code: str, message: str) -> OpenApiResponse:
-    return OpenApiResponse(
-        response=OpenApiTypes.OBJECT,
-        description=description,
-        examples=[OpenApiExample(code, value={"error": code, "message": message})],
-    )
+    return error_response(description, (code, message))
 
 
 COMMON_ERRORS = {
-    401: _error("Missing or invalid API key", "authentication_failed",
-                "This API key is not valid or was revoked."),
+    401: AUTHENTICATION_FAILED,
     404: _error("No such job in your organization", "not_found",
                 "No transcription job with that id was found."),
 }  # fmt: skip
@@ -92,7 +89,8 @@ CREATE: dict[str, Any] = {
     ],
     "responses": {
         200: OpenApiResponse(
-            response=OpenApiTypes.OBJECT,
+            response=JobCreatedOutput,
+            description="Queued (with mode=test: a quote, as POST /api/v1/quote/ answers)",
             examples=[OpenApiExample("queued", value={
                 "id": JOB_ID, "job_id": JOB_ID, "status": "queued",
                 "estimated_credits": 5.5, "estimated_wait": 30,
@@ -127,7 +125,41 @@ LIST: dict[str, Any] = {
         OpenApiParameter("limit", int, description="Page size, at most 100 (default 20)."),
         *FILTER_PARAMETERS,
     ],
-    "responses": {200: OpenApiTypes.OBJECT, **COMMON_ERRORS},
+    "responses": {
+        200: OpenApiResponse(
+            JobPageOutput,
+            description="A page of jobs",
+            examples=[
+                OpenApiExample(
+                    "a page",
+                    value={
+                        "next": "https://hark.example.com/api/v1/transcribe/?cursor=cD0yMDI2",
+                        "previous": None,
+                        "results": [
+                            {
+                                "id": JOB_ID,
+                                "job_id": JOB_ID,
+                                "status": "completed",
+                                "progress": 100,
+                                "filename": "jfk.flac",
+                                "model": "whisper",
+                                "language": "en",
+                                "duration_seconds": 11.0,
+                                "estimated_credits": 0.19,
+                                "credits_used": 0.19,
+                                "created_at": "2026-11-21T14:30:00Z",
+                                "finished_at": "2026-11-21T14:30:09Z",
+                                "price": 0.19,
+                                "paid_at": "2026-11-21T14:30:09Z",
+                                "seconds": 11,
+                            }
+                        ],
+                    },
+                )
+            ],
+        ),
+        401: AUTHENTICATION_FAILED,
+    },
 }
 
 DETAIL: dict[str, Any] = {
@@ -159,8 +191,9 @@ DETAIL: dict[str, Any] = {
         ],
     ],
     "responses": {
-        200: OpenApiResponse(
-            response=OpenApiTypes.OBJECT,
+        (200, "application/json"): OpenApiResponse(
+            response=JobDetailOutput,
+            description="The job",
             examples=[
                 OpenApiExample("processing", value={
                     "id": JOB_ID, "status": "processing", "progress": 45}),
@@ -186,6 +219,15 @@ DETAIL: dict[str, Any] = {
                     "error_message": "This file could not be decoded past 02:13."}),
             ],
         ),
+        (200, "text/plain"): OpenApiResponse(OpenApiTypes.STR,
+                                             description="?format=txt, srt or vtt"),
+        (200, "application/octet-stream"): OpenApiResponse(
+            OpenApiTypes.BINARY, description="?format=docx or pdf"),
+        400: _error("An unknown format or a bad option", "invalid_request",
+                    "Unknown format 'mp3'. Available formats: txt, srt, vtt, json, docx, "
+                    "pdf, html."),
+        409: _error("An export of a job that has not completed", "conflict",
+                    "This job is processing; exports are available once it completes."),
         **COMMON_ERRORS,
     },
 }  # fmt: skip
@@ -199,7 +241,9 @@ CANCEL: dict[str, Any] = {
     "summary": "Cancel a queued or running job; its held credits are released",
     "request": None,
     "responses": {
-        200: OpenApiTypes.OBJECT,
+        200: OpenApiResponse(JobDetailOutput, description="Canceled", examples=[
+            OpenApiExample("canceled", value={"id": JOB_ID, "job_id": JOB_ID,
+                                              "status": "canceled", "progress": 0})]),
         409: _error("Already finished", "conflict",
                     "This job is already completed and cannot be canceled."),
         **COMMON_ERRORS,

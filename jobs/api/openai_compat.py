@@ -17,7 +17,7 @@ from typing import Any
 from django.conf import settings
 from django.http import HttpResponse, StreamingHttpResponse
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import extend_schema
+from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import serializers
 from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.request import Request
@@ -26,9 +26,11 @@ from rest_framework.response import Response
 from accounts.models import ApiKey, Organization, User
 from accounts.permissions import Capability
 from config.api import OrganizationApiView
+from config.api_schema import AUTHENTICATION_FAILED, error_response, ok_response
 from config.idempotency import IdempotentPostMixin
 from config.uploads import CappedUploadMixin
 from jobs.api.results import transcript_document
+from jobs.api.schema import OpenAIModelListOutput, OpenAITextOutput
 from jobs.engines import enabled_engines
 from jobs.errors import InvalidJobRequest, JobConflict, JobError
 from jobs.exporters import get_exporter
@@ -212,6 +214,43 @@ def _stream(organization: Organization, job_id: object) -> Iterator[str]:
     yield _event({"type": "transcript.text.done", "text": text})
 
 
+class OpenAITranslationInput(OpenAITranscriptionInput):
+    """The same fields: ``language`` is the language spoken (the text is English)."""
+
+
+def _speech_responses(task: str, example_text: str) -> dict[Any, OpenApiResponse]:
+    return {
+        (200, "application/json"): ok_response(
+            OpenAITextOutput,
+            f"The {task} (json; verbose_json adds segments and words)",
+            json={"text": example_text},
+        ),
+        (200, "text/plain"): OpenApiResponse(
+            OpenApiTypes.STR, description="response_format text, srt or vtt"
+        ),
+        (200, "text/event-stream"): OpenApiResponse(
+            OpenApiTypes.STR,
+            description="stream=true: transcript.text.delta events, then transcript.text.done",
+        ),
+        400: error_response(
+            "A bad option, or one no engine can serve",
+            ("invalid_request", "prefer must be one of quality, speed, cost."),
+        ),
+        402: error_response(
+            "Not enough credits",
+            ("insufficient_credits", "You have 0 credits remaining but this "
+             "transcription requires 0.19 credits."),
+        ),
+        401: AUTHENTICATION_FAILED,
+        504: error_response(
+            "Still running when the wait ended",
+            ("timeout", "The transcription is still running. Fetch it later from "
+             "/api/v1/transcribe/550e8400-e29b-41d4-a716-446655440000/ (job id "
+             "550e8400-e29b-41d4-a716-446655440000)."),
+        ),
+    }  # fmt: skip
+
+
 class OpenAITranscriptionApi(IdempotentPostMixin, CappedUploadMixin, OrganizationApiView):
     scopes = {"POST": Capability.JOBS_CREATE}
     parser_classes = [MultiPartParser, FormParser]
@@ -220,7 +259,11 @@ class OpenAITranscriptionApi(IdempotentPostMixin, CappedUploadMixin, Organizatio
     @extend_schema(
         summary="OpenAI-compatible transcription (waits for the result)",
         request={"multipart/form-data": OpenAITranscriptionInput},
-        responses={200: OpenApiTypes.OBJECT},
+        responses=_speech_responses(
+            "transcription",
+            "And so my fellow Americans, ask not what your country can do "
+            "for you, ask what you can do for your country.",
+        ),
     )
     def post(self, request: Request) -> HttpResponse | StreamingHttpResponse:
         payload = OpenAITranscriptionInput(data=self.uploaded_data(request))
@@ -277,15 +320,31 @@ class OpenAITranslationApi(OpenAITranscriptionApi):
 
     @extend_schema(
         summary="OpenAI-compatible translation of speech into English (waits for the result)",
-        request={"multipart/form-data": OpenAITranscriptionInput},
-        responses={200: OpenApiTypes.OBJECT},
+        request={"multipart/form-data": OpenAITranslationInput},
+        responses=_speech_responses(
+            "translation into English", "Good morning, and welcome to the meeting."
+        ),
     )
     def post(self, request: Request) -> HttpResponse | StreamingHttpResponse:
         return super().post(request)
 
 
 class OpenAIModelListApi(OrganizationApiView):
-    @extend_schema(summary="OpenAI-compatible model list", responses={200: OpenApiTypes.OBJECT})
+    @extend_schema(
+        summary="OpenAI-compatible model list",
+        responses={
+            200: ok_response(OpenAIModelListOutput, "The models", models={
+                "object": "list",
+                "data": [
+                    {"id": "auto", "object": "model", "created": 0, "owned_by": "hark"},
+                    {"id": "whisper", "object": "model", "created": 0, "owned_by": "hark"},
+                    {"id": "whisper-1", "object": "model", "created": 0, "owned_by": "hark",
+                     "alias_for": "whisper"},
+                ],
+            }),
+            401: AUTHENTICATION_FAILED,
+        },
+    )  # fmt: skip
     def get(self, request: Request) -> Response:
         def model(model_id: str, **extra: str) -> dict[str, Any]:
             return {"id": model_id, "object": "model", "created": 0, "owned_by": "hark", **extra}

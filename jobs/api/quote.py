@@ -11,7 +11,6 @@ from typing import Any
 
 from django.conf import settings
 from django.utils import timezone
-from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiExample, OpenApiResponse, extend_schema
 from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.request import Request
@@ -21,7 +20,9 @@ from accounts.models import Organization
 from accounts.permissions import Capability
 from billing.selectors import available_credits
 from config.api import OrganizationApiView
+from config.api_schema import AUTHENTICATION_FAILED, error_response
 from config.uploads import CappedUploadMixin
+from jobs.api.schema import QuoteOutput
 from jobs.api.serializers import TranscribeUploadInput
 from jobs.errors import InvalidJobRequest
 from jobs.models import TranscriptionJob
@@ -68,10 +69,18 @@ QUOTE_SCHEMA: dict[str, Any] = {
             media_type="multipart/form-data",
         )
     ],
-    "responses": {200: OpenApiResponse(OpenApiTypes.OBJECT, examples=[
-        OpenApiExample("quote", value=QUOTE_EXAMPLE),
-        OpenApiExample("with translate_to", value=TRANSLATION_QUOTE_EXAMPLE),
-    ])},
+    "responses": {
+        200: OpenApiResponse(QuoteOutput, description="The price", examples=[
+            OpenApiExample("quote", value=QUOTE_EXAMPLE),
+            OpenApiExample("with translate_to", value=TRANSLATION_QUOTE_EXAMPLE)]),
+        400: error_response("No file, or an option no engine can serve", (
+            "invalid_request", "Attach the audio as a multipart form field named 'file'.")),
+        413: error_response("Over the size cap", (
+            "file_too_large", "This file is larger than the 500 MB limit.")),
+        415: error_response("Not audio", (
+            "unsupported_media", "This file is not audio we can read.")),
+        401: AUTHENTICATION_FAILED,
+    },
 }  # fmt: skip
 
 

@@ -4,13 +4,14 @@ what these endpoints promise is what routing accepts."""
 from __future__ import annotations
 
 from django.conf import settings
-from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiExample, OpenApiResponse, extend_schema
+from drf_spectacular.utils import extend_schema
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from billing.pricing import price_per_minute
+from billing.pricing import price_per_minute, price_table
 from config.api import OrganizationApiView
+from config.api_schema import AUTHENTICATION_FAILED, ok_response
+from jobs.api.schema import LanguagesOutput, ModelsOutput, PriceTableOutput
 from jobs.engines import enabled_engines
 from jobs.languages import language_catalog
 from jobs.model_names import AUTO, model_aliases
@@ -34,13 +35,33 @@ class LanguageListApi(OrganizationApiView):
             "detect the language itself; send `language` empty (or leave it out) for that."
         ),
         responses={
-            200: OpenApiResponse(
-                OpenApiTypes.OBJECT, examples=[OpenApiExample("languages", LANGUAGES_EXAMPLE)]
-            )
+            200: ok_response(LanguagesOutput, "The languages", languages=LANGUAGES_EXAMPLE),
+            401: AUTHENTICATION_FAILED,
         },
     )
     def get(self, request: Request) -> Response:
         return Response({"languages": language_catalog(enabled_engines())})
+
+
+MODELS_EXAMPLE = {
+    "models": [{
+        "id": "whisper", "label": "Whisper base (multilingual)", "languages": ["en", "de", "fr"],
+        "diarization": True, "word_timestamps": True, "vocabulary": True,
+        "aliases": ["whisper-1"], "detects_language": True, "translation": True,
+        "max_upload_bytes": None, "max_duration_seconds": None, "price_per_minute": 1.0,
+        "quality_rank": 2, "speed_rank": 2, "upstream": False,
+    }],
+    "aliases": [{"id": "whisper-1", "alias_for": "whisper", "documented_by": "OpenAI"}],
+    "routing": {"model": "auto", "prefer": ["quality", "speed", "cost"], "default": "whisper"},
+}  # fmt: skip
+PRICING_EXAMPLE = {
+    "unit": "credits per minute", "billed_per_seconds": 1,
+    "rounding": "up to 0.01 credit per job",
+    "engines": [{"model": "whisper", "label": "Whisper base (multilingual)", "per_minute": 1.0},
+                {"model": "local", "label": "Local (pocketsphinx, English)", "per_minute": 1.0}],
+    "options": [{"option": "diarization", "label": "Speaker diarization", "per_minute": 0.0},
+                {"option": "summary", "label": "Summary and topics", "per_minute": 0.0}],
+}  # fmt: skip
 
 
 class ModelListApi(OrganizationApiView):
@@ -50,9 +71,13 @@ class ModelListApi(OrganizationApiView):
             "Each enabled engine with what it can do and its price, then `aliases`: other "
             "services' model ids accepted here (`whisper-1`, `voxtral-mini-latest`, "
             "`whisper-large-v3`, …) and what serves each: an engine, or `auto` (the best "
-            "enabled engine for the request)."
+            "enabled engine for the request). An engine listed in the configuration that "
+            "cannot run now (a missing model, library or key) is not offered."
         ),
-        responses={200: OpenApiTypes.OBJECT},
+        responses={
+            200: ok_response(ModelsOutput, "The engines", models=MODELS_EXAMPLE),
+            401: AUTHENTICATION_FAILED,
+        },
     )
     def get(self, request: Request) -> Response:
         return Response({"models": [
@@ -75,3 +100,22 @@ class ModelListApi(OrganizationApiView):
             "model": AUTO, "prefer": list(PREFERENCES),
             "default": settings.HARK_DEFAULT_ENGINE,
         }})  # fmt: skip
+
+
+class PricingApi(OrganizationApiView):
+    @extend_schema(
+        summary="The price table",
+        description=(
+            "Credits per audio minute for each engine that can run here now (the same "
+            "engines as `GET /api/v1/models/`: one listed in the configuration but missing "
+            "its model, library or key is left out, since it would be refused), plus "
+            "surcharges per option."
+        ),
+        responses={
+            200: ok_response(PriceTableOutput, "The prices", prices=PRICING_EXAMPLE),
+            401: AUTHENTICATION_FAILED,
+        },
+    )
+    def get(self, request: Request) -> Response:
+        engines = ((info.name, info.label) for info in enabled_engines())
+        return Response(price_table(engines).as_dict())

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from typing import Any
 
-from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiExample, OpenApiResponse, extend_schema
 from rest_framework import serializers, status
 from rest_framework.parsers import FormParser
@@ -14,8 +13,10 @@ from rest_framework.response import Response
 from accounts.models import ApiKey, User
 from accounts.permissions import Capability
 from config.api import OrganizationApiView
+from config.api_schema import AUTHENTICATION_FAILED, error_response
 from config.idempotency import IdempotentPostMixin
 from config.parsers import SafeJSONParser
+from jobs.api.schema import JobCreatedOutput
 from jobs.api.serializers import TranscriptionOptionsInput, job_created_output
 from jobs.services.estimates import estimated_wait_seconds
 from jobs.services.url_intake import job_create_from_url
@@ -28,6 +29,7 @@ class TranscribeUrlInput(TranscriptionOptionsInput):
 CREATED_EXAMPLE = {
     "id": "550e8400-e29b-41d4-a716-446655440000", "job_id": "550e8400-e29b-41d4-a716-446655440000",
     "status": "queued", "estimated_credits": 5.5, "estimated_wait": 30,
+    "created_at": "2026-11-21T14:30:00Z",
 }  # fmt: skip
 URL_SCHEMA: dict[str, Any] = {
     "summary": "Transcribe audio or video from a URL",
@@ -58,8 +60,22 @@ URL_SCHEMA: dict[str, Any] = {
     ],
     "responses": {
         200: OpenApiResponse(
-            OpenApiTypes.OBJECT, examples=[OpenApiExample("created", value=CREATED_EXAMPLE)]
-        )
+            JobCreatedOutput,
+            description="Queued; the media is fetched by the worker",
+            examples=[OpenApiExample("created", value=CREATED_EXAMPLE)],
+        ),
+        400: error_response(
+            "A URL that is not allowed, or an option no engine can serve",
+            ("invalid_request", "This URL points to a private address, which is not allowed."),
+        ),
+        402: error_response(
+            "Not enough credits",
+            (
+                "insufficient_credits",
+                "You have 0 credits remaining but this transcription requires 0.19 credits.",
+            ),
+        ),
+        401: AUTHENTICATION_FAILED,
     },
 }
 

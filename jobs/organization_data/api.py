@@ -8,7 +8,7 @@ from typing import Any
 
 from django.http import StreamingHttpResponse
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiExample, OpenApiResponse, extend_schema
+from drf_spectacular.utils import OpenApiExample, extend_schema
 from rest_framework import serializers
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -16,21 +16,25 @@ from rest_framework.response import Response
 from accounts.models import Organization
 from accounts.permissions import Capability
 from config.api import OrganizationApiView
+from config.api_schema import AUTHENTICATION_FAILED, error_response, ok_response
 from jobs.api.serializers import VocabularyField
 from jobs.organization_data.defaults import organization_settings_update
 from jobs.organization_data.export import export_filename, organization_export
 from jobs.organization_data.retention import MAX_RETENTION_DAYS, retention_set
 
 RETENTION_EXAMPLE = {"media_retention_days": 30, "delete_transcripts": False}
-FORBIDDEN = OpenApiResponse(
-    OpenApiTypes.OBJECT,
-    description="Not an owner",
-    examples=[OpenApiExample("forbidden", value={
-        "error": "forbidden",
-        "message": "Only owners of this organization can change how long its media is kept, "
-        "export all its data or delete it.",
-    })],
-)  # fmt: skip
+FORBIDDEN = error_response("Not an owner", (
+    "forbidden",
+    "Only owners of this organization can change how long its media is kept, "
+    "export all its data or delete it.",
+))  # fmt: skip
+
+
+class RetentionOutput(serializers.Serializer[dict[str, Any]]):
+    media_retention_days = serializers.IntegerField(
+        allow_null=True, help_text="Null: media is kept until deleted."
+    )
+    delete_transcripts = serializers.BooleanField()
 
 
 def retention_output(organization: Organization) -> dict[str, Any]:
@@ -40,22 +44,23 @@ def retention_output(organization: Organization) -> dict[str, Any]:
     }
 
 
+class RetentionInput(serializers.Serializer[dict[str, Any]]):
+    media_retention_days = serializers.IntegerField(
+        allow_null=True, min_value=1, max_value=MAX_RETENTION_DAYS,
+        help_text="Days after a job finishes before its media is deleted; null keeps it.",
+    )  # fmt: skip
+    delete_transcripts = serializers.BooleanField(
+        default=False, help_text="Delete the whole job (transcripts, translations) too."
+    )
+
+
 class RetentionApi(OrganizationApiView):
     scopes = {"PUT": Capability.ORGANIZATION_DATA}
 
-    class Input(serializers.Serializer[dict[str, Any]]):
-        media_retention_days = serializers.IntegerField(
-            allow_null=True, min_value=1, max_value=MAX_RETENTION_DAYS,
-            help_text="Days after a job finishes before its media is deleted; null keeps it.",
-        )  # fmt: skip
-        delete_transcripts = serializers.BooleanField(
-            default=False, help_text="Delete the whole job (transcripts, translations) too."
-        )
-
     @extend_schema(
         summary="How long media is kept",
-        responses={200: OpenApiResponse(OpenApiTypes.OBJECT, examples=[
-            OpenApiExample("retention", value=RETENTION_EXAMPLE)])},
+        responses={200: ok_response(RetentionOutput, "The policy", retention=RETENTION_EXAMPLE),
+                   401: AUTHENTICATION_FAILED},
     )  # fmt: skip
     def get(self, request: Request) -> Response:
         return Response(retention_output(self.organization))
@@ -67,13 +72,18 @@ class RetentionApi(OrganizationApiView):
             "finished (checked hourly); with `delete_transcripts` the whole job goes. "
             "`null` keeps media until deleted."
         ),
-        request=Input,
+        request=RetentionInput,
         examples=[OpenApiExample("keep 30 days", value=RETENTION_EXAMPLE, request_only=True)],
-        responses={200: OpenApiResponse(OpenApiTypes.OBJECT, examples=[
-            OpenApiExample("retention", value=RETENTION_EXAMPLE)]), 403: FORBIDDEN},
+        responses={
+            200: ok_response(RetentionOutput, "The new policy", retention=RETENTION_EXAMPLE),
+            400: error_response("A bad value", (
+                "invalid_request", "media_retention_days: Ensure this value is greater than "
+                "or equal to 1.")),
+            403: FORBIDDEN, 401: AUTHENTICATION_FAILED,
+        },
     )  # fmt: skip
     def put(self, request: Request) -> Response:
-        data = self.Input(data=request.data)
+        data = RetentionInput(data=request.data)
         data.is_valid(raise_exception=True)
         organization = retention_set(
             organization=self.organization,
@@ -95,7 +105,11 @@ class ExportApi(OrganizationApiView):
             "`translations.json` and `translations/<id>.json` and `.txt`, `ledger.csv`, "
             "`webhooks.json` (no secrets), `README.txt`. Audio is not included."
         ),
-        responses={(200, "application/zip"): OpenApiTypes.BINARY, 403: FORBIDDEN},
+        responses={
+            (200, "application/zip"): OpenApiTypes.BINARY,
+            403: FORBIDDEN,
+            401: AUTHENTICATION_FAILED,
+        },
     )
     def get(self, request: Request) -> StreamingHttpResponse:
         archive = organization_export(organization=self.organization, actor=self.actor)
@@ -115,14 +129,17 @@ SETTINGS_EXAMPLE = {
     "media_retention_days": 30,
     "delete_transcripts": False,
 }
-SETTINGS_FORBIDDEN = OpenApiResponse(
-    OpenApiTypes.OBJECT,
-    description="Not an owner or admin",
-    examples=[OpenApiExample("forbidden", value={
-        "error": "forbidden",
-        "message": "Only owners and admins of this organization can change its settings.",
-    })],
-)  # fmt: skip
+SETTINGS_FORBIDDEN = error_response("Not an owner or admin", (
+    "forbidden", "Only owners and admins of this organization can change its settings.",
+))  # fmt: skip
+
+
+class SettingsOutput(RetentionOutput):
+    id = serializers.IntegerField()
+    name = serializers.CharField()
+    default_language = serializers.CharField(help_text="Empty: detect the language.")
+    default_engine = serializers.CharField(help_text="Empty: this installation's default.")
+    vocabulary = serializers.ListField(child=serializers.CharField())
 
 
 def settings_output(organization: Organization) -> dict[str, Any]:
@@ -160,8 +177,8 @@ class OrganizationSettingsApi(OrganizationApiView):
         summary="The organization's settings",
         description="Name, the defaults transcriptions start from, and retention (set "
         "with `PUT /api/v1/retention/`).",
-        responses={200: OpenApiResponse(OpenApiTypes.OBJECT, examples=[
-            OpenApiExample("settings", value=SETTINGS_EXAMPLE)])},
+        responses={200: ok_response(SettingsOutput, "The settings", settings=SETTINGS_EXAMPLE),
+                   401: AUTHENTICATION_FAILED},
     )  # fmt: skip
     def get(self, request: Request) -> Response:
         return Response(settings_output(self.organization))
@@ -176,8 +193,13 @@ class OrganizationSettingsApi(OrganizationApiView):
             "German by default", value={"default_language": "de", "vocabulary": ["Hark"]},
             request_only=True,
         )],
-        responses={200: OpenApiResponse(OpenApiTypes.OBJECT, examples=[
-            OpenApiExample("settings", value=SETTINGS_EXAMPLE)]), 403: SETTINGS_FORBIDDEN},
+        responses={
+            200: ok_response(SettingsOutput, "The new settings", settings=SETTINGS_EXAMPLE),
+            400: error_response("A bad value", (
+                "invalid_request", "'nope' is not an engine enabled here. Choose one of: whisper, "
+                "pocketsphinx, or auto.")),
+            403: SETTINGS_FORBIDDEN, 401: AUTHENTICATION_FAILED,
+        },
     )  # fmt: skip
     def patch(self, request: Request) -> Response:
         data = self.SettingsInput(data=request.data, partial=True)

@@ -133,13 +133,17 @@ def test_an_unsupported_pair_lists_the_languages_it_can_go_into(alice, jfk):
     assert "Spanish (es)" in message
 
 
-def test_a_job_that_has_not_completed_cannot_be_translated(alice):
+def test_a_job_that_has_not_completed_is_an_invalid_request_as_gumzo_documents(alice):
+    # Gumzo's job_id is "ID of completed transcription job", and its error codes have no 409.
     from tests.test_api_transcribe import upload
 
     job_id = upload(alice).json()["id"]
     response = order(alice, job_id, "es")
-    assert response.status_code == 409
+    assert response.status_code == 400
+    assert response.json()["error"] == "invalid_request"
     assert "once it completes" in response.json()["message"]
+    assert not TranslationJob.objects.exists()
+    assert not Hold.objects.filter(reference__startswith="translation:").exists()
 
 
 @pytest.mark.parametrize(

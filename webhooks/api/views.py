@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema
 from rest_framework import status
 from rest_framework.pagination import CursorPagination
@@ -12,6 +11,7 @@ from rest_framework.response import Response
 from accounts.permissions import Capability
 from config.api import OrganizationApiView
 from webhooks import services
+from webhooks.api import docs
 from webhooks.api.serializers import (
     EndpointInput,
     EndpointUpdateInput,
@@ -27,7 +27,7 @@ from webhooks.selectors import (
     endpoints_for,
 )
 
-TAG = ["webhooks"]
+TAG = docs.TAG
 
 
 class DeliveryPagination(CursorPagination):
@@ -44,7 +44,7 @@ class WebhookEndpointListCreateApi(OrganizationApiView):
         tags=TAG,
         summary="Your webhook endpoints",
         operation_id="webhooks_list",
-        responses=OpenApiTypes.OBJECT,
+        **docs.LIST,
     )
     def get(self, request: Request) -> Response:
         return Response({"results": [endpoint_output(e) for e in endpoints_for(self.organization)]})
@@ -53,7 +53,7 @@ class WebhookEndpointListCreateApi(OrganizationApiView):
         tags=TAG,
         summary="Register a webhook endpoint",
         request=EndpointInput,
-        responses={201: OpenApiTypes.OBJECT},
+        **docs.CREATE,
         description="The answer carries the endpoint's signing `secret`; it is shown only once.",
     )
     def post(self, request: Request) -> Response:
@@ -79,7 +79,7 @@ class WebhookEndpointDetailApi(OrganizationApiView):
         tags=TAG,
         summary="One webhook endpoint",
         operation_id="webhooks_retrieve",
-        responses=OpenApiTypes.OBJECT,
+        **docs.DETAIL,
     )
     def get(self, request: Request, endpoint_id: str) -> Response:
         return Response(endpoint_output(endpoint_get(self.organization, endpoint_id)))
@@ -88,7 +88,7 @@ class WebhookEndpointDetailApi(OrganizationApiView):
         tags=TAG,
         summary="Change a webhook endpoint",
         request=EndpointUpdateInput,
-        responses=OpenApiTypes.OBJECT,
+        **docs.UPDATE,
     )
     def patch(self, request: Request, endpoint_id: str) -> Response:
         payload = EndpointUpdateInput(data=request.data, partial=True)
@@ -103,7 +103,7 @@ class WebhookEndpointDetailApi(OrganizationApiView):
 
     put = patch
 
-    @extend_schema(tags=TAG, summary="Delete a webhook endpoint and its log", responses={204: None})
+    @extend_schema(tags=TAG, summary="Delete a webhook endpoint and its log", **docs.DELETE)
     def delete(self, request: Request, endpoint_id: str) -> Response:
         services.endpoint_delete(
             organization=self.organization, endpoint_id=endpoint_id, actor=self.actor
@@ -118,7 +118,7 @@ class WebhookEndpointRotateSecretApi(OrganizationApiView):
         tags=TAG,
         summary="Rotate an endpoint's signing secret",
         request=None,
-        responses=OpenApiTypes.OBJECT,
+        responses=docs.SECRET_RESPONSES,
         description="The old secret keeps signing (alongside the new one) until "
         "`previous_secret_expires_at`.",
     )
@@ -132,9 +132,7 @@ class WebhookEndpointRotateSecretApi(OrganizationApiView):
 class WebhookEndpointTestApi(OrganizationApiView):
     scopes = {"POST": Capability.WEBHOOKS_MANAGE}
 
-    @extend_schema(
-        tags=TAG, summary="Send a test event", request=None, responses={202: OpenApiTypes.OBJECT}
-    )
+    @extend_schema(tags=TAG, summary="Send a test event", request=None, **docs.TEST)
     def post(self, request: Request, endpoint_id: str) -> Response:
         delivery = services.endpoint_send_test(
             organization=self.organization, endpoint_id=endpoint_id, actor=self.actor
@@ -147,7 +145,7 @@ class WebhookDeliveryListApi(OrganizationApiView):
         tags=TAG,
         summary="An endpoint's deliveries, newest first",
         operation_id="webhook_deliveries_list",
-        responses=OpenApiTypes.OBJECT,
+        **docs.DELIVERIES,
     )
     def get(self, request: Request, endpoint_id: str) -> Response:
         endpoint = endpoint_get(self.organization, endpoint_id)
@@ -163,7 +161,7 @@ class WebhookDeliveryDetailApi(OrganizationApiView):
         tags=TAG,
         summary="A delivery with its payload and every attempt",
         operation_id="webhook_delivery_retrieve",
-        responses=OpenApiTypes.OBJECT,
+        responses=docs.DELIVERY_RESPONSES,
     )
     def get(self, request: Request, delivery_id: str) -> Response:
         delivery = delivery_get(self.organization, delivery_id)
@@ -177,7 +175,7 @@ class WebhookDeliveryResendApi(OrganizationApiView):
         tags=TAG,
         summary="Send a delivery's message again (same webhook-id)",
         request=None,
-        responses={202: OpenApiTypes.OBJECT},
+        **docs.RESEND,
     )
     def post(self, request: Request, delivery_id: str) -> Response:
         delivery = services.delivery_resend(
@@ -193,7 +191,7 @@ class SigningSecretApi(OrganizationApiView):
     @extend_schema(
         tags=TAG,
         summary="The secret that signs deliveries to jobs' webhook_url",
-        responses=OpenApiTypes.OBJECT,
+        responses=docs.SECRET_RESPONSES,
     )
     def get(self, request: Request) -> Response:
         holder = services.organization_secret_read(organization=self.organization, actor=self.actor)
@@ -207,7 +205,7 @@ class SigningSecretRotateApi(OrganizationApiView):
         tags=TAG,
         summary="Rotate the organization's signing secret",
         request=None,
-        responses=OpenApiTypes.OBJECT,
+        responses=docs.SECRET_RESPONSES,
     )
     def post(self, request: Request) -> Response:
         holder = services.organization_secret_rotate(

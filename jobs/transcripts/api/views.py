@@ -27,6 +27,13 @@ from jobs.transcripts.api.output import (
     speaker_output,
     transcript_output,
 )
+from jobs.transcripts.api.schema import (
+    ReplaceInput,
+    SegmentEditInput,
+    SpeakerInput,
+    SplitInput,
+    VersionInput,
+)
 from jobs.transcripts.models import Segment as SegmentRow
 from jobs.transcripts.models import Transcript
 from jobs.transcripts.selectors import (
@@ -54,37 +61,6 @@ from jobs.transcripts.services.history import (
 )
 from jobs.translation.models import TranslationJob
 from jobs.translation.services.lifecycle import translation_get
-
-
-class VersionInput(serializers.Serializer[Any]):
-    version = serializers.IntegerField(min_value=1)
-
-
-class SegmentEditInput(VersionInput):
-    text = serializers.CharField(required=False, allow_blank=True, trim_whitespace=False)
-    speaker = serializers.CharField(required=False, allow_blank=True, allow_null=True)
-    start = serializers.FloatField(required=False, min_value=0)
-    end = serializers.FloatField(required=False, min_value=0)
-
-
-class SplitInput(VersionInput):
-    word_index = serializers.IntegerField()
-
-
-class SpeakerInput(serializers.Serializer[Any]):
-    name = serializers.CharField(allow_blank=True, max_length=200)
-    version = serializers.IntegerField(min_value=1, required=False)
-
-
-class ReplaceInput(serializers.Serializer[Any]):
-    # Required to replace; a preview changes nothing and may leave it out.
-    version = serializers.IntegerField(min_value=1, required=False)
-    find = serializers.CharField(trim_whitespace=False, max_length=200)
-    replace = serializers.CharField(allow_blank=True, trim_whitespace=False, max_length=200)
-    whole_word = serializers.BooleanField(default=False)
-    case_sensitive = serializers.BooleanField(default=False)
-    # Count what would change, change nothing.
-    preview = serializers.BooleanField(default=False)
 
 
 def _valid(serializer_class: type[serializers.Serializer[Any]], data: Any) -> dict[str, Any]:

@@ -5,11 +5,27 @@ from __future__ import annotations
 
 from typing import Any
 
-from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiExample, OpenApiParameter, OpenApiResponse
+from rest_framework import serializers
 
+from config.api_schema import AUTHENTICATION_FAILED, CursorPageOutput, error_response
 from jobs.transcripts.search.query import MAX_QUERY_LENGTH
 from jobs.transcripts.search.selectors import DEFAULT_LIMIT, MAX_LIMIT
+
+
+class SearchHitOutput(serializers.Serializer[Any]):
+    job_id = serializers.UUIDField()
+    filename = serializers.CharField(allow_blank=True)
+    segment_id = serializers.CharField()
+    start = serializers.FloatField(help_text="Where the segment begins, in seconds.")
+    end = serializers.FloatField()
+    snippet = serializers.CharField()
+    snippet_html = serializers.CharField(help_text="Escaped HTML, matches in <mark>.")
+
+
+class SearchPageOutput(CursorPageOutput):
+    results = SearchHitOutput(many=True)
+
 
 RESULTS_EXAMPLE = {
     "next": "https://hark.example/api/v1/search/?q=fellow+americans&cursor=WzMuMjEsIDQ0MV0",
@@ -57,22 +73,14 @@ SEARCH: dict[str, Any] = {
     ],
     "responses": {
         200: OpenApiResponse(
-            response=OpenApiTypes.OBJECT,
+            response=SearchPageOutput,
             description="One page of results",
             examples=[OpenApiExample("Example", value=RESULTS_EXAMPLE)],
         ),
-        400: OpenApiResponse(
-            response=OpenApiTypes.OBJECT,
-            description="An empty or too long query, a bad limit or cursor",
-            examples=[
-                OpenApiExample(
-                    "invalid_request",
-                    value={
-                        "error": "invalid_request",
-                        "message": "Type something to search for (the 'q' parameter is empty).",
-                    },
-                )
-            ],
+        400: error_response(
+            "An empty or too long query, a bad limit or cursor",
+            ("invalid_request", "Type something to search for (the 'q' parameter is empty)."),
         ),
+        401: AUTHENTICATION_FAILED,
     },
 }

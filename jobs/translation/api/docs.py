@@ -7,25 +7,33 @@ from typing import Any
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiExample, OpenApiResponse
 
+from config.api_schema import AUTHENTICATION_FAILED, error_response
+from jobs.translation.api.schema import (
+    TranslateInput,
+    TranslationCreatedOutput,
+    TranslationOutput,
+    TranslationPageOutput,
+)
+from jobs.translation.engines import TRANSLATORS
+
 TAGS = ["Translation"]
 TRANSLATION_ID = "3f1c2b4a-5d6e-4f70-8a9b-0c1d2e3f4a5b"
 JOB_ID = "550e8400-e29b-41d4-a716-446655440000"
 
 
-def _ok(description: str, example: dict[str, Any]) -> OpenApiResponse:
+def _ok(serializer: Any, description: str, example: dict[str, Any]) -> OpenApiResponse:
     return OpenApiResponse(
-        response=OpenApiTypes.OBJECT,
+        response=serializer,
         description=description,
         examples=[OpenApiExample("Example", value=example)],
     )
 
 
 def _error(description: str, code: str, message: str) -> OpenApiResponse:
-    return OpenApiResponse(
-        response=OpenApiTypes.OBJECT,
-        description=description,
-        examples=[OpenApiExample(code, value={"error": code, "message": message})],
-    )
+    return error_response(description, (code, message))
+
+
+NOT_FOUND = _error("No such translation", "not_found", "No translation with that id was found.")
 
 
 CREATED = {
@@ -49,9 +57,11 @@ CREATE: dict[str, Any] = {
     "description": (
         "Gumzo's `/translate/`. JSON `job_id` (a completed transcription), `to_language` "
         "(a language code), optional `webhook_url`, and Hark's routing, exactly as for "
-        "transcriptions: `model` (a translator from `/api/v1/translation-models/`, default "
-        "`auto`), `prefer` (`quality`, `speed` or `cost`: how `auto` ranks the translators "
-        "that can take the pair) and `fallbacks` (translators tried in order when the one "
+        "transcriptions: `model` (a translator configured here, one of "
+        f"{', '.join(f'`{name}`' for name in TRANSLATORS)}, or `whisper` for speech into "
+        "English; default `auto`), `prefer` (`quality`, `speed` or `cost`: how `auto` "
+        "ranks the translators that can take the pair) and `fallbacks` (translators tried "
+        "in order when the one "
         "before fails transiently; `auto` among them means the best not tried yet). A "
         "translator that keeps failing is skipped for a while. Priced per source word: the "
         "dearest translator of the route is held, the one that serves is charged, and "
@@ -59,7 +69,7 @@ CREATE: dict[str, Any] = {
         "(`event` `job_completed` or `job_failed`, `job_type` `translation`, `job_id` the "
         "translation's id, `result_url`), signed in `X-Gumzo-Signature`."
     ),
-    "request": OpenApiTypes.OBJECT,
+    "request": TranslateInput,
     "examples": [
         OpenApiExample(
             "Into French",
@@ -87,12 +97,18 @@ CREATE: dict[str, Any] = {
         ),
     ],
     "responses": {
-        200: _ok("Queued", CREATED),
-        400: _error(
-            "Unsupported pair",
-            "invalid_request",
-            "No translator here can translate English into Klingon. From English you "
-            "can translate into: Spanish (es), French (fr), Catalan (ca).",
+        200: _ok(TranslationCreatedOutput, "Queued", CREATED),
+        400: error_response(
+            "An unsupported pair, or a transcription that has not completed",
+            (
+                "invalid_request",
+                "No translator here can translate English into Klingon. From English you "
+                "can translate into: Spanish (es), French (fr), Catalan (ca).",
+            ),
+            (
+                "invalid_request",
+                "This transcription is processing; it can be translated once it completes.",
+            ),
         ),
         402: _error(
             "Not enough credits",
@@ -104,11 +120,7 @@ CREATE: dict[str, Any] = {
             "not_found",
             "No transcription job with that id was found.",
         ),
-        409: _error(
-            "Not completed yet",
-            "conflict",
-            "This transcription is processing; it can be translated once it completes.",
-        ),
+        401: AUTHENTICATION_FAILED,
     },
 }
 LIST: dict[str, Any] = {
@@ -116,8 +128,12 @@ LIST: dict[str, Any] = {
     "summary": "List translations",
     # Otherwise it shares "api_v1_translate_retrieve" with the detail route.
     "operation_id": "api_v1_translate_list",
-    "responses": {200: _ok("A page of translations", {"next": None, "previous": None,
-                                                      "results": [CREATED]})},
+    "responses": {
+        200: _ok(TranslationPageOutput, "A page of translations",
+                 {"next": None, "previous": None,
+                  "results": [{**CREATED, "progress": 0, "model": "auto", "providers": []}]}),
+        401: AUTHENTICATION_FAILED,
+    },
 }  # fmt: skip
 DETAIL: dict[str, Any] = {
     "tags": TAGS,
@@ -131,18 +147,43 @@ DETAIL: dict[str, Any] = {
         "`/api/v1/translate/{translation_id}/transcript/` (the transcript editing "
         "endpoints); the answer and every export then carry the fixes."
     ),
-    "responses": {200: _ok("The translation", DONE),
-                  404: _error("No such translation", "not_found",
-                              "No translation with that id was found.")},
+    "responses": {
+        (200, "application/json"): _ok(TranslationOutput, "The translation", DONE),
+        (200, "text/plain"): OpenApiResponse(
+            OpenApiTypes.STR, description="?format=txt, srt or vtt"
+        ),
+        (200, "application/octet-stream"): OpenApiResponse(
+            OpenApiTypes.BINARY, description="?format=docx or pdf"),
+        400: _error("An unknown format", "invalid_request",
+                    "Unknown format 'mp3'. Available formats: txt, srt, vtt, json, docx, pdf, "
+                    "html."),
+        404: NOT_FOUND,
+        409: _error("An export of a translation that has not completed", "conflict",
+                    "This translation is queued; exports are available once it completes."),
+        401: AUTHENTICATION_FAILED,
+    },
 }  # fmt: skip
 CANCEL: dict[str, Any] = {
     "tags": TAGS,
     "summary": "Cancel a queued or running translation",
     "request": None,
-    "responses": {200: _ok("Canceled; the hold is released", {**CREATED, "status": "canceled"})},
+    "responses": {
+        200: _ok(
+            TranslationOutput,
+            "Canceled; the hold is released",
+            {**CREATED, "status": "canceled", "progress": 0, "model": "auto", "providers": []},
+        ),
+        404: NOT_FOUND,
+        409: _error(
+            "Already finished",
+            "conflict",
+            "This translation is already completed and cannot be canceled.",
+        ),
+        401: AUTHENTICATION_FAILED,
+    },
 }
 DELETE: dict[str, Any] = {
     "tags": TAGS,
     "summary": "Delete a translation",
-    "responses": {204: None},
+    "responses": {204: None, 404: NOT_FOUND, 401: AUTHENTICATION_FAILED},
 }

@@ -2,12 +2,10 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from django.http import HttpResponse
 from django.utils.text import slugify
 from drf_spectacular.utils import extend_schema
-from rest_framework import serializers, status
+from rest_framework import status
 from rest_framework.request import Request
 from rest_framework.response import Response
 
@@ -26,6 +24,7 @@ from jobs.translation.api.output import (
     translation_document,
     translation_output,
 )
+from jobs.translation.api.schema import TranslateInput
 from jobs.translation.services.intake import estimated_wait_seconds, translation_create
 from jobs.translation.services.lifecycle import (
     translation_cancel,
@@ -33,17 +32,6 @@ from jobs.translation.services.lifecycle import (
     translation_get,
     translations_for,
 )
-
-
-class TranslateInput(serializers.Serializer[Any]):
-    job_id = serializers.CharField(max_length=64)
-    to_language = serializers.CharField(max_length=20)
-    webhook_url = serializers.URLField(required=False, allow_blank=True, max_length=500)
-    model = serializers.CharField(required=False, allow_blank=True, max_length=40)
-    prefer = serializers.CharField(required=False, allow_blank=True, max_length=10)
-    fallbacks = serializers.ListField(
-        child=serializers.CharField(max_length=40), required=False, max_length=5
-    )
 
 
 class TranslationListCreateApi(IdempotentPostMixin, OrganizationApiView):

@@ -19,7 +19,7 @@ from django.db import transaction
 from accounts.models import ApiKey, Organization, User
 from billing.selectors import available_credits
 from billing.services import InsufficientCredits, hold_place
-from jobs.errors import InvalidJobRequest, JobConflict
+from jobs.errors import InvalidJobRequest
 from jobs.languages import language_name
 from jobs.models import JobStatus, TranscriptionJob
 from jobs.selectors import job_get
@@ -95,13 +95,15 @@ def translation_create(
     api_key: ApiKey | None = None,
 ) -> TranslationJob:
     job = job_get(organization, job_id)
+    # Gumzo documents `job_id` as the id of a *completed* transcription and has no 409:
+    # any other job is an invalid parameter, answered as Gumzo would (400 invalid_request).
     if job.status != JobStatus.COMPLETED:
-        raise JobConflict(
+        raise InvalidJobRequest(
             f"This transcription is {job.status}; it can be translated once it completes."
         )
     view = transcript_read(job)
     if view is None:
-        raise JobConflict("This transcription has no transcript to translate.")
+        raise InvalidJobRequest("This transcription has no transcript to translate.")
     source = language_code(view.language or job.language)
     target = translation_target(to_language)
     route = translation_plan(

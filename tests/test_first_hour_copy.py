@@ -110,6 +110,13 @@ def test_help_explains_only_the_options_the_upload_form_shows(alice, settings):
     assert "<strong>From</strong>" in body
 
 
+def test_help_makes_no_speed_claim_the_server_was_not_measured_to_meet(alice):
+    # Whisper measured 3.1x real time on 30 s of meeting audio with the 2 cores shared.
+    body = signed_in(alice.user).get("/help/").content.decode()
+    assert "fraction of the recording" not in body
+    assert "how busy the server is" in body
+
+
 def test_the_upload_form_offers_summary_once(alice):
     body = signed_in(alice.user).get("/transcribe/new/").content.decode()
     assert body.count("Summary and key topics") == 1

@@ -10,6 +10,7 @@ from django.utils import timezone
 
 from accounts.models import ApiKey, Membership, Organization, User
 from accounts.services import api_key_create
+from billing.pricing import format_credits
 
 
 class MembershipInline(admin.TabularInline):  # type: ignore[type-arg]
@@ -45,7 +46,7 @@ class OrganizationAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
 
     @admin.display(description="Balance")
     def balance(self, obj: Organization) -> Any:
-        return obj.wallet.balance if hasattr(obj, "wallet") else None
+        return format_credits(obj.wallet.balance) if hasattr(obj, "wallet") else None
 
 
 @admin.register(Membership)

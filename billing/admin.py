@@ -26,6 +26,7 @@ from billing.models import (
 )
 from billing.pricing import format_credits
 from billing.services import InvalidAmount, charge_refund, credits_grant
+from lib.admin_columns import credits_column
 
 MONEY_PERMISSION = "billing.add_ledgerentry"
 
@@ -88,7 +89,8 @@ def _actor(request: HttpRequest) -> User | None:
 
 @admin.register(Wallet)
 class WalletAdmin(ReadOnlyAdmin):
-    list_display = ("organization", "balance", "held", "updated_at")
+    list_display = ("organization", credits_column("balance", "balance"),
+                    credits_column("held", "held"), "updated_at")  # fmt: skip
     search_fields = ("organization__name",)
     list_select_related = ("organization",)
     actions = ["adjust_credits"]
@@ -124,7 +126,8 @@ class WalletAdmin(ReadOnlyAdmin):
 
 @admin.register(LedgerEntry)
 class LedgerEntryAdmin(ReadOnlyAdmin):
-    list_display = ("created_at", "wallet", "kind", "amount", "balance_after", "description",
+    list_display = ("created_at", "wallet", "kind", credits_column("amount", "amount"),
+                    credits_column("balance_after", "balance after"), "description",
                     "reference", "created_by")  # fmt: skip
     list_filter = ("kind", "created_at")
     search_fields = ("wallet__organization__name", "description", "reference")
@@ -162,7 +165,9 @@ class LedgerEntryAdmin(ReadOnlyAdmin):
 
 @admin.register(Hold)
 class HoldAdmin(ReadOnlyAdmin):
-    list_display = ("created_at", "wallet", "amount", "status", "captured_amount", "shortfall",
+    list_display = ("created_at", "wallet", credits_column("amount", "amount"), "status",
+                    credits_column("captured_amount", "captured"),
+                    credits_column("shortfall", "shortfall"),
                     "reference", "settled_at")  # fmt: skip
     list_filter = ("status", "created_at")
     search_fields = ("wallet__organization__name", "reference")
@@ -171,7 +176,8 @@ class HoldAdmin(ReadOnlyAdmin):
 
 @admin.register(TopUp)
 class TopUpAdmin(ReadOnlyAdmin):
-    list_display = ("created_at", "wallet", "credits", "amount_minor", "currency", "status",
+    list_display = ("created_at", "wallet", credits_column("credits", "credits"), "amount_minor",
+                    "currency", "status",
                     "checkout_session_id", "paid_at")  # fmt: skip
     list_filter = ("status",)
     search_fields = ("wallet__organization__name", "checkout_session_id", "payment_intent")

@@ -86,7 +86,7 @@ if HARK_INVITATION_DAYS < 1:
     raise ImproperlyConfigured("HARK_INVITATION_DAYS must be at least 1.")
 
 INSTALLED_APPS = [
-    "django.contrib.admin",
+    "ops.apps.HarkAdminConfig",
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",

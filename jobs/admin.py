@@ -18,6 +18,7 @@ from jobs.models import (
 )
 from jobs.services.lifecycle import job_cancel, job_delete
 from jobs.transcripts.admin import TranscriptInline
+from lib.admin_columns import credits_column, duration_column, seconds_column
 
 
 class JobActionForm(ActionForm):
@@ -55,7 +56,8 @@ class ChunkInline(admin.TabularInline):  # type: ignore[type-arg]
 @admin.register(ProviderAttempt)
 class ProviderAttemptAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
     list_display = ("started_at", "provider", "outcome", "http_status", "job", "chunk_index",
-                    "duration_seconds", "audio_seconds")  # fmt: skip
+                    seconds_column("duration_seconds", "took"),
+                    duration_column("audio_seconds", "audio"))  # fmt: skip
     list_filter = ("provider", "outcome", "started_at")
     search_fields = ("provider", "message", "job__organization__name")
     list_select_related = ("job",)
@@ -70,7 +72,8 @@ class ProviderAttemptAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
 
 @admin.register(TranscriptionChunk)
 class TranscriptionChunkAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
-    list_display = ("job", "index", "start", "end", "status", "provider", "attempts")
+    list_display = ("job", "index", seconds_column("start", "start"), seconds_column("end", "end"),
+                    "status", "provider", "attempts")  # fmt: skip
     list_filter = ("status", "provider")
     search_fields = ("provider", "job__organization__name")
     list_select_related = ("job",)
@@ -87,7 +90,9 @@ class ProviderHealthAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
 @admin.register(TranscriptionJob)
 class TranscriptionJobAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
     list_display = ("id", "organization", "original_filename", "status", "progress", "engine",
-                    "providers", "duration_seconds", "estimated_credits", "credits_used",
+                    "providers", duration_column("duration_seconds", "duration"),
+                    credits_column("estimated_credits", "estimated credits"),
+                    credits_column("credits_used", "credits used"),
                     "attempts", "retry_at", "created_at")  # fmt: skip
     list_filter = ("status", "engine", "job_type", "language", "created_at")
     # parked_reference: find the job an upstream's callback or support ticket names.

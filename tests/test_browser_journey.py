@@ -47,8 +47,9 @@ def test_a_newcomer_signs_up_transcribes_and_plays_along(live_server, start_work
         context = browser.new_context(viewport=DESKTOP, accept_downloads=True)
         page = context.new_page()
 
-        page.goto(base + "/")
-        assert "/accounts/login/" in page.url
+        # The front page's own journey is in test_pages_fit_browser; this one starts at
+        # the login form, whose "sign up" link returning visitors follow.
+        page.goto(base + "/accounts/login/")
         assert stylesheet_applied(page), "app.css did not load"
         screenshot(page, "01-login-desktop")
 
@@ -160,8 +161,10 @@ def test_a_newcomer_signs_up_transcribes_and_plays_along(live_server, start_work
         expect(mobile.locator("#site-nav")).to_be_visible()
         screenshot(mobile, "25-menu-phone", full_page=False)
         mobile.get_by_role("button", name="Log out").click()
-        mobile.wait_for_url("**/accounts/login/**")
-        screenshot(mobile, "26-login-phone")
+        # Logged out, the visitor is back on the front page.
+        mobile.wait_for_url(base + "/")
+        expect(mobile.locator("[data-role=signup]")).to_be_visible()
+        screenshot(mobile, "26-front-after-logout-phone")
 
     # The ORM is safe again once Playwright's event loop has closed.
     job = TranscriptionJob.objects.get(pk=job_id)

@@ -125,4 +125,5 @@ def test_logging_out_is_a_post_from_the_nav(alice):
     assert 'action="/accounts/logout/"' in page
 
     client.post("/accounts/logout/")
-    assert client.get("/").status_code == 302
+    assert client.get("/wallet/").status_code == 302
+    assert 'data-role="signup"' in client.get("/").content.decode()  # the front page again

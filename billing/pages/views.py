@@ -6,6 +6,7 @@ from __future__ import annotations
 import uuid
 from decimal import Decimal
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
@@ -20,7 +21,7 @@ from accounts.permissions import PermissionDenied
 from billing.models import TopUp, Wallet
 from billing.pricing import price_table
 from billing.selectors import ledger_for, topups_for, wallet_for
-from billing.stripe.packs import HOW_TO_ENABLE, credit_packs, pack_get, stripe_enabled
+from billing.stripe.packs import TOPUPS_OFF, credit_packs, pack_get, stripe_enabled
 from billing.stripe.services import TopUpUnavailable, topup_start
 from billing.usage import InvalidPeriod, usage_csv, usage_period, usage_report
 from jobs.engines import enabled_engines
@@ -41,7 +42,7 @@ def wallet(request: HttpRequest) -> HttpResponse:
     page = Paginator(ledger_for(organization), ENTRIES_PER_PAGE).get_page(request.GET.get("page"))
     return org_render(request, "billing/wallet.html", {
         "balance": balance, "held": held, "available": balance - held, "page": page,
-        "packs": credit_packs(), "stripe_enabled": stripe_enabled(), "how_to_enable": HOW_TO_ENABLE,
+        "packs": credit_packs(), "stripe_enabled": stripe_enabled(), "topups_off": TOPUPS_OFF,
         "topups": topups_for(organization)[:RECENT_TOPUPS],
     })  # fmt: skip
 
@@ -133,7 +134,11 @@ def usage_export(request: HttpRequest) -> HttpResponse:
 def pricing(request: HttpRequest) -> HttpResponse:
     """Public: people compare prices before they sign up."""
     engines = ((info.name, info.label) for info in enabled_engines())
-    context = {"table": price_table(engines), "packs": credit_packs()}
+    context = {
+        "table": price_table(engines),
+        "packs": credit_packs(),
+        "signup_grant": settings.HARK_SIGNUP_GRANT,
+    }
     if request.user.is_authenticated:
         return org_render(request, "billing/pricing.html", context)
     return render(request, "billing/pricing.html", context)

@@ -13,10 +13,15 @@ ZERO_DECIMAL_CURRENCIES = frozenset({
     "pyg", "rwf", "ugx", "vnd", "vuv", "xaf", "xof", "xpf",
 })  # fmt: skip
 
+# What customers read when top-ups are off: no setting names, which mean nothing to them.
+TOPUPS_OFF = (
+    "Online top-ups are not available here yet. "
+    "Ask the people who run Hark for you to add credits to your wallet."
+)
+# What the operator reads (log and README): how to turn them on.
 HOW_TO_ENABLE = (
-    "Online top-ups are not enabled on this installation. To enable them, an administrator "
-    "sets HARK_STRIPE_SECRET_KEY and HARK_STRIPE_WEBHOOK_SECRET and points a Stripe webhook "
-    "at /webhooks/stripe/ (see the README). Until then, ask a Hark administrator to add credits."
+    "Online top-ups are off: set HARK_STRIPE_SECRET_KEY and HARK_STRIPE_WEBHOOK_SECRET and "
+    "point a Stripe webhook at /webhooks/stripe/ (see the README)."
 )
 
 

@@ -24,7 +24,7 @@ from billing.models import StripeEvent, TopUp, TopUpStatus, Wallet
 from billing.pricing import format_credits
 from billing.selectors import wallet_for
 from billing.services import topup_post
-from billing.stripe.packs import HOW_TO_ENABLE, CreditPack, from_minor, stripe_enabled
+from billing.stripe.packs import HOW_TO_ENABLE, TOPUPS_OFF, CreditPack, from_minor, stripe_enabled
 
 if TYPE_CHECKING:
     from accounts.models import Organization, User
@@ -59,7 +59,8 @@ def topup_start(
     PermissionDenied unless ``actor`` is an owner or admin (None: the operator)."""
     require(actor, organization, Capability.BILLING_TOPUP)
     if not stripe_enabled():
-        raise TopUpUnavailable(HOW_TO_ENABLE)
+        logger.warning(HOW_TO_ENABLE)
+        raise TopUpUnavailable(TOPUPS_OFF)
     topup = TopUp.objects.create(
         wallet=wallet_for(organization),
         credits=pack.credits,

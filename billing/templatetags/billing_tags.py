@@ -8,6 +8,8 @@ from typing import Any
 from django import template
 from django.conf import settings
 
+from billing.stripe.packs import stripe_enabled
+
 register = template.Library()
 
 
@@ -17,4 +19,5 @@ def low_balance_banner(context: template.Context) -> dict[str, Any]:
     available = context.get("nav_available")
     threshold: Decimal = settings.HARK_LOW_BALANCE_THRESHOLD
     low = isinstance(available, Decimal) and threshold > 0 and available < threshold
-    return {"low": low, "available": available, "threshold": threshold}
+    # Offer a top-up only where one can be bought.
+    return {"low": low, "available": available, "threshold": threshold, "topups": stripe_enabled()}

@@ -6,8 +6,11 @@ from django.conf import settings
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 
-from accounts.pages.base import org_render, public_base_url
+from accounts.models import User
+from accounts.pages.base import org_render, page_organization, public_base_url
+from accounts.permissions import Capability, allowed
 from billing.pricing import format_credits, price_per_minute
+from billing.stripe.packs import stripe_enabled
 from jobs.engines import enabled_engines
 from jobs.languages import language_name
 from jobs.media.probe import ACCEPTED
@@ -29,19 +32,29 @@ def api_quickstart(request: HttpRequest) -> HttpResponse:
 
 @login_required
 def help_page(request: HttpRequest) -> HttpResponse:
+    offered = enabled_engines()
     engines = [
         {
             "info": info,
             "languages": ", ".join(language_name(code) for code in info.languages),
             "price": format_credits(price_per_minute(info.name)),
         }
-        for info in enabled_engines()
+        for info in offered
     ]
+    organization = page_organization(request)
+    user = request.user
+    assert isinstance(user, User)  # login_required
     return org_render(
         request,
         "docs/help.html",
         {
             "engines": engines,
+            # Explain only what the upload form shows: Automatic, Prefer and Fallbacks
+            # appear with two engines or more, Translate to English with one that can.
+            "several_engines": len(offered) > 1,
+            "any_translates": any(info.translation for info in offered),
+            "topups": stripe_enabled(),
+            "can_top_up": allowed(user, organization, Capability.BILLING_TOPUP),
             "accepted_formats": ACCEPTED,
             "max_upload_mb": settings.HARK_MAX_UPLOAD_MB,
             "max_duration_minutes": settings.HARK_MAX_DURATION_SECONDS // 60,

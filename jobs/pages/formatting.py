@@ -15,7 +15,9 @@ def timestamp_label(seconds: float) -> str:
 
 
 def duration_label(seconds: float) -> str:
-    total = max(0, round(seconds))
+    """Whole seconds, cut rather than rounded: the browser's audio player shows 11.6 s as
+    ``0:11``, and the job's duration must read the same beside it."""
+    total = max(0, int(seconds))
     hours, rest = divmod(total, 3600)
     minutes, whole = divmod(rest, 60)
     if hours:

@@ -39,6 +39,7 @@ from jobs.models import JobStatus, JobType, TranscriptionJob
 from jobs.options import PREFERENCES
 from jobs.organization_data.retention import audio_deleted_message
 from jobs.pages.formatting import duration_label, span_label, timestamp_label
+from jobs.pages.front import front_page
 from jobs.selectors import job_get, jobs_for, tags_for
 from jobs.services.batch import BATCH_FILES_MAX
 from jobs.services.lifecycle import job_cancel, job_delete
@@ -196,8 +197,10 @@ def _job_or_404(request: HttpRequest, job_id: uuid.UUID) -> TranscriptionJob:
         raise Http404("No such job.") from None
 
 
-@login_required
 def dashboard(request: HttpRequest) -> HttpResponse:
+    """``/``: the organization's jobs once signed in; the front page for visitors."""
+    if not request.user.is_authenticated:
+        return front_page(request)
     organization = page_organization(request)
     filter_error = ""
     try:

@@ -21,10 +21,10 @@ window.Hark = (function () {
     return s;
   }
 
-  // 75.3 → "1:15"; 3725 → "1:02:05"
+  // 75.8 → "1:15"; 3725 → "1:02:05": whole seconds cut, as the audio player shows them.
   function duration(seconds) {
     if (!seconds && seconds !== 0) return "—";
-    var total = Math.round(seconds);
+    var total = Math.floor(seconds);
     var h = Math.floor(total / 3600);
     var m = Math.floor((total % 3600) / 60);
     var s = total % 60;

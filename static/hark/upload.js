@@ -17,7 +17,6 @@
   var language = document.getElementById("language");
   var modelNotes = document.getElementById("model-notes");
   var price = document.getElementById("price");
-  var summary = document.getElementById("summary");
   var errorBox = document.getElementById("upload-error");
   var statusBox = document.getElementById("upload-status");
   var statusLabel = document.getElementById("upload-label");
@@ -163,13 +162,6 @@
     return "";
   }
 
-  function applyJobType() {
-    var isSummary = form.querySelector("input[name=job_type]:checked").value === "summary";
-    // A Summary job always includes the summary; say so instead of offering a choice.
-    if (isSummary) summary.checked = true;
-    summary.disabled = isSummary;
-  }
-
   function showError(message, html) {
     errorBox.hidden = false;
     errorBox.innerHTML = "";
@@ -292,9 +284,6 @@
   document.getElementById("translate").addEventListener("change", applyTranslation);
   [trimFrom, trimTill].forEach(function (input) {
     input.addEventListener("input", clearError);
-  });
-  form.querySelectorAll("input[name=job_type]").forEach(function (radio) {
-    radio.addEventListener("change", applyJobType);
   });
 
   function setProgress(percent) {
@@ -513,5 +502,4 @@
   }
 
   applyEngine();
-  applyJobType();
 })();

@@ -40,10 +40,12 @@ def _page(request: HttpRequest, *, status: int = 200) -> HttpResponse:
 def orders_settings(request: HttpRequest) -> HttpResponse:
     if request.method != "POST":
         return _page(request)
-    organization = page_membership(request).organization
+    membership = page_membership(request)
     try:
         callback_url_set(
-            organization=organization, url=request.POST.get("callback_url", ""), actor=request.user
+            organization=membership.organization,
+            url=request.POST.get("callback_url", ""),
+            actor=membership.user,
         )
     except PermissionDenied as denied:
         messages.error(request, denied.message)
@@ -58,9 +60,9 @@ def orders_settings(request: HttpRequest) -> HttpResponse:
 @login_required
 @require_POST
 def orders_test_callback(request: HttpRequest) -> HttpResponse:
-    organization = page_membership(request).organization
+    membership = page_membership(request)
     try:
-        callback_test_send(organization=organization, actor=request.user)
+        callback_test_send(organization=membership.organization, actor=membership.user)
     except PermissionDenied as denied:
         messages.error(request, denied.message)
         return _page(request, status=403)

@@ -5,6 +5,7 @@ page, including ``HARK_ORDER_PRICES`` overrides."""
 from __future__ import annotations
 
 import random
+from datetime import timedelta
 from decimal import Decimal
 
 import pytest
@@ -90,7 +91,7 @@ def test_an_order_without_its_own_callback_url_calls_back_the_global_one(alice, 
         clock, rng = timezone.now(), random.Random(3)
         for _ in range(15):
             callback_attempt(callback.pk, now=clock, rng=rng)
-            clock += timezone.timedelta(hours=1)
+            clock += timedelta(hours=1)
         assert len(receiver.requests) == 10
     callback.refresh_from_db()
     assert callback.status == "failed"

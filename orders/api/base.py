@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
+from rest_framework.authentication import SessionAuthentication
 from rest_framework.request import Request
 from rest_framework.response import Response
 
@@ -44,7 +45,8 @@ def gotranscript_error(exc: Exception, context: dict[str, Any]) -> Response:
 
 
 class GoTranscriptApiView(OrganizationApiView):
-    authentication_classes = [ApiTokenAuthentication, ApiKeyAuthentication]
+    # The token in the body or query first (GoTranscript), then headers, then a session.
+    authentication_classes = [ApiTokenAuthentication, ApiKeyAuthentication, SessionAuthentication]
 
     def get_exception_handler(self) -> Callable[[Exception, dict[str, Any]], Response]:
         return gotranscript_error

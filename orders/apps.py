@@ -11,6 +11,7 @@ class OrdersConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self) -> None:
+        from orders.api import schema  # noqa: F401 - registers api_token in the schema
         from webhooks.signals import event_emitted
 
         event_emitted.connect(_follow, dispatch_uid="orders.job_event_follow")

@@ -8,6 +8,7 @@ from typing import Any
 from rest_framework import serializers
 
 from orders.languages import DEFAULT_TURNAROUND
+from orders.models import OrderType
 from orders.services.intake import OrderRequest
 
 # ``from`` is a Python keyword, so the trim fields are declared by name.
@@ -62,15 +63,15 @@ class SubtitlesOrderInput(_OrderInput):
     translate_to = serializers.CharField(max_length=40)
 
 
-def input_for(order_type: str, data: Any) -> _OrderInput:
-    from orders.models import OrderType
+INPUTS: dict[str, type[_OrderInput]] = {
+    OrderType.TRANSCRIPTION: HumanOrderInput,
+    OrderType.CAPTIONS: HumanOrderInput,
+    OrderType.AUTOMATIC_TRANSCRIPTION: AutomaticOrderInput,
+    OrderType.SUBTITLES: SubtitlesOrderInput,
+}
 
-    classes: dict[str, type[_OrderInput]] = {
-        OrderType.TRANSCRIPTION: HumanOrderInput,
-        OrderType.CAPTIONS: HumanOrderInput,
-        OrderType.AUTOMATIC_TRANSCRIPTION: AutomaticOrderInput,
-        OrderType.SUBTITLES: SubtitlesOrderInput,
-    }
-    serializer = classes[order_type](data=data)
+
+def input_for(order_type: str, data: Any) -> _OrderInput:
+    serializer = INPUTS[order_type](data=data)
     serializer.order_type = order_type
     return serializer

@@ -6,7 +6,7 @@ from typing import Any, ClassVar
 
 from django.http import HttpResponse
 from django.urls import reverse
-from drf_spectacular.utils import OpenApiExample, extend_schema
+from drf_spectacular.utils import OpenApiExample, extend_schema, extend_schema_view
 from rest_framework.request import Request
 from rest_framework.response import Response
 
@@ -16,7 +16,7 @@ from jobs.errors import InvalidJobRequest
 from orders.api.auth import request_field
 from orders.api.base import GoTranscriptApiView, request_mode
 from orders.api.output import SAMPLE_ORDERS, order_output, quote_output
-from orders.api.serializers import input_for
+from orders.api.serializers import INPUTS, input_for
 from orders.exports import order_file_response
 from orders.models import OrderType
 from orders.selectors import order_get, orders_page
@@ -46,6 +46,10 @@ class _OrderCreateApi(GoTranscriptApiView):
 
 
 def _create_schema(order_type: str, fields: str) -> Any:
+    return extend_schema_view(post=_post_schema(order_type, fields))
+
+
+def _post_schema(order_type: str, fields: str) -> Any:
     return extend_schema(
         operation_id=f"orders_{order_type}_create",
         summary=f"Order {OrderType(order_type).label.lower()} (GoTranscript)",
@@ -56,7 +60,7 @@ def _create_schema(order_type: str, fields: str) -> Any:
             "the wallet and sends `callback_url` a multipart callback when it is finished. "
             'Errors are HTTP 400 with `{"mode", "status": "error", "error"}`.'
         ),
-        request=None,
+        request=INPUTS[order_type],
         responses={200: dict, 400: dict},
         examples=[
             OpenApiExample("Ordered", value=QUOTE_EXAMPLE, response_only=True),

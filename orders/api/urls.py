@@ -13,6 +13,7 @@ urlpatterns = [
     ),
     path("captions", views.CaptionsOrderApi.as_view(), name="orders-captions"),
     path("subtitles", views.SubtitlesOrderApi.as_view(), name="orders-subtitles"),
+    path("test-file/<str:order_type>", views.TestFileApi.as_view(), name="orders-test-file"),
     path("orders", views.OrderListApi.as_view(), name="orders-list"),
     path("orders/<str:order_id>", views.OrderDetailApi.as_view(), name="orders-detail"),
     path("orders/<str:order_id>/<str:kind>", views.OrderFileApi.as_view(), name="orders-file"),

@@ -17,7 +17,7 @@ from orders.api.auth import request_field
 from orders.api.base import GoTranscriptApiView, request_mode
 from orders.api.output import SAMPLE_ORDERS, order_output, quote_output
 from orders.api.serializers import INPUTS, input_for
-from orders.exports import order_file_response
+from orders.exports import order_file_response, test_file_response
 from orders.models import OrderType
 from orders.selectors import order_get, orders_page
 from orders.services.intake import order_place
@@ -157,3 +157,16 @@ class OrderFileApi(GoTranscriptApiView):
     def get(self, request: Request, order_id: str, kind: str) -> HttpResponse:
         order = order_get(self.organization, order_id)
         return order_file_response(order, kind, request_field(request, "format"))
+
+
+class TestFileApi(GoTranscriptApiView):
+    @extend_schema(
+        operation_id="orders_test_file",
+        summary="Download a test file (GoTranscript)",
+        description="GoTranscript's `/api/v4/test-file/<order type>`: a fixed sample in any "
+        "of the order file formats, for trying download code before ordering.",
+        tags=["GoTranscript orders"],
+        responses={200: bytes},
+    )
+    def get(self, request: Request, order_type: str) -> HttpResponse:
+        return test_file_response(order_type, request_field(request, "format"))

@@ -23,6 +23,7 @@ import httpx
 from django.conf import settings
 from django.db import transaction
 from django.db.models import F
+from django.urls import reverse
 from django.utils import timezone
 from urllib3 import encode_multipart_formdata
 
@@ -94,12 +95,13 @@ def callback_test_send(*, organization: Organization, actor: ActorLike) -> Order
         from jobs.errors import InvalidJobRequest
 
         raise InvalidJobRequest("Set a callback URL first; the test callback is sent to it.")
+    sample = reverse("orders-test-file", args=["transcriptions"])
     fields = {
         "mode": "test",
         "order_id": "0",
         "status": "finished",
         "language": "english",
-        "transcription_url": f"{settings.HARK_PUBLIC_URL}/api/v4/orders/0/transcription",
+        "transcription_url": f"{settings.HARK_PUBLIC_URL}{sample}",
     }
     return callback_create(organization=organization, url=url, fields=fields)
 

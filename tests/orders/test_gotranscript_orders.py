@@ -249,3 +249,12 @@ def test_mode_test_lists_the_sample_orders(gotranscript):
     assert [o["type"] for o in body["orders"]] == ["captions", "translations"]
     assert gotranscript.get("/api/v4/orders/1", mode="test").json()["data"]["id"] == 1
     assert Decimal(str(body["orders"][0]["price"])) == Decimal("1.21")
+
+
+@pytest.mark.parametrize("fmt", [*FORMATS, "srt", "vtt"])
+def test_the_test_files_download_in_every_format(gotranscript, fmt):
+    response = gotranscript.get("/api/v4/test-file/transcriptions", format=fmt)
+    assert response.status_code == 200, response.text
+    assert len(response.content) > 50
+    if fmt == "text":
+        assert "check the status of my order" in response.text

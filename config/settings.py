@@ -439,6 +439,9 @@ HARK_UPSTREAM_KBPS = env_int("HARK_UPSTREAM_KBPS", 48)
 # Long audio is cut at silences into chunks of about these lengths.
 HARK_UPSTREAM_CHUNK_SECONDS = env_int("HARK_UPSTREAM_CHUNK_SECONDS", 600)
 HARK_LOCAL_CHUNK_SECONDS = env_int("HARK_LOCAL_CHUNK_SECONDS", 30)
+# Diarized jobs on our own engines: long enough that each voice in a chunk has speech
+# for a voice print (speakers are linked across chunks by voice).
+HARK_LOCAL_DIARIZED_CHUNK_SECONDS = env_int("HARK_LOCAL_DIARIZED_CHUNK_SECONDS", 300)
 # A 429/503 asking to wait at most this long is waited out once; longer, we fall back.
 HARK_MAX_RETRY_AFTER_SECONDS = env_int("HARK_MAX_RETRY_AFTER_SECONDS", 20)
 # Circuit breaker: after this many transient failures in a row a provider is skipped for
@@ -583,8 +586,8 @@ SPECTACULAR_SETTINGS = {
 
 # --- Cache (API rate-limit counters) ---------------------------------------------------
 # Shared by every web process, so an organization's rate limit is one budget however many
-# processes or machines serve it: the database's own table by default (bin/run creates it
-# with createcachetable), Redis at scale. A per-process memory cache would multiply the
+# processes or machines serve it: the database's own table by default (`migrate` creates it:
+# ops migration 0002), Redis at scale. A per-process memory cache would multiply the
 # limit by the number of processes.
 HARK_CACHE_URL = env_str("HARK_CACHE_URL", "").strip()
 CACHES: dict[str, dict[str, Any]]

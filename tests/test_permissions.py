@@ -19,9 +19,13 @@ from accounts.permissions import Capability, roles_for
 from accounts.services import api_key_create, organization_create
 from billing.models import Hold, HoldStatus
 from config.api import WRITE_METHODS, OrganizationApiView
+from jobs.engines.base import Segment, TranscriptionResult
 from jobs.models import TranscriptionJob
 from jobs.options import TranscriptionOptions
 from jobs.services.intake import job_create
+from jobs.services.worker import job_claim, job_complete
+from jobs.translation.models import TranslationJob
+from jobs.translation.services.intake import translation_create
 from orders.models import Order, OrderCallback, OrderSettings
 from tests.upstreams.loopback import Reply
 from tests.upstreams.media import MediaHost
@@ -303,3 +307,100 @@ def test_the_roles_table_in_the_readme_matches_the_grants():
     for capability in Capability:
         expected = ["yes" if r in roles_for(capability) else "no" for r in Role.values]
         assert rows.get(capability.value) == expected, capability
+
+
+# Translations: ordering and canceling are everyone's; deleting another member's
+# translation is for owners and admins (jobs.translation.services.lifecycle).
+TRANSLATION_API_ROUTES = [
+    ("post", "/api/v1/translate/", {"job_id": "{done_job}", "to_language": "es"}, "everyone"),
+    ("post", "/api/v1/translate/{owners_translation}/cancel/", None, "everyone"),
+    ("delete", "/api/v1/translate/{own_translation}/", None, "everyone"),
+    ("delete", "/api/v1/translate/{owners_translation}/", None, "managers"),
+]
+TRANSLATION_PAGE_ROUTES = [
+    ("/jobs/{done_job}/translate/", {"choice": "es:apertium"}, "everyone"),
+    ("/translations/{owners_translation}/cancel/", {}, "everyone"),
+    ("/translations/{own_translation}/delete/", {}, "everyone"),
+    ("/translations/{owners_translation}/delete/", {}, "managers"),
+]
+
+
+@dataclass
+class Translations:
+    done_job: TranscriptionJob
+    by_role: dict[str, TranslationJob]
+
+    def path(self, role: str, template: str) -> str:
+        return template.format(
+            done_job=self.done_job.pk,
+            owners_translation=self.by_role[Role.OWNER].pk,
+            own_translation=self.by_role[role].pk,
+        )
+
+    def state(self) -> list[tuple[object, ...]]:
+        return sorted(TranslationJob.objects.values_list("id", "status"))
+
+
+@pytest.fixture
+def translations(world: World) -> Translations:
+    """A completed English job (a one-line transcript: what is under test is who may
+    act on its translations) and one queued Spanish translation ordered by each role."""
+    job = _job(world.organization, world.users[Role.OWNER])
+    claim = job_claim(str(job.pk))
+    assert claim is not None
+    heard = [Segment(0.0, 2.0, "And so my fellow Americans.", 0.9, language="en")]
+    assert job_complete(claim, TranscriptionResult(heard, "en", 11.0, "whisper"))
+    by_role: dict[str, TranslationJob] = {
+        role: translation_create(
+            organization=world.organization,
+            job_id=job.pk,
+            to_language="es",
+            model="apertium",
+            created_by=world.users[role],
+        )
+        for role in (Role.OWNER, Role.ADMIN, Role.MEMBER)
+    }
+    return Translations(done_job=job, by_role=by_role)
+
+
+def _filled(body: object, translations: Translations, role: str) -> object:
+    if isinstance(body, dict):
+        return {k: translations.path(role, v) if isinstance(v, str) else v for k, v in body.items()}
+    return body
+
+
+@pytest.mark.parametrize("credential", ["key", "session"])
+@pytest.mark.parametrize("role", [Role.OWNER, Role.ADMIN, Role.MEMBER])
+@pytest.mark.parametrize(("method", "route", "body", "who"), TRANSLATION_API_ROUTES)
+def test_each_translation_api_route_answers_each_role_by_the_roles_table(
+    world, translations, credential, role, method, route, body, who
+):
+    before = (translations.state(), Hold.objects.filter(status=HoldStatus.ACTIVE).count())
+    client = world.api(role, credential)
+    response = getattr(client, method)(
+        translations.path(role, route), _filled(body, translations, role), format="json"
+    )
+    after = (translations.state(), Hold.objects.filter(status=HoldStatus.ACTIVE).count())
+    if _may(role, who):
+        assert response.status_code in {200, 201, 202, 204}, response.content
+        assert after != before
+    else:
+        assert response.status_code == 403, response.content
+        assert response.json()["error"] == "forbidden"
+        assert after == before
+
+
+@pytest.mark.parametrize("role", [Role.OWNER, Role.ADMIN, Role.MEMBER])
+@pytest.mark.parametrize(("route", "form", "who"), TRANSLATION_PAGE_ROUTES)
+def test_each_translation_page_route_answers_each_role_by_the_roles_table(
+    world, translations, role, route, form, who
+):
+    before = (translations.state(), Hold.objects.filter(status=HoldStatus.ACTIVE).count())
+    response = world.page(role).post(translations.path(role, route), form)
+    after = (translations.state(), Hold.objects.filter(status=HoldStatus.ACTIVE).count())
+    if _may(role, who):
+        assert response.status_code in {200, 302, 303}, response.content[:2000]
+        assert after != before
+    else:
+        assert response.status_code == 403
+        assert after == before

@@ -279,3 +279,34 @@ def test_when_the_audio_cannot_be_read_again_each_chunks_speakers_stay_apart(
     body = alice.client().get(f"/api/v1/transcribe/{job_id}/?segments=true").json()
     assert len(body["speakers"]) == len(chunk_labels) > 2
     assert "speakers not linked across chunks" in caplog.text
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_long_diarized_whisper_job_runs_in_chunks_with_one_label_per_voice(
+    settings, alice, tmp_path
+):
+    # The embedded engine cuts long diarized audio too: each chunk is diarized on its
+    # own and the chunks' speakers are linked by voice when the job is stitched.
+    # Two and a half minutes of two voices in turn, in one-minute chunks.
+    from tests.test_providers_whisper import two_voices_taking_turns
+
+    settings.HARK_LOCAL_DIARIZED_CHUNK_SECONDS = 60
+    path, turns = two_voices_taking_turns(tmp_path / "turns.wav", rounds=6)
+    job_id = upload(alice, path, diarization="true").json()["id"]
+    drain(job_id)
+
+    job = TranscriptionJob.objects.get(pk=job_id)
+    assert job.status == JobStatus.COMPLETED, job.error_message
+    assert job.engine == "whisper"
+    assert job.chunks_total >= 2
+    body = alice.client().get(f"/api/v1/transcribe/{job_id}/?segments=true").json()
+    labels: dict[str, set[str]] = {"jfk": set(), "reader": set()}
+    # Whisper may hang a turn's first word on the turn before; a segment of a few words
+    # is judged by the turn it lies nearest.
+    for item in (s for s in body["segments"] if len(s["text"].split()) >= 3):
+        middle = (item["start"] + item["end"]) / 2
+        who = min(turns, key=lambda turn: max(turn[1] - middle, middle - turn[2], 0))[0]
+        labels[who].add(item["speaker"])
+    assert len(labels["jfk"]) == 1
+    assert len(labels["reader"]) == 1
+    assert labels["jfk"] != labels["reader"]

@@ -77,10 +77,17 @@ logger = logging.getLogger(__name__)
 FINISHED_CHUNKS = (ChunkStatus.COMPLETED, ChunkStatus.SKIPPED)
 
 
-def chunk_target_seconds(info: EngineInfo) -> float:
+def chunk_target_seconds(info: EngineInfo, *, diarized: bool = False) -> float:
     """How long a chunk may be for ``info``: short for our own CPUs, minutes upstream,
-    and always small enough to fit the upstream's size and length limits as MP3."""
+    and always small enough to fit the upstream's size and length limits as MP3.
+
+    Diarized on our own CPUs, chunks are minutes long: each chunk's speakers are linked
+    to the other chunks' by a voice print, and a speaker who says one sentence in a
+    30-second chunk has too little speech for a print, so would stay a speaker apart.
+    """
     if not info.upstream:
+        if diarized:
+            return float(settings.HARK_LOCAL_DIARIZED_CHUNK_SECONDS)
         return float(settings.HARK_LOCAL_CHUNK_SECONDS)
     target = info.chunk_seconds
     if info.max_duration_seconds:
@@ -93,12 +100,11 @@ def chunk_target_seconds(info: EngineInfo) -> float:
 
 def should_chunk(job: TranscriptionJob, route: Route) -> bool:
     info = engine_info(route.primary)
-    if job.diarization and not info.upstream:
-        # The local speaker tracker labels voices across the whole recording; chunks
-        # would each number their own speakers.
-        return False
-    target = chunk_target_seconds(info)
-    if job.diarization:
+    target = chunk_target_seconds(info, diarized=job.diarization)
+    # Our own engines diarize each chunk and number its speakers afresh; stitching links
+    # the chunks' speakers by voice (jobs.services.speaker_linking), as for upstreams, so
+    # a long diarized recording still runs in parallel chunk tasks.
+    if job.diarization and info.upstream:
         # Upstreams label speakers per request: only cut what cannot go in one.
         fits = (info.max_upload_bytes or float("inf")) / (settings.HARK_UPSTREAM_KBPS * 125)
         return job.duration_seconds > min(fits * 0.9, info.max_duration_seconds or float("inf"))
@@ -112,7 +118,7 @@ def chunks_start(claim: Claim, route: Route) -> None:
     if TranscriptionChunk.objects.filter(job=job).exists():
         _chunks_resume(claim)
         return
-    target = chunk_target_seconds(engine_info(route.primary))
+    target = chunk_target_seconds(engine_info(route.primary), diarized=job.diarization)
     beat = Throttled(lambda fraction: job_heartbeat(claim, fraction=fraction * 0.01))
     stored: list[str] = []
     rows: list[TranscriptionChunk] = []

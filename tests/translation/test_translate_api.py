@@ -7,6 +7,7 @@ from dataclasses import replace
 from decimal import Decimal
 
 import pytest
+from django.utils import timezone
 
 from accounts.services import api_key_create, membership_add
 from billing.models import EntryKind, Hold, HoldStatus, LedgerEntry
@@ -224,3 +225,26 @@ def test_a_member_deletes_only_the_translations_they_ordered(alice, jfk):
     assert dan.client().delete(f"/api/v1/translate/{dans}/").status_code == 204
     assert not TranslationJob.objects.filter(pk=dans).exists()
     assert alice.client().delete(f"/api/v1/translate/{owners}/").status_code == 204
+
+
+def test_whisper_is_refused_with_the_reason_once_retention_deleted_the_audio(alice):
+    # Whisper translates from the recording; with the audio gone it is refused when the
+    # translation is ordered (a 400 that says why), never failed later in the worker.
+    heard = whisper_transcribe(SHARED_AUDIO / "jfk.flac")
+    job = completed_job(alice, result=replace(heard, language="es"))
+    job.media.delete(save=False)
+    job.media_deleted_at = timezone.now()
+    job.save(update_fields=["media", "media_deleted_at"])
+
+    refused = order(alice, job.id, "en", model="whisper")
+
+    assert refused.status_code == 400
+    assert "audio was deleted" in refused.json()["message"]
+    assert "apertium" in refused.json()["message"]  # what can still translate it
+    assert not TranslationJob.objects.exists()
+    assert not Hold.objects.filter(reference__startswith="translation:").exists()
+
+    accepted = order(alice, job.id, "en")
+
+    assert accepted.status_code in (200, 202), accepted.content
+    assert "whisper" not in TranslationJob.objects.get().route

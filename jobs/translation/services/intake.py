@@ -64,6 +64,7 @@ def translation_plan(
     model: str = "auto",
     fallbacks: Sequence[str] = (),
     prefer: str = "",
+    audio_kept: bool = True,
 ) -> list[str]:
     """The translators that will take ``source`` → ``target``; a 400 naming what is
     possible when none can, or when there is nothing to translate."""
@@ -72,7 +73,12 @@ def translation_plan(
             f"This transcript is already in {language_name(source)}; choose another language."
         )
     return translation_route(
-        source, target, model=model or "auto", fallbacks=fallbacks, prefer=prefer
+        source,
+        target,
+        model=model or "auto",
+        fallbacks=fallbacks,
+        prefer=prefer,
+        audio_kept=audio_kept,
     )
 
 
@@ -98,7 +104,14 @@ def translation_create(
         raise JobConflict("This transcription has no transcript to translate.")
     source = language_code(view.language or job.language)
     target = translation_target(to_language)
-    route = translation_plan(source, target, model=model, fallbacks=fallbacks, prefer=prefer)
+    route = translation_plan(
+        source,
+        target,
+        model=model,
+        fallbacks=fallbacks,
+        prefer=prefer,
+        audio_kept=job.media_deleted_at is None and bool(job.media),
+    )
     if webhook_url:
         webhook_url_check(webhook_url)
     credits = route_quote(transcript_words(view), route)

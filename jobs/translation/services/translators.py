@@ -71,13 +71,25 @@ def translation_route(
     model: str = AUTO,
     fallbacks: Sequence[str] = (),
     prefer: str = "",
+    audio_kept: bool = True,
 ) -> list[str]:
     """The translators to try for ``source``→``target``, in order; a clear 400 naming
-    what is possible when the request cannot be served."""
+    what is possible when the request cannot be served.
+
+    Whisper translates from the audio, so it is left out when the audio is gone (the
+    organization's retention deleted it): refused here, not failed later in the worker.
+    """
     prefer_check(prefer)
     able = translators_able(source, target)
+    if not audio_kept:
+        able = [info for info in able if info.name != WHISPER]
     names = [info.name for info in able]
     named = model if model and model != AUTO else None
+    if named == WHISPER and not audio_kept:
+        raise InvalidJobRequest(
+            "Whisper translates from the recording, and this job's audio was deleted "
+            f"under your organization's retention setting. {_possible(source, names)}"
+        )
     if named is not None and named not in names:
         raise InvalidJobRequest(
             f"The translator '{named}' cannot translate {language_name(source)} into "

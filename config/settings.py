@@ -105,6 +105,7 @@ INSTALLED_APPS = [
     "billing",
     "jobs",
     "webhooks",
+    "orders",
     "ops",
 ]
 
@@ -273,6 +274,16 @@ HARK_SYNC_TIMEOUT_SECONDS = env_int("HARK_SYNC_TIMEOUT_SECONDS", 600)
 HARK_API_RATE = env_str("HARK_API_RATE", "600/min")
 
 # --- Billing --------------------------------------------------------------------------
+# GoTranscript-style orders (``orders.pricing``): per-minute prices by order type
+# (per word for translations) and per-minute surcharges by turnaround and text format,
+# e.g. "transcriptions=1.5,turnaround.12_hours=2,full_verbatim=0.3"; unnamed keys keep
+# their defaults.
+HARK_ORDER_PRICES = env_decimal_map("HARK_ORDER_PRICES", "")
+# Seconds between a GoTranscript-style callback's attempts: drawn at random from this
+# range (the seed's "random time intervals"), up to 10 attempts in all.
+HARK_ORDER_CALLBACK_DELAY_RANGE = [
+    float(item) for item in env_list("HARK_ORDER_CALLBACK_DELAY_RANGE", "30,600")
+]
 # Per-minute surcharges for options, added to the engine's price, e.g. "diarization=0.5".
 HARK_OPTION_PRICES = env_decimal_map("HARK_OPTION_PRICES", "")
 _priced_options = {"diarization", "summary"}

@@ -27,6 +27,7 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("accounts/", include("allauth.urls")),
     path("api/v1/", include(api_v1)),
+    path("api/v4/", include("orders.api.urls")),
     path("v1/", include("jobs.api.openai_urls")),
     path("webhooks/stripe/", stripe_webhook, name="stripe-webhook"),
     path("webhooks/providers/", include("webhooks.inbound")),

@@ -27,7 +27,7 @@ LANGUAGE_NAMES: dict[str, str] = {
 _OTHER_NAMES = {
     "castilian": "es", "flemish": "nl", "haitian": "ht", "letzeburgesch": "lb",
     "moldavian": "ro", "moldovan": "ro", "mandarin": "zh", "panjabi": "pa",
-    "pushto": "ps", "sinhalese": "si", "valencian": "ca", "burmese": "my",
+    "pushto": "ps", "sinhalese": "si", "valencian": "ca", "burmese": "my", "bengali": "bn",
 }  # fmt: skip
 
 

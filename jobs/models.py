@@ -139,6 +139,9 @@ class TranscriptionJob(QueuedWork, Parked):
     # transcript is stored and the translation is queued on its real words.
     translate_to = models.CharField(max_length=12, blank=True)
     translation_credits = CreditField(default=Decimal("0"))
+    # The hold reference of the order this job fulfils (``orders``): the order holds and
+    # charges its own price, so the job neither holds nor charges anything itself.
+    paid_by = models.CharField(max_length=80, blank=True)
 
     # Results live in ``jobs.transcripts`` (a Transcript per version); only why it failed
     # is the job's own.

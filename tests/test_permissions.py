@@ -3,6 +3,7 @@ session gets the answer the roles table in the README gives (accounts.permission
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass
 from io import StringIO
 from pathlib import Path
@@ -27,6 +28,9 @@ from jobs.services.intake import job_create
 from jobs.services.organize import tag_create
 from jobs.translation.models import TranslationJob
 from jobs.translation.services.intake import translation_create
+from orders.models import Order, OrderCallback, OrderSettings
+from tests.upstreams.loopback import Reply
+from tests.upstreams.media import MediaHost
 from webhooks.models import Delivery, DeliveryStatus, Endpoint, SigningSecret
 from webhooks.services import endpoint_create, organization_secret
 
@@ -106,6 +110,7 @@ def world() -> World:
     invitation = invitation_create(
         organization=organization, actor=None, email="invitee@example.org"
     ).invitation
+    OrderSettings.objects.create(organization=organization, callback_url="https://93.184.216.34/gt")
     return World(
         organization=organization,
         users=users,
@@ -154,7 +159,30 @@ API_ROUTES = [
     ("post", "/api/v1/invitations/{invitation}/resend/", None, "managers"),
     ("delete", "/api/v1/invitations/{invitation}/", None, "managers"),
     ("patch", "/api/v1/organization/", {"name": "Renamed", "vocabulary": ["Hark"]}, "managers"),
+    # GoTranscript's orders (a live order from the loopback media host).
+    ("post", "/api/v4/transcriptions", {"url": "{media}", "language": "english"}, "everyone"),
+    ("post", "/api/v4/captions", {"url": "{media}", "language": "english"}, "everyone"),
+    (
+        "post",
+        "/api/v4/automatic_transcriptions",
+        {"url": "{media}", "language": "english"},
+        "everyone",
+    ),
+    (
+        "post",
+        "/api/v4/subtitles",
+        {"url": "{media}", "translate_from": "english", "translate_to": "spanish"},
+        "everyone",
+    ),
 ]
+
+
+@pytest.fixture
+def media(settings) -> Iterator[str]:
+    """A loopback host serving the audio that order routes fetch."""
+    settings.HARK_OUTBOUND_ALLOWED_NETWORKS = ["127.0.0.0/8"]
+    with MediaHost().running() as host:
+        yield host.serve("/jfk.flac", Reply(200, AUDIO.read_bytes()))
 
 
 def _path(world: World, role: str, template: str) -> str:
@@ -188,6 +216,9 @@ def _state(world: World) -> tuple[object, ...]:
         sorted(Invitation.objects.values_list("id", "status", "nonce")),
         sorted(Membership.objects.values_list("user_id", "role")),
         list(Organization.objects.values_list("name", "default_engine", "vocabulary")),
+        list(OrderSettings.objects.values_list("callback_url", flat=True)),
+        Order.objects.count(),
+        OrderCallback.objects.count(),
     )
 
 
@@ -195,10 +226,12 @@ def _state(world: World) -> tuple[object, ...]:
 @pytest.mark.parametrize("role", [Role.OWNER, Role.ADMIN, Role.MEMBER])
 @pytest.mark.parametrize(("method", "route", "body", "who"), API_ROUTES)
 def test_each_api_route_answers_each_role_by_the_roles_table(
-    world, credential, role, method, route, body, who
+    world, media, credential, role, method, route, body, who
 ):
     before = _state(world)
     client = world.api(role, credential)
+    if body:
+        body = {key: value.format(media=media) for key, value in body.items()}
     response = getattr(client, method)(_path(world, role, route), body, format="json")
     if _may(role, who):
         assert response.status_code in {200, 201, 202, 204}, response.content
@@ -241,6 +274,8 @@ PAGE_ROUTES = [
         {"name": "Renamed", "default_engine": "whisper", "default_language": "", "vocabulary": ""},
         "managers",
     ),
+    ("/settings/orders-api/", {"callback_url": "https://93.184.216.34/new"}, "managers"),
+    ("/settings/orders-api/test/", {}, "managers"),
 ]
 
 

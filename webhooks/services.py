@@ -26,6 +26,7 @@ from webhooks.delivery import delivery_enqueue
 from webhooks.errors import InvalidEndpoint, WebhookConflict, WebhookUrlRefused
 from webhooks.models import Delivery, DeliveryStatus, Endpoint, RotatableSecret, SigningSecret
 from webhooks.selectors import delivery_get, endpoint_get, endpoints_subscribed
+from webhooks.signals import event_emitted
 from webhooks.signing import secret_generate
 
 logger = logging.getLogger(__name__)
@@ -244,6 +245,7 @@ def deliveries_emit(
     rollback) and are attempted once it has committed. A failure here is logged and
     never undoes the work's transition.
     """
+    _listeners_notify(organization, event_type, payload, job_id)
     try:
         with transaction.atomic():
             message_id = message_id_new()
@@ -266,6 +268,20 @@ def deliveries_emit(
     except Exception:
         logger.exception("could not queue %s webhooks for %s", event_type, job_id)
         return 0
+
+
+def _listeners_notify(
+    organization: Organization, event_type: str, payload: dict[str, Any], job_id: object
+) -> None:
+    for receiver, result in event_emitted.send_robust(
+        sender=None,
+        organization=organization,
+        event_type=event_type,
+        job_id=job_id,
+        job_type=payload.get("job_type", ""),
+    ):
+        if isinstance(result, Exception):
+            logger.error("%s failed on %s of %s", receiver, event_type, job_id, exc_info=result)
 
 
 def event_emit(*, organization: Organization, event_type: str, data: dict[str, Any]) -> int:

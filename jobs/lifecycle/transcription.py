@@ -20,6 +20,7 @@ import logging
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from decimal import Decimal
 
 from django.conf import settings
 from django.db import transaction
@@ -143,7 +144,9 @@ def job_complete(
     )
     extras = priced_options(diarization=job.diarization, summary=job.summary_requested)
     usage = usage or {result.engine or job.engine: result.duration}
-    cost = usage_price(usage, options=extras)
+    # A job an order pays for charges nothing itself (the order's hold is captured by
+    # the order), so hold_capture below finds no hold of the job's.
+    cost = Decimal("0") if job.paid_by else usage_price(usage, options=extras)
     finished = TranscriptionJob.objects.filter(mine(claim)).update(
         status=JobStatus.COMPLETED,
         progress=100,

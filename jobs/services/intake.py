@@ -154,8 +154,12 @@ def job_create(
     created_by: User | None = None,
     api_key: ApiKey | None = None,
     source_url: str = "",
+    paid_by: str = "",
 ) -> TranscriptionJob:
     """Probe, price, hold credits, store the media and queue the work, all or nothing.
+
+    ``paid_by`` names the hold of an order that pays for this job (``orders``): the job
+    then holds nothing, and the order places its hold in the caller's transaction.
 
     The hold, the job row and the queued task share one transaction (the ORM broker
     writes the task to the same database), so a job is never queued without its hold
@@ -169,7 +173,7 @@ def job_create(
     # An unlocked early look, so a file the wallet cannot pay for is never copied into
     # storage; hold_place decides under the lock.
     available = available_credits(organization)
-    if quote.total > available:
+    if not paid_by and quote.total > available:
         raise InsufficientCredits(
             available=max(available, Decimal("0")), required=quote.total, work=quote.work
         )
@@ -202,18 +206,23 @@ def job_create(
                 media_format=f"{quote.media.container}/{quote.media.codec}"[:40],
                 size_bytes=path.stat().st_size,
                 duration_seconds=quote.seconds,
-                estimated_credits=quote.credits,
+                estimated_credits=Decimal("0") if paid_by else quote.credits,
                 translate_to=quote.translation.to_language if quote.translation else "",
-                translation_credits=quote.translation.credits if quote.translation else 0,
+                translation_credits=(
+                    quote.translation.credits if quote.translation and not paid_by else 0
+                ),
                 prefer=options.prefer,
                 route=list(quote.route.providers if quote.route else (quote.engine,)),
                 trim_start=quote.trim_start,
                 trim_end=quote.trim_end,
                 source_url=source_url,
+                paid_by=paid_by,
             )
             job.media.name = stored_name
             job.save(force_insert=True)
             job_enqueue(job)
+            if paid_by:
+                return job
             # One hold for the whole order; completing the job settles it and holds the
             # translation's share anew (jobs.translation.services.follow_up).
             hold_place(

@@ -183,12 +183,15 @@ def translation_queue(
             not_before=None,
             task_name=f"translate {translation.id}",
         )
-        hold_place(
-            organization=job.organization,
-            amount=credits,
-            reference=translation.billing_reference,
-            work="translation",
-        )
+        # Nothing to hold for a translation an order pays for (``paid_by``): its
+        # capture then finds no hold and charges nothing.
+        if credits > 0 or not job.paid_by:
+            hold_place(
+                organization=job.organization,
+                amount=credits,
+                reference=translation.billing_reference,
+                work="translation",
+            )
     return translation
 
 

@@ -1,0 +1,88 @@
+"""What ``/api/v4/`` answers: GoTranscript's fields and formats (UTC "YYYY-MM-DD
+HH:MM:SS", prices as numbers)."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from decimal import Decimal
+from typing import Any
+
+from orders.models import Order, OrderType
+from orders.pricing import per_minute
+from orders.selectors import order_files
+from orders.services.intake import OrderQuote
+
+TIME_FORMAT = "%Y-%m-%d %H:%M:%S"
+
+
+def utc(moment: datetime | None) -> str | None:
+    return moment.astimezone(UTC).strftime(TIME_FORMAT) if moment else None
+
+
+def quote_output(quote: OrderQuote, order_type: str) -> dict[str, Any]:
+    body: dict[str, Any] = {"mode": quote.mode, "status": "success"}
+    if quote.order is not None:
+        body["order_id"] = quote.order.pk
+    body.update(order_total=float(quote.price.total), seconds=quote.price.seconds)
+    if order_type == OrderType.TRANSLATION:
+        body["words"] = quote.price.words
+    body["in_wallet"] = float(quote.in_wallet)
+    if order_type == OrderType.AUTOMATIC_TRANSCRIPTION:
+        # No subscription here: the minutes the wallet pays for at this price.
+        rate = per_minute(OrderType.AUTOMATIC_TRANSCRIPTION)
+        body["ai_transcripts_minutes_left"] = int(quote.in_wallet / rate) if rate else 0
+    body["delivery_estimate"] = utc(quote.delivery_estimate)
+    return body
+
+
+def order_output(order: Order) -> dict[str, Any]:
+    """An order as ``GET /api/v4/orders/{id}`` shows it: every documented field."""
+    return {
+        "id": order.pk,
+        "type": order.type,
+        "status": order.status,
+        "price": float(order.order_total),
+        "paid_at": utc(order.paid_at),
+        "delivery_estimate": utc(order.delivery_estimate),
+        "finished_at": utc(order.finished_at),
+        "comment": order.comment,
+        "seconds": order.seconds,
+        "words": order.words,
+        "translate_from": order.translate_from,
+        "translate_to": order.translate_to,
+        "language": order.language,
+        "text_format": order.text_format,
+        "timestamping": order.timestamping,
+        "turnaround_time": order.turnaround_time,
+        "number_of_speakers": order.number_of_speakers,
+        "captions": order.captions,
+        **order_files(order),
+    }
+
+
+# GoTranscript's own sample orders, which mode=test lists (its documentation's example).
+SAMPLE_ORDERS: list[dict[str, Any]] = [
+    {
+        "id": 1, "type": "captions", "status": "finished", "price": 1.21,
+        "paid_at": "2022-11-20 21:00:00", "delivery_estimate": "2022-11-20 21:00:00",
+        "finished_at": "2022-11-20 21:00:00", "comment": "Speaker names: John and Dave",
+        "seconds": 1000, "words": 0, "translate_from": "", "translate_to": "",
+        "language": "english", "text_format": "clean_verbatim", "timestamping": "not_required",
+        "turnaround_time": "3_days", "number_of_speakers": "1_or_2", "captions": False,
+        "captions_url": "/api/v4/orders/1/captions", "transcription_url":
+        "/api/v4/orders/1/transcription",
+    },
+    {
+        "id": 2, "type": "translations", "status": "finished", "price": 2.4,
+        "paid_at": "2022-11-21 09:30:00", "delivery_estimate": "2022-11-23 09:30:00",
+        "finished_at": "2022-11-22 17:12:00", "comment": "", "seconds": 0, "words": 120,
+        "translate_from": "english", "translate_to": "german", "language": "",
+        "text_format": "", "timestamping": "", "turnaround_time": "",
+        "number_of_speakers": "", "captions": False,
+        "translation_url": "/api/v4/orders/2/translation",
+    },
+]  # fmt: skip
+
+
+def money(value: Decimal) -> float:
+    return float(value)

@@ -1,0 +1,77 @@
+"""GoTranscript's order parameters, typed; the rules about them (languages, turnaround
+per language) are the intake service's."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from rest_framework import serializers
+
+from orders.languages import DEFAULT_TURNAROUND
+from orders.models import OrderType
+from orders.services.intake import OrderRequest
+
+# ``from`` is a Python keyword, so the trim fields are declared by name.
+_Trim: Any = type(
+    "_Trim",
+    (serializers.Serializer,),
+    {
+        "from": serializers.FloatField(required=False, allow_null=True, min_value=0),
+        "till": serializers.FloatField(required=False, allow_null=True, min_value=0),
+    },
+)
+
+
+class _OrderInput(serializers.Serializer[Any]):
+    mode = serializers.ChoiceField(choices=["test", "live"], default="live")
+    url = serializers.URLField(max_length=2000)
+    comment = serializers.CharField(required=False, allow_blank=True, default="", max_length=5000)
+    callback_url = serializers.URLField(
+        required=False, allow_blank=True, default="", max_length=500
+    )
+
+    order_type = ""
+
+    def order_request(self) -> OrderRequest:
+        data = dict(self.validated_data)
+        return OrderRequest(
+            type=self.order_type,
+            mode=data.pop("mode"),
+            url=data.pop("url"),
+            trim_from=data.pop("from", None),
+            trim_till=data.pop("till", None),
+            **data,
+        )
+
+
+class HumanOrderInput(_Trim, _OrderInput):
+    """``transcriptions`` and ``captions``."""
+
+    language = serializers.CharField(max_length=40)
+    text_format = serializers.CharField(required=False, default="clean_verbatim")
+    timestamping = serializers.CharField(required=False, default="not_required")
+    turnaround_time = serializers.CharField(required=False, default=DEFAULT_TURNAROUND)
+    number_of_speakers = serializers.CharField(required=False, default="1_or_2")
+
+
+class AutomaticOrderInput(_OrderInput):
+    language = serializers.CharField(max_length=40)
+
+
+class SubtitlesOrderInput(_OrderInput):
+    translate_from = serializers.CharField(max_length=40)
+    translate_to = serializers.CharField(max_length=40)
+
+
+INPUTS: dict[str, type[_OrderInput]] = {
+    OrderType.TRANSCRIPTION: HumanOrderInput,
+    OrderType.CAPTIONS: HumanOrderInput,
+    OrderType.AUTOMATIC_TRANSCRIPTION: AutomaticOrderInput,
+    OrderType.SUBTITLES: SubtitlesOrderInput,
+}
+
+
+def input_for(order_type: str, data: Any) -> _OrderInput:
+    serializer = INPUTS[order_type](data=data)
+    serializer.order_type = order_type
+    return serializer

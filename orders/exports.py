@@ -1,0 +1,104 @@
+"""An order's result files, through jobs' exporters, in GoTranscript's formats and with
+the order's own ``text_format`` and ``timestamping``.
+
+``doc``: no maintained library writes the old binary Word format, so ``doc`` is the
+same Word document as ``docx`` (Word and LibreOffice open it whatever its name), named
+``.doc`` and sent as ``application/msword`` for clients that file it by its type.
+"""
+
+from __future__ import annotations
+
+from django.http import HttpResponse
+from django.utils.text import slugify
+
+from jobs.api.results import export_response, transcript_document
+from jobs.engines.base import Segment
+from jobs.errors import InvalidJobRequest, JobConflict
+from jobs.exporters import EXPORTERS, Exporter, TranscriptDocument
+from jobs.exporters.options import FULL_VERBATIM, ExportOptions
+from jobs.translation.api.output import translation_document
+from orders.models import Order, OrderStatus
+from orders.selectors import order_file_kinds
+
+# GoTranscript's format names → Hark's exporters.
+FORMATS = {
+    "docx": "docx", "doc": "docx", "pdf": "pdf", "text": "txt", "html": "html",
+    "json": "json", "srt": "srt", "vtt": "vtt",
+}  # fmt: skip
+# Captions and subtitles are caption files unless another format is asked for.
+CAPTION_KINDS = {"captions", "subtitles"}
+
+
+def order_document(order: Order, kind: str) -> TranscriptDocument:
+    job = order.transcription_job
+    if job is None:
+        raise JobConflict("This order's result is no longer available.")
+    if kind == "subtitles" and order.translation_job is not None:
+        return translation_document(order.translation_job)
+    return transcript_document(job, text_format=FULL_VERBATIM)
+
+
+# GoTranscript's test files (``/api/v4/test-file/<type>``): a fixed two-speaker sample,
+# so a client can try its download code before it orders anything.
+SAMPLE = TranscriptDocument(
+    title="Sample transcript",
+    language="en",
+    duration=9.0,
+    segments=(
+        Segment(0.0, 4.2, "Thanks for calling. How can I help you today?", 0.98, speaker="A"),
+        Segment(4.6, 9.0, "Hi, I would like to check the status of my order.", 0.97, speaker="B"),
+    ),
+)
+TEST_FILE_KINDS = {
+    "transcriptions": "transcription", "automatic_transcriptions": "transcription",
+    "transcription_proofreading": "transcription", "captions": "captions",
+    "subtitles": "subtitles", "translations": "translation",
+}  # fmt: skip
+
+
+def _exporter(kind: str, requested: str) -> tuple[str, Exporter]:
+    name = requested or ("srt" if kind in CAPTION_KINDS else "docx")
+    if name not in FORMATS:
+        raise InvalidJobRequest(
+            f"Unknown format '{name}'. Available formats: {', '.join(FORMATS)}."
+        )
+    return name, EXPORTERS[FORMATS[name]]
+
+
+def _named(response: HttpResponse, name: str, stem: str) -> HttpResponse:
+    if name == "doc":
+        response["Content-Type"] = "application/msword"
+        response["Content-Disposition"] = f'attachment; filename="{stem}.doc"'
+    return response
+
+
+def test_file_response(order_type: str, requested: str) -> HttpResponse:
+    kind = TEST_FILE_KINDS.get(order_type)
+    if kind is None:
+        raise InvalidJobRequest(
+            f"There is no test file for '{order_type}'. Test files: {', '.join(TEST_FILE_KINDS)}."
+        )
+    name, exporter = _exporter(kind, requested)
+    stem = f"test-{kind}"
+    response = export_response(SAMPLE, exporter, ExportOptions(), stem=stem)
+    return _named(response, name, stem)
+
+
+def order_file_response(order: Order, kind: str, requested: str) -> HttpResponse:
+    if kind not in order_file_kinds(order):
+        raise InvalidJobRequest(
+            f"A {order.type} order has no {kind} file; it has {', '.join(order_file_kinds(order))}."
+        )
+    if order.status != OrderStatus.FINISHED:
+        raise JobConflict(
+            f"This order is {order.status.replace('_', ' ')}; its files are served once it "
+            "is finished."
+        )
+    name, exporter = _exporter(kind, requested)
+    options = ExportOptions(
+        text_format=order.text_format or FULL_VERBATIM,
+        timestamping=order.timestamping or "not_required",
+    )
+    stem = slugify(f"order-{order.pk}-{kind}")
+    response = export_response(order_document(order, kind), exporter, options, stem=stem)
+    return _named(response, name, stem)

@@ -1,0 +1,149 @@
+"""An order follows its jobs: finished (hold captured, callback ``finished``) when its
+result exists, refunded (hold released, callback ``refunded``) when it cannot be made.
+
+Jobs announce their completion through ``webhooks.signals.event_emitted`` (sent in the
+transaction that completes the job), so orders never poll. Human-quality orders
+(``REVIEWED_TYPES``) are not finished by their job: the AI draft goes to the review
+desk through ``send_to_review``, whose delivery calls ``order_finish`` and whose refund
+calls ``order_refund``.
+"""
+
+from __future__ import annotations
+
+import logging
+import uuid
+from typing import Any
+
+from django.db import transaction
+from django.utils import timezone
+
+from billing.services import hold_capture, hold_release
+from orders.models import REVIEWED_TYPES, Order, OrderStatus, OrderType
+from orders.selectors import order_files
+from orders.services.callbacks import callback_create, organization_callback_url
+from webhooks.events import JOB_CANCELED, JOB_COMPLETED, JOB_FAILED
+
+logger = logging.getLogger(__name__)
+
+OPEN = (OrderStatus.PROCESSING, OrderStatus.IN_REVIEW)
+REFUND_MESSAGE = "We could not make this order; its price was returned to your wallet."
+
+
+def send_to_review(order: Order) -> None:
+    """Hand a human-quality order whose AI draft is ready to the review desk.
+
+    On this branch the review desk (``review.services.request_review(job=…, due_at=…,
+    comment=…, hold_reference=…)``) is not merged yet: the order waits ``in_review``,
+    its hold still active, until the desk's ``review_delivered`` / ``review_refunded``
+    call ``order_finish`` / ``order_refund``. Wiring it is this one function.
+    """
+    Order.objects.filter(pk=order.pk, status=OrderStatus.PROCESSING).update(
+        status=OrderStatus.IN_REVIEW
+    )
+
+
+@transaction.atomic
+def order_finish(order: Order) -> bool:
+    """Charge the order's hold and send its ``finished`` callback; False if it was not
+    open (a second delivery never charges twice)."""
+    finished = Order.objects.filter(pk=order.pk, status__in=OPEN).update(
+        status=OrderStatus.FINISHED, finished_at=timezone.now()
+    )
+    if not finished:
+        return False
+    hold_capture(
+        reference=order.hold_reference,
+        amount=order.order_total,
+        description=f"Order {order.pk}: {OrderType(order.type).label}",
+        seconds=float(order.seconds) or None,
+        product=f"order:{order.type}",
+    )
+    order.refresh_from_db()
+    order_callback_send(order)
+    return True
+
+
+@transaction.atomic
+def order_refund(order: Order, reason: str = REFUND_MESSAGE) -> bool:
+    """Release the order's hold (nothing is charged) and send its ``refunded`` callback."""
+    refunded = Order.objects.filter(pk=order.pk, status__in=OPEN).update(
+        status=OrderStatus.REFUNDED, finished_at=timezone.now(), refund_reason=reason
+    )
+    if not refunded:
+        return False
+    hold_release(reference=order.hold_reference)
+    order.refresh_from_db()
+    order_callback_send(order)
+    return True
+
+
+def order_callback_send(order: Order) -> None:
+    """Queue the order's callback to its own URL, or the organization's; GoTranscript
+    sends the same callback again after a quality re-check, so this may run again."""
+    url = order.callback_url or organization_callback_url(order.organization)
+    if url:
+        callback_create(
+            organization=order.organization, url=url, fields=callback_fields(order), order=order
+        )
+
+
+def callback_fields(order: Order) -> dict[str, str]:
+    """The multipart fields GoTranscript documents for the order's type."""
+    finished = order.status == OrderStatus.FINISHED
+    files = order_files(order)
+    fields: dict[str, str] = {
+        "mode": "live",
+        "order_id": str(order.pk),
+        "status": "finished" if finished else "refunded",
+    }
+    if order.type not in (OrderType.SUBTITLES, OrderType.TRANSLATION):
+        fields["language"] = order.language
+    for name, url in files.items():
+        if name == "proofread_captions_url" and not finished:
+            continue  # "will not be present" unless finished
+        fields[name] = url if finished else ""
+    return fields
+
+
+def _order_for_job(job_id: uuid.UUID | str, job_type: str) -> Order | None:
+    if job_type == "translation":
+        return (
+            Order.objects.select_related("organization")
+            .filter(transcription_job__translations__pk=job_id, status__in=OPEN)
+            .first()
+        )
+    return (
+        Order.objects.select_related("organization", "transcription_job")
+        .filter(transcription_job__pk=job_id, status__in=OPEN)
+        .first()
+    )
+
+
+def job_event_follow(
+    *, event_type: str, job_id: uuid.UUID | str | None, job_type: str, **_: Any
+) -> None:
+    """What an order does when its job (or its job's translation) completes or fails."""
+    if job_id is None:
+        return
+    order = _order_for_job(job_id, job_type)
+    if order is None:
+        return
+    with transaction.atomic():
+        if event_type in (JOB_FAILED, JOB_CANCELED):
+            order_refund(order)
+        elif event_type != JOB_COMPLETED:
+            return
+        elif job_type == "translation":
+            Order.objects.filter(pk=order.pk).update(translation_job_id=job_id)
+            order_finish(order)
+        elif order.type == OrderType.SUBTITLES and _translating(order):
+            return  # finished when its translation is
+        elif order.type in REVIEWED_TYPES:
+            send_to_review(order)
+        else:
+            order_finish(order)
+
+
+def _translating(order: Order) -> bool:
+    """Whether the order's job also makes a translation, which finishes the order."""
+    return order.transcription_job is not None and bool(order.transcription_job.translate_to)

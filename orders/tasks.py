@@ -1,0 +1,14 @@
+"""Thin task wrappers: ids in, services do the work."""
+
+from __future__ import annotations
+
+from orders.services.callbacks import callback_attempt as _attempt
+from orders.services.callbacks import callbacks_recover
+
+
+def callback_attempt(callback_id: int) -> bool | None:
+    return _attempt(int(callback_id))
+
+
+def recover_callbacks() -> int:
+    return callbacks_recover()

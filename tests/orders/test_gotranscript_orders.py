@@ -1,0 +1,260 @@
+"""A GoTranscript customer's client against Hark: each order type priced in mode=test
+(nothing stored), then placed live, fulfilled by the ordinary job, called back until
+its receiver answers ``ok``, its files downloaded in every format, its orders listed
+and read."""
+
+from __future__ import annotations
+
+import itertools
+import json
+import random
+from datetime import timedelta
+from decimal import Decimal
+from email.parser import BytesParser
+from email.policy import HTTP
+
+import pytest
+from django.utils import timezone
+from django_q.models import OrmQ
+
+from billing.models import Hold, HoldStatus, LedgerEntry
+from jobs.models import TranscriptionJob
+from jobs.services.worker import job_run
+from jobs.translation.models import TranslationJob
+from orders.models import CallbackAttempt, Order, OrderCallback, OrderStatus
+from orders.services.callbacks import callback_attempt
+from orders.services.fulfilment import order_finish, order_refund
+from tests.orders.conftest import money_state
+from tests.webhook_receiver import Reply, receiving
+from webhooks.services import organization_secret
+from webhooks.signing import standard_signature
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+FORMATS = ("docx", "doc", "pdf", "text", "html", "json")
+
+
+def form_fields(body: bytes, content_type: str) -> dict[str, str]:
+    message = BytesParser(policy=HTTP).parsebytes(
+        f"Content-Type: {content_type}\r\n\r\n".encode() + body
+    )
+    return {
+        str(part.get_param("name", header="content-disposition")): part.get_content()
+        for part in message.iter_parts()
+    }
+
+
+def nothing_stored() -> bool:
+    return not (
+        Order.objects.exists()
+        or TranscriptionJob.objects.exists()
+        or Hold.objects.exists()
+        or OrmQ.objects.exists()
+        or OrderCallback.objects.exists()
+    )
+
+
+def deliver_callbacks(now, rng: random.Random) -> int:
+    """Run every due callback attempt at ``now`` (what the scheduled tasks do); how many ran."""
+    ran = 0
+    for callback in OrderCallback.objects.filter(status="pending", next_attempt_at__lte=now):
+        if callback_attempt(callback.pk, now=now, rng=rng) is not None:
+            ran += 1
+    return ran
+
+
+def test_mode_test_prices_a_transcription_without_storing_or_charging_anything(
+    gotranscript, media_host, alice
+):
+    before = money_state(alice)
+    response = gotranscript.order(
+        "transcriptions", mode="test", url=media_host.url + "/jfk.flac", language="english",
+        turnaround_time="1_days", text_format="full_verbatim",
+    )  # fmt: skip
+    assert response.status_code == 200, response.text
+    body = response.json()
+    assert body["mode"] == "test"
+    assert body["status"] == "success"
+    assert "order_id" not in body
+    assert body["seconds"] == 11  # jfk.flac is 11.0 s
+    # (1.50 + 0.75 turnaround + 0.30 full verbatim) per minute x 11 s, rounded up.
+    assert body["order_total"] == pytest.approx(0.47)
+    assert body["in_wallet"] == 60.0
+    assert len(body["delivery_estimate"]) == 19
+    assert nothing_stored()
+    assert money_state(alice) == before
+
+
+def test_a_live_automatic_transcription_is_called_back_until_the_receiver_says_ok(
+    gotranscript, media_host, alice
+):
+    with receiving([Reply(200, b"nope"), Reply(200, b"nope"), Reply(200, b"ok")]) as receiver:
+        response = gotranscript.order(
+            "automatic_transcriptions", mode="live", url=media_host.url + "/jfk.flac",
+            language="english", callback_url=receiver.url("/gt"),
+        )  # fmt: skip
+        assert response.status_code == 200, response.text
+        body = response.json()
+        order = Order.objects.get(pk=body["order_id"])
+        assert body["order_total"] == float(order.order_total) == pytest.approx(0.04)
+        assert body["in_wallet"] == pytest.approx(60 - 0.04)
+        assert body["ai_transcripts_minutes_left"] == 299
+        hold = Hold.objects.get(reference=order.hold_reference)
+        assert hold.status == HoldStatus.ACTIVE
+        assert hold.amount == order.order_total
+        # The job is an ordinary one that holds nothing of its own.
+        job = order.transcription_job
+        assert job is not None
+        assert job.paid_by == order.hold_reference
+        assert not Hold.objects.filter(reference=job.billing_reference).exists()
+
+        job_run(str(job.pk))
+
+        order.refresh_from_db()
+        assert order.status == OrderStatus.FINISHED
+        charges = LedgerEntry.objects.filter(reference=order.hold_reference)
+        assert [c.amount for c in charges] == [-order.order_total]
+        assert not LedgerEntry.objects.filter(reference=job.billing_reference).exists()
+
+        clock = timezone.now()
+        rng = random.Random(7)
+        for _ in range(5):
+            deliver_callbacks(clock, rng)
+            clock += timedelta(hours=1)
+        assert len(receiver.requests) == 3  # nope, nope, ok — then none
+    callback = OrderCallback.objects.get(order=order)
+    assert callback.status == "succeeded"
+    assert list(CallbackAttempt.objects.filter(callback=callback).values_list(
+        "succeeded", flat=True)) == [False, False, True]  # fmt: skip
+    first = receiver.requests[0]
+    assert first.headers["content-type"].startswith("multipart/form-data")
+    fields = form_fields(first.body, first.headers["content-type"])
+    assert fields["mode"] == "live"
+    assert fields["order_id"] == str(order.pk)
+    assert fields["status"] == "finished"
+    assert fields["language"] == "english"
+    assert set(fields) >= {"transcription_url", "captions_url"}
+    # Our Standard Webhooks signature, over the exact multipart body.
+    secret = organization_secret(alice.organization).secret
+    assert first.headers["webhook-signature"] == standard_signature(
+        secret, message_id=first.headers["webhook-id"],
+        timestamp=int(first.headers["webhook-timestamp"]), body=first.body,
+    )  # fmt: skip
+    # Every attempt waited a random interval within the configured range.
+    times = list(CallbackAttempt.objects.filter(callback=callback).values_list("at", flat=True))
+    assert all(b > a for a, b in itertools.pairwise(times))
+
+    for fmt in FORMATS:
+        download = gotranscript.get(fields["transcription_url"], format=fmt)
+        assert download.status_code == 200, (fmt, download.text[:300])
+        assert len(download.content) > 50
+    text = gotranscript.get(fields["transcription_url"], format="text").text
+    assert "country" in text.lower()
+    words = json.loads(gotranscript.get(fields["transcription_url"], format="json").text)
+    assert words
+    assert "-->" in gotranscript.get(fields["captions_url"]).text  # SRT by default
+    doc = gotranscript.get(fields["transcription_url"], format="doc")
+    assert doc.headers["content-type"] == "application/msword"
+    assert doc.content[:2] == b"PK"  # the Word document, named .doc
+
+    listed = gotranscript.get("/api/v4/orders").json()
+    assert [o["id"] for o in listed["orders"]] == [order.pk]
+    assert listed["next_page_url"] is None
+    read = gotranscript.get(f"/api/v4/orders/{order.pk}").json()["data"]
+    assert read["type"] == "automatic_transcriptions"
+    assert read["status"] == "finished"
+    assert read["price"] == float(order.order_total)
+    assert read["seconds"] == 11
+    assert read["finished_at"]
+    assert read["paid_at"]
+
+
+def test_a_transcription_waits_in_review_after_its_draft_and_is_charged_on_delivery(
+    gotranscript, media_host, alice
+):
+    response = gotranscript.order(
+        "transcriptions", mode="live", url=media_host.url + "/jfk.flac", language="english",
+        number_of_speakers="1_or_2", comment="Speaker: JFK", turnaround_time="12_hours",
+    )  # fmt: skip
+    assert response.status_code == 200, response.text
+    order = Order.objects.get(pk=response.json()["order_id"])
+    job = order.transcription_job
+    assert job is not None
+    assert job.diarization
+    assert job.max_speakers == 2
+    job_run(str(job.pk))
+    order.refresh_from_db()
+    assert order.status == OrderStatus.IN_REVIEW
+    assert Hold.objects.get(reference=order.hold_reference).status == HoldStatus.ACTIVE
+    refused = gotranscript.get(f"/api/v4/orders/{order.pk}/transcription")
+    assert refused.status_code == 400
+    assert "in review" in refused.json()["error"]
+
+    assert order_finish(order) is True
+    assert order_finish(order) is False  # delivered once, charged once
+    assert [e.amount for e in LedgerEntry.objects.filter(reference=order.hold_reference)] == [
+        -order.order_total
+    ]
+    timed = gotranscript.get(f"/api/v4/orders/{order.pk}/transcription", format="text")
+    assert timed.status_code == 200
+
+
+def test_a_refunded_order_releases_its_hold_and_calls_back_refunded(
+    gotranscript, media_host, alice
+):
+    with receiving([Reply(200, b"ok")]) as receiver:
+        response = gotranscript.order(
+            "captions", mode="live", url=media_host.url + "/jfk.flac", language="english",
+            callback_url=receiver.url(),
+        )  # fmt: skip
+        order = Order.objects.get(pk=response.json()["order_id"])
+        balance_before = money_state(alice)[0]
+        assert order_refund(order, "too noisy") is True
+        deliver_callbacks(timezone.now(), random.Random(1))
+    assert Hold.objects.get(reference=order.hold_reference).status == HoldStatus.RELEASED
+    assert money_state(alice)[0] == balance_before
+    fields = form_fields(receiver.requests[0].body, receiver.requests[0].headers["content-type"])
+    assert fields["status"] == "refunded"
+    assert fields["captions_url"] == ""
+    assert fields["transcription_url"] == ""
+
+
+def test_subtitles_finish_when_their_translation_does(gotranscript, media_host, alice):
+    response = gotranscript.order(
+        "subtitles", mode="live", url=media_host.url + "/jfk.flac",
+        translate_from="english", translate_to="spanish",
+    )  # fmt: skip
+    assert response.status_code == 200, response.text
+    order = Order.objects.get(pk=response.json()["order_id"])
+    job_run(str(order.transcription_job_id))
+    order.refresh_from_db()
+    assert order.status == OrderStatus.PROCESSING
+    translation = TranslationJob.objects.get(source_job=order.transcription_job)
+    from jobs.translation.services.worker import translation_run
+
+    translation_run(str(translation.pk))
+    order.refresh_from_db()
+    assert order.status == OrderStatus.FINISHED, translation.error_message
+    assert order.translation_job_id == translation.pk
+    srt = gotranscript.get(f"/api/v4/orders/{order.pk}/subtitles")
+    assert srt.status_code == 200
+    assert "-->" in srt.text
+    # Only the order's price was charged: the job and its translation hold nothing.
+    charged = LedgerEntry.objects.filter(wallet__organization=alice.organization, amount__lt=0)
+    assert sum(e.amount for e in charged) == -order.order_total
+
+
+def test_mode_test_lists_the_sample_orders(gotranscript):
+    body = gotranscript.get("/api/v4/orders", mode="test").json()
+    assert [o["type"] for o in body["orders"]] == ["captions", "translations"]
+    assert gotranscript.get("/api/v4/orders/1", mode="test").json()["data"]["id"] == 1
+    assert Decimal(str(body["orders"][0]["price"])) == Decimal("1.21")
+
+
+@pytest.mark.parametrize("fmt", [*FORMATS, "srt", "vtt"])
+def test_the_test_files_download_in_every_format(gotranscript, fmt):
+    response = gotranscript.get("/api/v4/test-file/transcriptions", format=fmt)
+    assert response.status_code == 200, response.text
+    assert len(response.content) > 50
+    if fmt == "text":
+        assert "check the status of my order" in response.text

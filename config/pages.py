@@ -8,4 +8,5 @@ urlpatterns = [
     path("", include("jobs.pages.urls")),
     path("", include("accounts.pages.urls")),
     path("", include("billing.pages.urls")),
+    path("", include("review.pages.urls")),
 ]

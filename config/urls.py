@@ -10,9 +10,11 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, Spec
 from billing.api import AccountApi, PricingApi, UsageApi
 from billing.stripe.webhook import stripe_webhook
 from config.api_errors import bad_request_message, is_api_path, json_error
+from review.api import ReviewOrderApi
 
 api_v1: list[URLPattern | URLResolver] = [
     path("", include("jobs.api.urls")),
+    path("transcribe/<uuid:job_id>/review/", ReviewOrderApi.as_view(), name="api-review-order"),
     path("account/", AccountApi.as_view(), name="api-account"),
     path("usage/", UsageApi.as_view(), name="api-usage"),
     path("pricing/", PricingApi.as_view(), name="api-pricing"),

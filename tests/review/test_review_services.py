@@ -51,7 +51,7 @@ def test_a_second_reviewer_cannot_claim_a_claimed_task(
     task = ordered_review(jfk_job)
     services.claim(task, reviewer)
 
-    with pytest.raises(ReviewConflict, match="claimed by rita@hark.example"):
+    with pytest.raises(ReviewConflict, match=r"claimed by rita@hark\.example"):
         services.claim(task, second_reviewer)
 
     task.refresh_from_db()
@@ -98,9 +98,10 @@ def test_delivering_captures_the_hold_and_announces_it(
         services.deliver(task, reviewer)
 
     task.refresh_from_db()
-    assert task.status == ReviewStatus.DELIVERED and task.delivered_at is not None
+    assert task.status == ReviewStatus.DELIVERED
+    assert task.delivered_at is not None
     charge = LedgerEntry.objects.get(reference=task.hold_reference, kind=EntryKind.CHARGE)
-    assert charge.amount == Decimal("-5.00") and charge.product == "review"
+    assert (charge.amount, charge.product) == (Decimal("-5.00"), "review")
     wallet = Wallet.objects.get(organization=alice.organization)
     assert wallet.balance == balance_before - Decimal("5.00")
     assert Hold.objects.get(reference=task.hold_reference).status == HoldStatus.CAPTURED

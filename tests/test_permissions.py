@@ -18,9 +18,12 @@ from accounts.permissions import Capability, roles_for
 from accounts.services import api_key_create, organization_create
 from billing.models import Hold, HoldStatus
 from config.api import WRITE_METHODS, OrganizationApiView
+from jobs.engines.base import Segment, TranscriptionResult, Word
 from jobs.models import TranscriptionJob
 from jobs.options import TranscriptionOptions
 from jobs.services.intake import job_create
+from jobs.services.worker import job_claim, job_complete
+from review.models import ReviewTask
 from webhooks.models import Delivery, DeliveryStatus, Endpoint, SigningSecret
 from webhooks.services import endpoint_create, organization_secret
 
@@ -39,6 +42,7 @@ class World:
     delivery: Delivery
     owners_job: TranscriptionJob
     own_jobs: dict[str, TranscriptionJob]
+    reviewable_job: TranscriptionJob
 
     def api(self, role: str, credential: str) -> APIClient:
         client = APIClient()
@@ -62,6 +66,20 @@ def _job(organization: Organization, user: User) -> TranscriptionJob:
         options=TranscriptionOptions(),
         created_by=user,
     )
+
+
+def _completed_job(organization: Organization, user: User) -> TranscriptionJob:
+    """A completed job with a doubtful word, so its review can be ordered. The words are
+    made here: the roles are under test, not the engine."""
+    job = _job(organization, user)
+    claim = job_claim(str(job.pk))
+    assert claim is not None
+    word = Word(text="Americans", start=0.0, end=1.0, confidence=0.3)
+    segment = Segment(start=0.0, end=1.0, text="Americans", confidence=0.3, words=(word,))
+    result = TranscriptionResult(segments=[segment], language="en", duration=11.0, engine="local")
+    assert job_complete(claim, result)
+    job.refresh_from_db()
+    return job
 
 
 @pytest.fixture
@@ -100,6 +118,7 @@ def world() -> World:
         delivery=delivery,
         owners_job=_job(organization, owner),
         own_jobs={role: _job(organization, users[role]) for role in (Role.ADMIN, Role.MEMBER)},
+        reviewable_job=_completed_job(organization, owner),
     )
 
 
@@ -131,6 +150,7 @@ API_ROUTES = [
     ("post", "/api/v1/transcribe/{owners_job}/cancel/", None, "everyone"),
     ("delete", "/api/v1/transcribe/{own_job}/", None, "everyone"),
     ("delete", "/api/v1/transcribe/{owners_job}/", None, "managers"),
+    ("post", "/api/v1/transcribe/{reviewable_job}/review/", {}, "everyone"),
 ]
 
 
@@ -140,6 +160,7 @@ def _path(world: World, role: str, template: str) -> str:
         delivery=world.delivery.pk,
         owners_job=world.owners_job.pk,
         own_job=world.own_jobs.get(role, world.owners_job).pk,
+        reviewable_job=world.reviewable_job.pk,
     )
 
 
@@ -158,6 +179,7 @@ def _state(world: World) -> tuple[object, ...]:
         SigningSecret.objects.get(organization=world.organization).secret,
         sorted(TranscriptionJob.objects.values_list("id", "status")),
         Hold.objects.filter(status=HoldStatus.ACTIVE).count(),
+        ReviewTask.objects.count(),
     )
 
 
@@ -200,6 +222,7 @@ PAGE_ROUTES = [
     ("/jobs/{owners_job}/cancel/", {}, "everyone"),
     ("/jobs/{own_job}/delete/", {}, "everyone"),
     ("/jobs/{owners_job}/delete/", {}, "managers"),
+    ("/jobs/{reviewable_job}/review/", {}, "everyone"),
 ]
 
 

@@ -14,9 +14,10 @@ from accounts.permissions import PermissionDenied
 from billing.models import EntryKind, Hold, HoldStatus, LedgerEntry, Wallet
 from jobs.options import TranscriptionOptions
 from jobs.services.intake import job_create
+from jobs.transcripts.errors import TranscriptForbidden
 from jobs.transcripts.models import Segment
 from jobs.transcripts.selectors import transcript_current
-from jobs.transcripts.services.editing import Editor, TranscriptForbidden, segment_edit
+from jobs.transcripts.services.editing import Editor, segment_edit
 from review import services
 from review.errors import ReviewConflict, ReviewNotFound
 from review.models import ReviewStatus
@@ -170,7 +171,7 @@ def test_the_reviewer_edits_through_the_claim_not_through_membership(
     jfk_job, ordered_review, reviewer, second_reviewer
 ):
     task = ordered_review(jfk_job)
-    row = Segment.objects.filter(transcript=transcript_current(jfk_job)).first()
+    row = Segment.objects.filter(transcript=transcript_current(jfk_job)).order_by("position")[0]
     # Staff are not members of the customer's organization: the ordinary path refuses.
     with pytest.raises(TranscriptForbidden):
         segment_edit(jfk_job, Editor(user=reviewer), segment_id=row.key, version=1, text="x")

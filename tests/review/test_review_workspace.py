@@ -124,3 +124,16 @@ def test_the_workspace_page_quotes_then_orders(client, alice, ami_job):
     assert b"queued" in ordered.content
     task = ReviewTask.objects.get()
     assert task.segment_ids == [str(r.key) for r in doubtful(ami_job)]
+
+
+def test_the_schema_documents_the_review_quote_and_order_and_hides_the_desk(client):
+    import json
+
+    schema = json.loads(
+        client.get("/api/schema/", HTTP_ACCEPT="application/vnd.oai.openapi+json").content
+    )
+    review = schema["paths"]["/api/v1/transcribe/{job_id}/review/"]
+    assert review["get"]["summary"] == "Quote a review of the doubtful segments"
+    assert "credits" in json.dumps(review["get"]["responses"]["200"])
+    assert "comment" in json.dumps(review["post"]["requestBody"])
+    assert not [path for path in schema["paths"] if path.startswith("/review/")]

@@ -9,4 +9,5 @@ urlpatterns = [
     path("", include("accounts.pages.urls")),
     path("", include("billing.pages.urls")),
     path("", include("orders.pages.urls")),
+    path("", include("review.pages.urls")),
 ]

@@ -106,6 +106,7 @@ INSTALLED_APPS = [
     "jobs",
     "webhooks",
     "orders",
+    "review",
     "ops",
 ]
 
@@ -250,6 +251,12 @@ HARK_SIGNUP_GRANT = env_decimal("HARK_SIGNUP_GRANT", "60")
 HARK_PRICE_PER_MINUTE = env_decimal("HARK_PRICE_PER_MINUTE", "1")
 # Per-engine prices override HARK_PRICE_PER_MINUTE, e.g. "local=1,openai=3".
 HARK_ENGINE_PRICES = env_decimal_map("HARK_ENGINE_PRICES", "")
+# Human review of a transcript's doubtful segments, ordered from the workspace: credits
+# per minute of the segments reviewed, how soon it is due, and how long a reviewer's
+# claim on a task lasts before it returns to the queue.
+HARK_REVIEW_PRICE_PER_MINUTE = env_decimal("HARK_REVIEW_PRICE_PER_MINUTE", "3")
+HARK_REVIEW_TURNAROUND_HOURS = env_int("HARK_REVIEW_TURNAROUND_HOURS", 48)
+HARK_REVIEW_CLAIM_MINUTES = env_int("HARK_REVIEW_CLAIM_MINUTES", 120)
 # HARK_ENGINES and HARK_DEFAULT_ENGINE: see the Providers block below.
 # A claimed job whose worker has not reported for this long is considered abandoned.
 HARK_JOB_LEASE_SECONDS = env_int("HARK_JOB_LEASE_SECONDS", 300)

@@ -12,9 +12,11 @@ from billing.stripe.webhook import stripe_webhook
 from config.api_docs import RedocDocsView, SwaggerDocsView
 from config.api_errors import bad_request_message, is_api_path, json_error
 from jobs.api.reference import PricingApi
+from review.api import ReviewOrderApi
 
 api_v1: list[URLPattern | URLResolver] = [
     path("", include("jobs.api.urls")),
+    path("transcribe/<uuid:job_id>/review/", ReviewOrderApi.as_view(), name="api-review-order"),
     path("account/", AccountApi.as_view(), name="api-account"),
     path("usage/", UsageApi.as_view(), name="api-usage"),
     path("pricing/", PricingApi.as_view(), name="api-pricing"),

@@ -20,7 +20,7 @@ from accounts.permissions import Capability, roles_for
 from accounts.services import api_key_create, organization_create
 from billing.models import Hold, HoldStatus
 from config.api import WRITE_METHODS, OrganizationApiView
-from jobs.engines.base import Segment, TranscriptionResult
+from jobs.engines.base import Segment, TranscriptionResult, Word
 from jobs.lifecycle.transcription import job_claim, job_complete
 from jobs.models import Tag, TranscriptionJob
 from jobs.options import TranscriptionOptions
@@ -29,6 +29,7 @@ from jobs.services.organize import tag_create
 from jobs.translation.models import TranslationJob
 from jobs.translation.services.intake import translation_create
 from orders.models import Order, OrderCallback, OrderSettings
+from review.models import ReviewTask
 from tests.upstreams.loopback import Reply
 from tests.upstreams.media import MediaHost
 from webhooks.models import Delivery, DeliveryStatus, Endpoint, SigningSecret
@@ -51,6 +52,7 @@ class World:
     owners_job: TranscriptionJob
     own_jobs: dict[str, TranscriptionJob]
     tag: Tag
+    reviewable_job: TranscriptionJob
 
     def api(self, role: str, credential: str) -> APIClient:
         client = APIClient()
@@ -74,6 +76,20 @@ def _job(organization: Organization, user: User) -> TranscriptionJob:
         options=TranscriptionOptions(),
         created_by=user,
     )
+
+
+def _completed_job(organization: Organization, user: User) -> TranscriptionJob:
+    """A completed job with a doubtful word, so its review can be ordered. The words are
+    made here: the roles are under test, not the engine."""
+    job = _job(organization, user)
+    claim = job_claim(str(job.pk))
+    assert claim is not None
+    word = Word(text="Americans", start=0.0, end=1.0, confidence=0.3)
+    segment = Segment(start=0.0, end=1.0, text="Americans", confidence=0.3, words=(word,))
+    result = TranscriptionResult(segments=[segment], language="en", duration=11.0, engine="local")
+    assert job_complete(claim, result)
+    job.refresh_from_db()
+    return job
 
 
 @pytest.fixture
@@ -121,6 +137,7 @@ def world() -> World:
         invitation=invitation,
         own_jobs={role: _job(organization, users[role]) for role in (Role.ADMIN, Role.MEMBER)},
         tag=tag,
+        reviewable_job=_completed_job(organization, owner),
     )
 
 
@@ -174,6 +191,7 @@ API_ROUTES = [
         {"url": "{media}", "translate_from": "english", "translate_to": "spanish"},
         "everyone",
     ),
+    ("post", "/api/v1/transcribe/{reviewable_job}/review/", {}, "everyone"),
 ]
 
 
@@ -194,6 +212,7 @@ def _path(world: World, role: str, template: str) -> str:
         owners_job=world.owners_job.pk,
         own_job=world.own_jobs.get(role, world.owners_job).pk,
         tag=world.tag.pk,
+        reviewable_job=world.reviewable_job.pk,
     )
 
 
@@ -219,6 +238,7 @@ def _state(world: World) -> tuple[object, ...]:
         list(OrderSettings.objects.values_list("callback_url", flat=True)),
         Order.objects.count(),
         OrderCallback.objects.count(),
+        ReviewTask.objects.count(),
     )
 
 
@@ -276,6 +296,7 @@ PAGE_ROUTES = [
     ),
     ("/settings/orders-api/", {"callback_url": "https://93.184.216.34/new"}, "managers"),
     ("/settings/orders-api/test/", {}, "managers"),
+    ("/jobs/{reviewable_job}/review/", {}, "everyone"),
 ]
 
 

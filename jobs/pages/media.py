@@ -20,6 +20,7 @@ from django.views.decorators.http import require_safe
 from accounts.pages.base import page_organization
 from jobs.errors import JobNotFound
 from jobs.media.storage import media_read, media_size
+from jobs.models import TranscriptionJob
 from jobs.organization_data.retention import audio_deleted_message
 from jobs.selectors import job_get
 
@@ -78,6 +79,12 @@ def job_audio(request: HttpRequest, job_id: uuid.UUID) -> HttpResponseBase:
         job = job_get(page_organization(request), job_id)
     except JobNotFound:
         raise Http404("No such job.") from None
+    return job_audio_response(request, job)
+
+
+def job_audio_response(request: HttpRequest, job: TranscriptionJob) -> HttpResponseBase:
+    """The job's audio, ranges honoured, for a caller that has already checked access
+    (the organization's pages above, the review desk for a reviewer's claimed task)."""
     name = job.media.name
     if not name and job.media_deleted_at is not None:
         # Gone for good, on purpose: 410 tells the player (and any cache) not to retry.

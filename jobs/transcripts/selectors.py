@@ -25,6 +25,10 @@ from jobs.translation.models import TranslationJob
 CLEAN_VERBATIM = "clean_verbatim"
 FULL_VERBATIM = "full_verbatim"
 TEXT_FORMATS = (CLEAN_VERBATIM, FULL_VERBATIM)
+# The doubtful-word threshold the editor marks and steps through, and the workspace's
+# review of doubtful segments selects by; the engines' word confidences are
+# probabilities, and below this Whisper is wrong often enough to check.
+LOW_CONFIDENCE = 0.6
 
 
 @dataclass(frozen=True)

@@ -16,6 +16,10 @@
   var SOURCE = ALIGNED ? JSON.parse(document.getElementById("source-rows").textContent) : {};
 
   var API = root.dataset.apiUrl;
+  // On the review desk, a review of just the doubtful segments: the others are shown
+  // greyed, for context, and are not editable (null: the whole transcript).
+  var focusNode = document.getElementById("focus-segments");
+  var FOCUS = focusNode ? JSON.parse(focusNode.textContent) : null;
   var LOW = parseFloat(root.dataset.lowConfidence) || 0.6;
   var SAVE_DELAY_MS = 1200;
   var SPEEDS = [0.5, 0.75, 1, 1.25, 1.5, 2];
@@ -341,6 +345,17 @@
     var row = { id: segment.id, li: li, text: text, select: select, chip: chip, time: time, timer: null };
     fillHead(row, segment);
     renderText(text, segment);
+    if (FOCUS && FOCUS.indexOf(segment.id) === -1) {
+      li.classList.add("ed-context");
+      li.title = "Not part of this review: shown for context";
+      text.contentEditable = "false";
+      text.removeAttribute("role");
+      [select, split, merge].forEach(function (control) {
+        control.disabled = true;
+      });
+    } else if (FOCUS) {
+      li.classList.add("ed-focus");
+    }
 
     time.addEventListener("click", function () {
       seek(segmentById(row.id).start, true);

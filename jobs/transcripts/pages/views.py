@@ -20,10 +20,7 @@ from accounts.pages.base import org_render, page_organization
 from jobs.errors import JobNotFound
 from jobs.models import JobStatus
 from jobs.selectors import job_get
-
-# The doubtful-word threshold the page marks and steps through; the engines' word
-# confidences are probabilities, and below this Whisper is wrong often enough to check.
-LOW_CONFIDENCE = 0.6
+from jobs.transcripts.selectors import LOW_CONFIDENCE
 
 
 def seek_seconds(value: str | None) -> float | None:

@@ -4,8 +4,8 @@ result exists, refunded (hold released, callback ``refunded``) when it cannot be
 Jobs announce their completion through ``webhooks.signals.event_emitted`` (sent in the
 transaction that completes the job), so orders never poll. Human-quality orders
 (``REVIEWED_TYPES``) are not finished by their job: the AI draft goes to the review
-desk through ``send_to_review``, whose delivery calls ``order_finish`` and whose refund
-calls ``order_refund``.
+desk through ``send_to_review``; its delivery finishes the order and its refund refunds
+it (``review_closed``, connected to the desk's signals in ``orders.apps``).
 """
 
 from __future__ import annotations
@@ -21,6 +21,8 @@ from billing.services import hold_capture, hold_release
 from orders.models import REVIEWED_TYPES, Order, OrderStatus, OrderType
 from orders.selectors import order_files
 from orders.services.callbacks import callback_create, organization_callback_url
+from review.models import ReviewSource, ReviewTask
+from review.services import request_review
 from webhooks.events import JOB_CANCELED, JOB_COMPLETED, JOB_FAILED
 
 logger = logging.getLogger(__name__)
@@ -30,16 +32,41 @@ REFUND_MESSAGE = "We could not make this order; its price was returned to your w
 
 
 def send_to_review(order: Order) -> None:
-    """Hand a human-quality order whose AI draft is ready to the review desk.
+    """Hand a human-quality order whose AI draft is ready to the review desk, due when
+    the order promised delivery and with the customer's comment for the reviewer.
 
-    On this branch the review desk (``review.services.request_review(job=…, due_at=…,
-    comment=…, hold_reference=…)``) is not merged yet: the order waits ``in_review``,
-    its hold still active, until the desk's ``review_delivered`` / ``review_refunded``
-    call ``order_finish`` / ``order_refund``. Wiring it is this one function.
+    The order keeps its own hold: the task carries none, so the desk moves no money for
+    it; the desk's ``review_delivered`` / ``review_refunded`` finish or refund the order
+    (``review_closed``), which captures or releases that hold.
     """
-    Order.objects.filter(pk=order.pk, status=OrderStatus.PROCESSING).update(
+    moved = Order.objects.filter(pk=order.pk, status=OrderStatus.PROCESSING).update(
         status=OrderStatus.IN_REVIEW
     )
+    if moved and order.transcription_job is not None:
+        request_review(
+            job=order.transcription_job,
+            due_at=order.delivery_estimate,
+            comment=order.comment,
+            hold_reference="",
+            source=ReviewSource.ORDER,
+        )
+
+
+def review_closed(task: ReviewTask, *, reason: str | None = None) -> bool:
+    """Finish (``reason`` None: delivered) or refund the order ``task`` reviewed; False
+    when the task was not an order's (a workspace review) or the order is not in review."""
+    if task.source != ReviewSource.ORDER:
+        return False
+    order = (
+        Order.objects.select_related("organization")
+        .filter(transcription_job_id=task.job_id, status=OrderStatus.IN_REVIEW)
+        .first()
+    )
+    if order is None:
+        return False
+    if reason is None:
+        return order_finish(order)
+    return order_refund(order, reason)
 
 
 @transaction.atomic

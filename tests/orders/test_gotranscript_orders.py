@@ -24,7 +24,10 @@ from jobs.translation.models import TranslationJob
 from orders.models import CallbackAttempt, Order, OrderCallback, OrderStatus
 from orders.services.callbacks import callback_attempt
 from orders.services.fulfilment import order_finish, order_refund
+from review import services as review
+from review.models import ReviewTask
 from tests.orders.conftest import money_state
+from tests.review.conftest import make_staff
 from tests.webhook_receiver import Reply, receiving
 from webhooks.services import organization_secret
 from webhooks.signing import standard_signature
@@ -169,12 +172,12 @@ def test_a_live_automatic_transcription_is_called_back_until_the_receiver_says_o
     assert read["paid_at"]
 
 
-def test_a_transcription_waits_in_review_after_its_draft_and_is_charged_on_delivery(
-    gotranscript, media_host, alice
-):
+def _reviewed_order(gotranscript, media_host, receiver) -> Order:
+    """A live human-quality transcription whose AI draft is done and on the review desk."""
     response = gotranscript.order(
         "transcriptions", mode="live", url=media_host.url + "/jfk.flac", language="english",
         number_of_speakers="1_or_2", comment="Speaker: JFK", turnaround_time="12_hours",
+        callback_url=receiver.url(),
     )  # fmt: skip
     assert response.status_code == 200, response.text
     order = Order.objects.get(pk=response.json()["order_id"])
@@ -184,19 +187,59 @@ def test_a_transcription_waits_in_review_after_its_draft_and_is_charged_on_deliv
     assert job.max_speakers == 2
     job_run(str(job.pk))
     order.refresh_from_db()
-    assert order.status == OrderStatus.IN_REVIEW
-    assert Hold.objects.get(reference=order.hold_reference).status == HoldStatus.ACTIVE
-    refused = gotranscript.get(f"/api/v4/orders/{order.pk}/transcription")
-    assert refused.status_code == 400
-    assert "in review" in refused.json()["error"]
+    return order
 
-    assert order_finish(order) is True
+
+def test_a_transcription_goes_to_the_review_desk_and_is_charged_once_when_delivered(
+    gotranscript, media_host, alice
+):
+    reviewer = make_staff("rita@hark.example", reviewer=True)
+    with receiving([Reply(200, b"ok")]) as receiver:
+        order = _reviewed_order(gotranscript, media_host, receiver)
+        assert order.status == OrderStatus.IN_REVIEW
+        assert Hold.objects.get(reference=order.hold_reference).status == HoldStatus.ACTIVE
+        task = ReviewTask.objects.get(job=order.transcription_job)
+        assert (task.source, task.comment, task.due_at) == (
+            "order",
+            "Speaker: JFK",
+            order.delivery_estimate,
+        )
+        refused = gotranscript.get(f"/api/v4/orders/{order.pk}/transcription")
+        assert refused.status_code == 400
+        assert "in review" in refused.json()["error"]
+
+        review.deliver(review.claim(task, reviewer), reviewer)
+        deliver_callbacks(timezone.now(), random.Random(1))
+    order.refresh_from_db()
+    assert order.status == OrderStatus.FINISHED
     assert order_finish(order) is False  # delivered once, charged once
     assert [e.amount for e in LedgerEntry.objects.filter(reference=order.hold_reference)] == [
         -order.order_total
     ]
+    fields = form_fields(receiver.requests[0].body, receiver.requests[0].headers["content-type"])
+    assert fields["status"] == "finished"
     timed = gotranscript.get(f"/api/v4/orders/{order.pk}/transcription", format="text")
     assert timed.status_code == 200
+    assert "country" in timed.text
+
+
+def test_a_review_refunded_at_the_desk_refunds_the_order_with_the_reviewers_reason(
+    gotranscript, media_host, alice
+):
+    reviewer = make_staff("rita@hark.example", reviewer=True)
+    with receiving([Reply(200, b"ok")]) as receiver:
+        order = _reviewed_order(gotranscript, media_host, receiver)
+        balance_before = money_state(alice)[0]
+        task = ReviewTask.objects.get(job=order.transcription_job)
+        review.refund(review.claim(task, reviewer), reviewer, "The recording is silent.")
+        deliver_callbacks(timezone.now(), random.Random(1))
+    order.refresh_from_db()
+    assert (order.status, order.refund_reason) == (OrderStatus.REFUNDED, "The recording is silent.")
+    assert Hold.objects.get(reference=order.hold_reference).status == HoldStatus.RELEASED
+    assert money_state(alice)[0] == balance_before
+    assert not LedgerEntry.objects.filter(reference=order.hold_reference, amount__lt=0).exists()
+    fields = form_fields(receiver.requests[0].body, receiver.requests[0].headers["content-type"])
+    assert fields["status"] == "refunded"
 
 
 def test_a_refunded_order_releases_its_hold_and_calls_back_refunded(

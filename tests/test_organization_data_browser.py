@@ -30,7 +30,11 @@ def test_an_owner_sets_retention_exports_and_deletes_everything(live_server, ali
         page.get_by_role("button", name="Sign In").click()
         page.wait_for_url(base + "/")
 
-        page.locator("#site-nav").get_by_role("link", name="Data").click()
+        page.locator("#site-nav").get_by_role("link", name="Settings").click()
+        page.wait_for_url(base + "/settings/")
+        page.get_by_role("navigation", name="Organization settings").get_by_role(
+            "link", name="Data & retention"
+        ).click()
         page.wait_for_url(base + "/settings/data/")
         assert stylesheet_applied(page)
         page.fill("input[name=media_days]", "30")

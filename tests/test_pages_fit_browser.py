@@ -6,12 +6,16 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
+from datetime import timedelta
 from decimal import Decimal
 
 import pytest
+from django.contrib.auth.models import Permission
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
+from django.utils import timezone
 from playwright.sync_api import Browser, Page, expect
 
+from accounts.invitations import invitation_create, invitation_token
 from accounts.models import User
 from accounts.services import organization_create
 from billing.models import TopUp
@@ -19,6 +23,8 @@ from billing.selectors import wallet_for
 from billing.services import credits_grant
 from jobs.translation.services.intake import translation_create
 from jobs.translation.services.worker import translation_run
+from review.services import request_review
+from tests.audio_fixtures import SHARED_AUDIO
 from tests.browser import DESKTOP, PHONE, chromium, screenshot, stylesheet_applied
 from tests.conftest import Persona
 from tests.support.organization_data import RECEIVER, finished_job
@@ -39,6 +45,9 @@ class Seeded:
     delivery: str
     topup: str
     session: str
+    invitation: str
+    review_task: str
+    doubtful_job: str
 
 
 # Pages anyone may open, and the pages behind sign-in, by URL name; a kwargs builder
@@ -50,6 +59,7 @@ ANONYMOUS: list[tuple[str, Callable[[Seeded], dict[str, str]]]] = [
     ("account_login", lambda s: {}),
     ("account_signup", lambda s: {}),
     ("account_reset_password", lambda s: {}),
+    ("invitation", lambda s: {"token": s.invitation}),
 ]
 SIGNED_IN: list[tuple[str, Callable[[Seeded], dict[str, str]], str]] = [
     ("dashboard", lambda s: {}, ""),
@@ -73,6 +83,12 @@ SIGNED_IN: list[tuple[str, Callable[[Seeded], dict[str, str]], str]] = [
     ("webhook-endpoint", lambda s: {"endpoint_id": s.endpoint}, ""),
     ("webhook-delivery", lambda s: {"delivery_id": s.delivery}, ""),
     ("webhooks-docs", lambda s: {}, ""),
+    ("organization-settings", lambda s: {}, ""),
+    ("orders-settings", lambda s: {}, ""),
+    ("job-review", lambda s: {"job_id": s.doubtful_job}, ""),
+    # The signed-in user is also a reviewer (staff with review.review_orders).
+    ("review-desk", lambda s: {}, ""),
+    ("review-task", lambda s: {"task_id": s.review_task}, ""),
 ]
 # Routes that are not pages a person reads: form posts, downloads, media.
 NOT_PAGES = {
@@ -92,6 +108,20 @@ NOT_PAGES = {
     "webhook-delete",
     "webhook-resend",
     "webhook-signing-secret-rotate",
+    "job-rename",
+    "job-tag-add",
+    "job-tag-remove",
+    "job-row",  # htmx fragments of the dashboard and job pages
+    "job-progress",
+    "member-role",
+    "invitation-resend",
+    "invitation-revoke",
+    "orders-test-callback",
+    "review-claim",
+    "review-deliver",
+    "review-refund",
+    "review-audio",
+    "review-transcript",  # the review editor's JSON API
 }
 
 
@@ -155,6 +185,13 @@ def _seed(persona: Persona) -> Seeded:
         checkout_session_id="cs_test_fit",
         created_by=persona.user,
     )
+    invitation = invitation_create(
+        organization=persona.organization, actor=None, email="invitee@example.org"
+    ).invitation
+    task = request_review(
+        job=job, due_at=timezone.now() + timedelta(hours=12), comment="Names: Kennedy.",
+        hold_reference="",
+    )  # fmt: skip
     return Seeded(
         job=str(job.pk),
         translation=str(translation.pk),
@@ -162,6 +199,10 @@ def _seed(persona: Persona) -> Seeded:
         delivery=str(delivery.pk),
         topup=str(topup.pk),
         session="cs_test_fit",
+        invitation=invitation_token(invitation),
+        review_task=str(task.pk),
+        # Whisper is unsure of much of this meeting's crosstalk: there is something to review.
+        doubtful_job=str(finished_job(persona, SHARED_AUDIO / "ami_debug_tst00.wav").pk),
     )
 
 
@@ -217,7 +258,8 @@ def _log_out_clipped(page: Page) -> str:
 
 @pytest.mark.usefixtures("transactional_db", "isolated_media")
 def test_no_page_scrolls_sideways_at_desktop_or_phone_width(live_server, browser):
-    user = User.objects.create_user(email="fit@example.org", password=PASSWORD)
+    user = User.objects.create_user(email="fit@example.org", password=PASSWORD, is_staff=True)
+    user.user_permissions.add(Permission.objects.get(codename="review_orders"))
     organization = organization_create(name=LONG_NAME, owner=user)
     credits_grant(organization=organization, amount=Decimal("1234567.89"), reason="Big customer")
     persona = Persona(user, organization, None, "")  # type: ignore[arg-type]

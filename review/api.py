@@ -120,8 +120,10 @@ class ReviewOrderApi(OrganizationApiView):
             ),
             402: error_response(
                 "Not enough credits",
-                ("insufficient_credits",
-                 "You have 0.1 credits remaining but this review requires 0.62 credits."),
+                (
+                    "insufficient_credits",
+                    "You have 0.1 credits remaining but this review requires 0.62 credits.",
+                ),
             ),
             **ERRORS,
         },

@@ -118,7 +118,8 @@ BATCH: dict[str, Any] = {
                        value={"file": ["interview-1.mp3", "interview-2.mp3"], "language": "en"}),
     ],
     "responses": {
-        200: ok_response(BatchOutput, "Each file's job, or why it has none", one_of_three_is_not_audio={
+        200: ok_response(BatchOutput, "Each file's job, or why it has none",
+                         one_of_three_is_not_audio={
                 "created": 2, "failed": 1, "results": [
                     {"filename": "a.mp3", "id": JOB_ID, "job_id": JOB_ID, "status": "queued",
                      "estimated_credits": 0.19, "estimated_wait": 30,

@@ -113,6 +113,8 @@ NOT_PAGES = {
     "job-tag-remove",
     "job-row",  # htmx fragments of the dashboard and job pages
     "job-progress",
+    "translation-progress",
+    "translation-badge",
     "member-role",
     "invitation-resend",
     "invitation-revoke",

@@ -18,7 +18,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from billing.services import hold_capture, hold_release
-from orders.models import REVIEWED_TYPES, Order, OrderStatus, OrderType
+from orders.models import REVIEWED_TYPES, CallbackStatus, Order, OrderStatus, OrderType
 from orders.selectors import order_files
 from orders.services.callbacks import callback_create, organization_callback_url
 from review.models import ReviewSource, ReviewTask
@@ -101,6 +101,24 @@ def order_refund(order: Order, reason: str = REFUND_MESSAGE) -> bool:
     hold_release(reference=order.hold_reference)
     order.refresh_from_db()
     order_callback_send(order)
+    return True
+
+
+def order_recheck(*, job_id: uuid.UUID, translation_id: uuid.UUID | None) -> bool:
+    """GoTranscript calls back again when a delivered order is corrected (its quality
+    re-check): a finished order whose transcript (or translation) was edited sends its
+    ``finished`` callback again, its files now serving the corrected text. A burst of
+    edits makes one callback: none is added while one is still being sent."""
+    orders = Order.objects.select_related("organization").filter(status=OrderStatus.FINISHED)
+    if translation_id is not None:
+        orders = orders.filter(translation_job_id=translation_id)
+    else:
+        orders = orders.filter(transcription_job_id=job_id, translation_job__isnull=True)
+    order = orders.first()
+    if order is None or order.callbacks.filter(status=CallbackStatus.PENDING).exists():
+        return False
+    with transaction.atomic():
+        order_callback_send(order)
     return True
 
 

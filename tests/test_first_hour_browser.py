@@ -87,6 +87,9 @@ def test_a_newcomer_signs_up_brings_a_teammate_and_reads_a_tagged_transcript(
         page.get_by_role("button", name="Sign Up").click()
         page.wait_for_url(base + "/")
         expect(page.get_by_text("No transcriptions yet")).to_be_visible()
+        # One welcome that says what to do next, not "Successfully signed in as …" too.
+        expect(page.locator(".messages")).to_contain_text("invite your team in Settings")
+        expect(page.get_by_text("Successfully signed in")).to_have_count(0)
         screenshot(page, "first-hour-03-dashboard-empty-desktop")
 
         # Settings: the organization gets its name, then Members invites a teammate.
@@ -125,6 +128,7 @@ def test_a_newcomer_signs_up_brings_a_teammate_and_reads_a_tagged_transcript(
         teammate.wait_for_url(base + "/")
         expect(teammate.locator(".messages")).to_contain_text(f"Welcome to {ORGANIZATION}")
         expect(teammate.locator(".org-name")).to_have_text(ORGANIZATION)
+        expect(teammate.get_by_text("Successfully signed in")).to_have_count(0)
         screenshot(teammate, "first-hour-06-teammate-joined-desktop")
         teammate.context.close()
 

@@ -8,7 +8,9 @@ same Word document as ``docx`` (Word and LibreOffice open it whatever its name),
 
 from __future__ import annotations
 
-from django.http import HttpResponse
+from typing import Any
+
+from django.http import HttpResponse, JsonResponse
 from django.utils.text import slugify
 
 from jobs.api.results import export_response, transcript_document
@@ -84,6 +86,26 @@ def test_file_response(order_type: str, requested: str) -> HttpResponse:
     return _named(response, name, stem)
 
 
+def alignment_words(order: Order) -> list[dict[str, Any]]:
+    """GoTranscript's forced alignment file: every word of the current transcript, in
+    order, as ``{"word", "begin", "end"}`` (seconds)."""
+    document = order_document(order, "alignment")
+    return [
+        {"word": word.text, "begin": round(word.start, 3), "end": round(word.end, 3)}
+        for segment in document.segments
+        for word in segment.words
+    ]
+
+
+def _alignment_response(order: Order, requested: str) -> HttpResponse:
+    if requested not in ("", "json"):
+        raise InvalidJobRequest("The forced alignment file is JSON only: send format=json.")
+    response = JsonResponse(alignment_words(order), safe=False)
+    stem = slugify(f"order-{order.pk}-alignment")
+    response["Content-Disposition"] = f'attachment; filename="{stem}.json"'
+    return response
+
+
 def order_file_response(order: Order, kind: str, requested: str) -> HttpResponse:
     if kind not in order_file_kinds(order):
         raise InvalidJobRequest(
@@ -94,6 +116,8 @@ def order_file_response(order: Order, kind: str, requested: str) -> HttpResponse
             f"This order is {order.status.replace('_', ' ')}; its files are served once it "
             "is finished."
         )
+    if kind == "alignment":
+        return _alignment_response(order, requested)
     name, exporter = _exporter(kind, requested)
     options = ExportOptions(
         text_format=order.text_format or FULL_VERBATIM,

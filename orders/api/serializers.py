@@ -63,11 +63,62 @@ class SubtitlesOrderInput(_OrderInput):
     translate_to = serializers.CharField(max_length=40)
 
 
+class _KnownTextOrderInput(_OrderInput):
+    """Orders that bring their own transcript: GoTranscript names the media ``audio_url``."""
+
+    url = None  # type: ignore[assignment]
+    audio_url = serializers.URLField(max_length=2000)
+    transcription_url = serializers.URLField(max_length=2000)
+    language = serializers.CharField(max_length=40)
+
+    def order_request(self) -> OrderRequest:
+        data = dict(self.validated_data)
+        return OrderRequest(type=self.order_type, mode=data.pop("mode"), url=data.pop("audio_url"),
+                            **data)  # fmt: skip
+
+
+class ForcedAlignmentOrderInput(_KnownTextOrderInput):
+    """``forced_alignment``: the audio and the text it says."""
+
+
+class ProofreadingOrderInput(_KnownTextOrderInput):
+    """``transcription_proofreading``: the audio and the customer's AI transcript (plain
+    text, JSON, SRT or VTT), proofread by a person; ``captions`` adds a captions file."""
+
+    text_format = serializers.CharField(required=False, default="clean_verbatim")
+    timestamping = serializers.CharField(required=False, default="not_required")
+    turnaround_time = serializers.CharField(required=False, default=DEFAULT_TURNAROUND)
+    captions = serializers.BooleanField(required=False, default=False)
+
+
+class OrderQuoteOutput(serializers.Serializer[Any]):
+    """What an order request answers (``order_id`` only in live mode)."""
+
+    mode = serializers.ChoiceField(choices=["test", "live"])
+    status = serializers.CharField()
+    order_id = serializers.IntegerField(required=False)
+    order_total = serializers.FloatField()
+    seconds = serializers.IntegerField()
+    words = serializers.IntegerField(required=False)
+    in_wallet = serializers.FloatField()
+    delivery_estimate = serializers.CharField(help_text="UTC, YYYY-MM-DD HH:MM:SS")
+
+
+class GoTranscriptErrorOutput(serializers.Serializer[Any]):
+    """GoTranscript's error body (HTTP 400, or 404 for an order that is not yours)."""
+
+    mode = serializers.ChoiceField(choices=["test", "live"])
+    status = serializers.ChoiceField(choices=["error"])
+    error = serializers.CharField()
+
+
 INPUTS: dict[str, type[_OrderInput]] = {
     OrderType.TRANSCRIPTION: HumanOrderInput,
     OrderType.CAPTIONS: HumanOrderInput,
     OrderType.AUTOMATIC_TRANSCRIPTION: AutomaticOrderInput,
     OrderType.SUBTITLES: SubtitlesOrderInput,
+    OrderType.FORCED_ALIGNMENT: ForcedAlignmentOrderInput,
+    OrderType.TRANSCRIPTION_PROOFREADING: ProofreadingOrderInput,
 }
 
 

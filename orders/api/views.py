@@ -16,7 +16,12 @@ from jobs.errors import InvalidJobRequest
 from orders.api.auth import request_field
 from orders.api.base import GoTranscriptApiView, request_mode
 from orders.api.output import SAMPLE_ORDERS, order_output, quote_output
-from orders.api.serializers import INPUTS, input_for
+from orders.api.serializers import (
+    INPUTS,
+    GoTranscriptErrorOutput,
+    OrderQuoteOutput,
+    input_for,
+)
 from orders.exports import order_file_response, test_file_response
 from orders.models import OrderType
 from orders.selectors import order_get, orders_page
@@ -96,6 +101,76 @@ class AutomaticTranscriptionOrderApi(_OrderCreateApi):
 )
 class SubtitlesOrderApi(_OrderCreateApi):
     order_type = OrderType.SUBTITLES
+
+
+_KNOWN_TEXT_ERROR = {
+    "mode": "live", "status": "error",
+    "error": "'german' is not an available language. Available values: english, french, "
+    "spanish.",
+}  # fmt: skip
+
+
+def _known_text_schema(order_type: str, fields: str, example: dict[str, Any]) -> Any:
+    """drf-spectacular's description of an order that brings its own transcript: typed
+    request and answers, with GoTranscript's error body."""
+    return extend_schema_view(
+        post=extend_schema(
+            operation_id=f"orders_{order_type}_create",
+            summary=f"Order {OrderType(order_type).label.lower()} (GoTranscript)",
+            description=(
+                f"GoTranscript's `POST /api/v4/{order_type}`: {fields}. `api_token` in the "
+                "body (or query string, or a Bearer header). `mode=test` prices the order "
+                "by the audio's length without charging or storing anything; `mode=live` "
+                "fetches both URLs through the SSRF guard, holds `order_total` on the "
+                "wallet and sends `callback_url` a multipart callback when it is finished "
+                "or refunded. Errors are HTTP 400 with "
+                '`{"mode", "status": "error", "error"}`.'
+            ),
+            request=INPUTS[order_type],
+            responses={200: OrderQuoteOutput, 400: GoTranscriptErrorOutput},
+            examples=[
+                OpenApiExample(
+                    "Order",
+                    value={
+                        "mode": "live",
+                        "audio_url": "https://example.com/interview.mp3",
+                        "transcription_url": "https://example.com/interview.txt",
+                        "language": "english",
+                        "callback_url": "https://example.com/gt",
+                    },
+                    request_only=True,
+                ),
+                OpenApiExample("Ordered", value=example, response_only=True),
+                OpenApiExample(
+                    "Refused", value=_KNOWN_TEXT_ERROR, response_only=True, status_codes=["400"]
+                ),
+            ],
+            tags=["GoTranscript orders"],
+        )
+    )
+
+
+@_known_text_schema(
+    OrderType.FORCED_ALIGNMENT,
+    "`audio_url` (up to 1 hour), `transcription_url` (plain text), `language` (`english`, "
+    "`french`, `spanish`), `callback_url`; delivers `forced_alignment_transcription_url`, "
+    'a JSON array of `{"word", "begin", "end"}`',
+    {**QUOTE_EXAMPLE, "order_total": 0.01, "delivery_estimate": "2026-12-05 17:23:01"},
+)
+class ForcedAlignmentOrderApi(_OrderCreateApi):
+    order_type = OrderType.FORCED_ALIGNMENT
+
+
+@_known_text_schema(
+    OrderType.TRANSCRIPTION_PROOFREADING,
+    "`audio_url`, `transcription_url` (your AI transcript as plain text, JSON, SRT or "
+    "VTT), `language`, `text_format`, `timestamping`, `turnaround_time`, `captions` "
+    "(`true` adds `proofread_captions_url`), `comment`, `callback_url`; a person proofreads "
+    "it, and a transcript too poor to proofread is refunded",
+    {**QUOTE_EXAMPLE, "order_total": 0.17, "delivery_estimate": "2026-12-10 16:23:01"},
+)
+class TranscriptionProofreadingOrderApi(_OrderCreateApi):
+    order_type = OrderType.TRANSCRIPTION_PROOFREADING
 
 
 def _cursor(request: Request) -> int | None:

@@ -23,10 +23,12 @@ from accounts.permissions import ActorLike, Capability, require
 from billing.selectors import available_credits
 from billing.services import InsufficientCredits, hold_place
 from jobs.errors import InvalidJobRequest, JobError
+from jobs.models import JobTask
 from jobs.options import TranscriptionOptions
 from jobs.services.intake import job_create, media_quote
 from jobs.services.url_intake import UrlIntakeFailed, media_fetch
 from orders import languages
+from orders.customer_transcripts import transcript_file_text
 from orders.models import REVIEWED_TYPES, Order, OrderType
 from orders.pricing import OrderPrice, order_price
 from orders.services.callbacks import callback_url_check
@@ -39,6 +41,11 @@ TIMESTAMPING = (
 SPEAKERS: dict[str, int | None] = {"1_or_2": 2, "3_or_more": None}
 # Machine-made orders are promised within this, whatever their length (a queue can wait).
 AUTOMATIC_DELIVERY = timedelta(hours=1)
+# Orders that bring their own transcript: its text is aligned to the audio (JobTask.ALIGN)
+# instead of transcribed.
+KNOWN_TEXT_TYPES = frozenset({OrderType.FORCED_ALIGNMENT, OrderType.TRANSCRIPTION_PROOFREADING})
+# GoTranscript: "audio files of up to 1 hour in length are currently accepted per request".
+FORCED_ALIGNMENT_MAX_SECONDS = 3600
 
 
 @dataclass(frozen=True)
@@ -59,6 +66,10 @@ class OrderRequest:
     turnaround_time: str = languages.DEFAULT_TURNAROUND
     number_of_speakers: str = "1_or_2"
     callback_url: str = ""
+    # The customer's own transcript (forced alignment and proofreading orders).
+    transcription_url: str = ""
+    # Proofreading: captions too.
+    captions: bool = False
 
 
 @dataclass(frozen=True)
@@ -114,8 +125,16 @@ def order_check(request: OrderRequest) -> None:
         callback_url_check(request.callback_url)
 
 
-def job_options(request: OrderRequest) -> TranscriptionOptions:
-    """The transcription job that makes the order's result (or its AI draft)."""
+def job_options(request: OrderRequest, known_text: str = "") -> TranscriptionOptions:
+    """The transcription job that makes the order's result (or its AI draft); for an
+    order that brings its transcript, the job that aligns ``known_text``."""
+    if request.type in KNOWN_TEXT_TYPES:
+        return TranscriptionOptions(
+            language=languages.code_for(request.language),
+            task=JobTask.ALIGN,
+            prompt=known_text,
+            word_timestamps=True,
+        )
     if request.type == OrderType.SUBTITLES:
         source = languages.code_for(request.translate_from)
         target = languages.code_for(request.translate_to)
@@ -158,16 +177,27 @@ def order_place(
     """
     require(actor, organization, Capability.JOBS_CREATE)
     order_check(request)
-    options = job_options(request)
     now = timezone.now()
     with tempfile.TemporaryDirectory(dir=settings.FILE_UPLOAD_TEMP_DIR) as folder:
-        media = media_fetch(request.url, Path(folder))
+        known_text = _known_text_fetch(request, Path(folder))
+        options = job_options(request, known_text)
+        media_folder = Path(folder) / "media"
+        media_folder.mkdir()
+        media = media_fetch(request.url, media_folder)
         try:
             quote = media_quote(path=media.path, options=options)
         except JobError as exc:
             if exc.status in {413, 415}:
                 raise UrlIntakeFailed(exc.message) from None
             raise
+        if (
+            request.type == OrderType.FORCED_ALIGNMENT
+            and quote.seconds > FORCED_ALIGNMENT_MAX_SECONDS
+        ):
+            raise InvalidJobRequest(
+                f"This recording is {quote.seconds / 60:.0f} minutes long; forced alignment "
+                "takes audio of up to 1 hour per order. Split it and order each part."
+            )
         price = order_price(
             request.type,
             seconds=quote.seconds,
@@ -207,6 +237,7 @@ def order_place(
                 number_of_speakers=(
                     request.number_of_speakers if request.type in REVIEWED_TYPES else ""
                 ),
+                captions=request.captions,
                 comment=request.comment,
                 trim_from=request.trim_from,
                 trim_till=request.trim_till,
@@ -223,3 +254,16 @@ def order_place(
                 organization=organization, amount=price.total, reference=reference, work="order"
             )
     return OrderQuote("live", price, available_credits(organization), estimate, order)
+
+
+def _known_text_fetch(request: OrderRequest, folder: Path) -> str:
+    """The customer's transcript as text, one segment a line ("" for other orders),
+    fetched through the same SSRF guard and size cap as the media."""
+    if request.type not in KNOWN_TEXT_TYPES:
+        return ""
+    if not request.transcription_url:
+        raise InvalidJobRequest("transcription_url is required: the URL of your transcript.")
+    text_folder = folder / "transcript"
+    text_folder.mkdir()
+    fetched = media_fetch(request.transcription_url, text_folder)
+    return transcript_file_text(fetched.path.read_bytes())

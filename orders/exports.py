@@ -19,7 +19,8 @@ from jobs.errors import InvalidJobRequest, JobConflict
 from jobs.exporters import EXPORTERS, Exporter, TranscriptDocument
 from jobs.exporters.options import FULL_VERBATIM, ExportOptions
 from jobs.translation.api.output import translation_document
-from orders.models import Order, OrderStatus
+from orders import languages
+from orders.models import Order, OrderDocument, OrderStatus, OrderType
 from orders.selectors import order_file_kinds
 
 # GoTranscript's format names → Hark's exporters.
@@ -32,12 +33,25 @@ CAPTION_KINDS = {"captions", "subtitles"}
 
 
 def order_document(order: Order, kind: str) -> TranscriptDocument:
+    if order.type == OrderType.TRANSLATION:
+        return _translated_document(order)
     job = order.transcription_job
     if job is None:
         raise JobConflict("This order's result is no longer available.")
     if kind == "subtitles" and order.translation_job is not None:
         return translation_document(order.translation_job)
     return transcript_document(job, text_format=FULL_VERBATIM)
+
+
+def _translated_document(order: Order) -> TranscriptDocument:
+    """A translated document as the exporters take it: a paragraph a segment, untimed."""
+    document = OrderDocument.objects.get(order=order)
+    return TranscriptDocument(
+        title=document.filename or f"Order {order.pk}",
+        language=languages.code_for(order.translate_to),
+        duration=0.0,
+        segments=tuple(Segment(0.0, 0.0, text, 1.0) for text in document.translated),
+    )
 
 
 # GoTranscript's test files (``/api/v4/test-file/<type>``): a fixed two-speaker sample,

@@ -193,6 +193,12 @@ API_ROUTES = [
     ),
     (
         "post",
+        "/api/v4/translations",
+        {"url": "{media}.txt", "translate_from": "english", "translate_to": "spanish"},
+        "everyone",
+    ),
+    (
+        "post",
         "/api/v4/forced_alignment",
         {"audio_url": "{media}", "transcription_url": "{media}.txt", "language": "english"},
         "everyone",

@@ -63,6 +63,10 @@ class SubtitlesOrderInput(_OrderInput):
     translate_to = serializers.CharField(max_length=40)
 
 
+class TranslationOrderInput(SubtitlesOrderInput):
+    """``translations``: ``url`` is a text document (.txt or .docx), not a recording."""
+
+
 class _KnownTextOrderInput(_OrderInput):
     """Orders that bring their own transcript: GoTranscript names the media ``audio_url``."""
 
@@ -117,6 +121,7 @@ INPUTS: dict[str, type[_OrderInput]] = {
     OrderType.CAPTIONS: HumanOrderInput,
     OrderType.AUTOMATIC_TRANSCRIPTION: AutomaticOrderInput,
     OrderType.SUBTITLES: SubtitlesOrderInput,
+    OrderType.TRANSLATION: TranslationOrderInput,
     OrderType.FORCED_ALIGNMENT: ForcedAlignmentOrderInput,
     OrderType.TRANSCRIPTION_PROOFREADING: ProofreadingOrderInput,
 }

@@ -13,6 +13,7 @@ urlpatterns = [
     ),
     path("captions", views.CaptionsOrderApi.as_view(), name="orders-captions"),
     path("subtitles", views.SubtitlesOrderApi.as_view(), name="orders-subtitles"),
+    path("translations", views.TranslationOrderApi.as_view(), name="orders-translations"),
     path(
         "forced_alignment", views.ForcedAlignmentOrderApi.as_view(), name="orders-forced-alignment"
     ),

@@ -173,6 +173,66 @@ class TranscriptionProofreadingOrderApi(_OrderCreateApi):
     order_type = OrderType.TRANSCRIPTION_PROOFREADING
 
 
+@extend_schema_view(
+    post=extend_schema(
+        operation_id="orders_translations_create",
+        summary="Order a translation (GoTranscript)",
+        description=(
+            "GoTranscript's `POST /api/v4/translations`: `url` (a .txt or .docx document), "
+            "`translate_from`, `translate_to` (GoTranscript's names), `comment`, "
+            "`callback_url`. Priced per word (`words` in the answer); machine-translated by "
+            "the translators this installation has for the pair (a pair none offers is a "
+            "400 naming what is offered from that language). `mode=test` prices it and "
+            "stores nothing; `mode=live` holds `order_total` and calls `callback_url` back "
+            "with `translation_url` (docx by default; `format=` doc, pdf, text, html, json)."
+        ),
+        request=INPUTS[OrderType.TRANSLATION],
+        responses={200: OrderQuoteOutput, 400: GoTranscriptErrorOutput},
+        examples=[
+            OpenApiExample(
+                "Order",
+                value={
+                    "mode": "live",
+                    "url": "https://example.com/letter.docx",
+                    "translate_from": "english",
+                    "translate_to": "spanish",
+                    "comment": "Formal register",
+                    "callback_url": "https://example.com/gt",
+                },
+                request_only=True,
+            ),
+            OpenApiExample(
+                "Ordered",
+                value={
+                    **QUOTE_EXAMPLE,
+                    "order_total": 1.36,
+                    "seconds": 0,
+                    "words": 68,
+                    "in_wallet": 58.64,
+                    "delivery_estimate": "2026-12-05 17:23:01",
+                },
+                response_only=True,
+            ),
+            OpenApiExample(
+                "Refused",
+                value={
+                    "mode": "live",
+                    "status": "error",
+                    "error": "No translator here can "
+                    "translate English into Thai. From English you can translate into: "
+                    "Catalan (ca), Spanish (es).",
+                },
+                response_only=True,
+                status_codes=["400"],
+            ),
+        ],
+        tags=["GoTranscript orders"],
+    )
+)
+class TranslationOrderApi(_OrderCreateApi):
+    order_type = OrderType.TRANSLATION
+
+
 def _cursor(request: Request) -> int | None:
     raw = request_field(request, "cursor")
     if not raw:

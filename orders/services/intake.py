@@ -32,6 +32,7 @@ from orders.customer_transcripts import transcript_file_text
 from orders.models import REVIEWED_TYPES, Order, OrderType
 from orders.pricing import OrderPrice, order_price
 from orders.services.callbacks import callback_url_check
+from orders.services.documents import document_order_create, document_quote
 
 TEXT_FORMATS = ("clean_verbatim", "full_verbatim")
 TIMESTAMPING = (
@@ -104,7 +105,7 @@ def order_check(request: OrderRequest) -> None:
     value and what is allowed."""
     if request.mode not in ("test", "live"):
         raise InvalidJobRequest("mode must be test or live.")
-    if request.type == OrderType.SUBTITLES:
+    if request.type in (OrderType.SUBTITLES, OrderType.TRANSLATION):
         names = languages.TRANSLATION_LANGUAGES
         _choice(request.translate_from, names, "translate_from language")
         _choice(request.translate_to, names, "translate_to language")
@@ -178,6 +179,8 @@ def order_place(
     require(actor, organization, Capability.JOBS_CREATE)
     order_check(request)
     now = timezone.now()
+    if request.type == OrderType.TRANSLATION:
+        return _document_order_place(organization, request, api_key, now)
     with tempfile.TemporaryDirectory(dir=settings.FILE_UPLOAD_TEMP_DIR) as folder:
         known_text = _known_text_fetch(request, Path(folder))
         options = job_options(request, known_text)
@@ -253,6 +256,32 @@ def order_place(
             hold_place(
                 organization=organization, amount=price.total, reference=reference, work="order"
             )
+    return OrderQuote("live", price, available_credits(organization), estimate, order)
+
+
+def _document_order_place(
+    organization: Organization, request: OrderRequest, api_key: ApiKey | None, now: datetime
+) -> OrderQuote:
+    """A translation order: a document priced by its words, translated by machine."""
+    quote = document_quote(request.url, request.translate_from, request.translate_to)
+    price = order_price(OrderType.TRANSLATION, words=quote.words)
+    estimate = delivery_estimate(request, now)
+    if request.mode == "test":
+        return OrderQuote("test", price, available_credits(organization), estimate)
+    order = document_order_create(
+        organization=organization,
+        api_key=api_key,
+        quote=quote,
+        fields={
+            "type": OrderType.TRANSLATION,
+            "translate_from": request.translate_from,
+            "translate_to": request.translate_to,
+            "comment": request.comment,
+            "source_url": request.url,
+            "callback_url": request.callback_url,
+            "delivery_estimate": estimate,
+        },
+    )
     return OrderQuote("live", price, available_credits(organization), estimate, order)
 
 

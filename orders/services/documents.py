@@ -32,7 +32,7 @@ from jobs.translation.services.intake import translation_plan
 from jobs.translation.services.translators import texts_translate
 from lib.queue import enqueue_not_before
 from orders import languages
-from orders.models import Order, OrderDocument, OrderStatus
+from orders.models import Order, OrderDocument, OrderStatus, OrderType
 from orders.pricing import order_price
 
 logger = logging.getLogger(__name__)
@@ -100,7 +100,7 @@ def document_order_create(
 ) -> Order:
     """The live order, its document and its hold, and its task queued, in one
     transaction; InsufficientCredits when the wallet cannot pay."""
-    price = order_price(fields["type"], words=quote.words)  # type: ignore[arg-type]
+    price = order_price(OrderType.TRANSLATION, words=quote.words)
     available = available_credits(organization)
     if price.total > available:
         raise InsufficientCredits(

@@ -22,7 +22,7 @@ from orders import languages
 from orders.api.auth import INVALID_TOKEN
 from orders.api.base import MISSING_TOKEN
 from orders.exports import FORMATS, SAMPLE, TEST_FILE_KINDS
-from orders.models import OrderType
+from orders.models import REVIEWED_TYPES, OrderType
 from orders.selectors import FILE_FIELDS
 
 S = serializers
@@ -42,6 +42,7 @@ class OrderQuoteOutput(S.Serializer[Any]):
     order_id = S.IntegerField(required=False, help_text="mode=live only.")
     order_total = S.FloatField(help_text="Credits.")
     seconds = S.IntegerField(help_text="Billed seconds of media.")
+    words = S.IntegerField(required=False, help_text="translations only: billed words.")
     in_wallet = S.FloatField(help_text="Credits left to spend.")
     ai_transcripts_minutes_left = S.IntegerField(
         required=False, help_text="automatic_transcriptions only: minutes the wallet pays for."
@@ -72,6 +73,7 @@ class OrderOutput(S.Serializer[Any]):
     turnaround_time = S.CharField(allow_blank=True)
     number_of_speakers = S.CharField(allow_blank=True)
     captions = S.BooleanField()
+    refund_reason = S.CharField(allow_blank=True, help_text="Why a refunded order was refunded.")
     vars().update(
         {
             name: S.CharField(required=False, help_text="Served once the order is finished.")
@@ -154,17 +156,32 @@ def create_responses(order_type: str) -> dict[Any, Any]:
     if order_type == OrderType.AUTOMATIC_TRANSCRIPTION:
         quote["ai_transcripts_minutes_left"] = 1990
     priced = {k: v for k, v in quote.items() if k != "order_id"} | {"mode": "test"}
-    if order_type == OrderType.SUBTITLES:
+    required = "url"
+    if order_type == OrderType.TRANSLATION:
+        quote |= {"seconds": 0, "words": 68, "order_total": 1.36}
+        priced |= {"seconds": 0, "words": 68, "order_total": 1.36}
+    if order_type in (OrderType.SUBTITLES, OrderType.TRANSLATION):
         refusals = [_not_available("klingon", languages.TRANSLATION_LANGUAGES,
                                    "translate_to language")]  # fmt: skip
     elif order_type == OrderType.AUTOMATIC_TRANSCRIPTION:
         refusals = [_not_available("klingon", languages.AUTOMATIC_LANGUAGES, "language")]
+    elif order_type == OrderType.FORCED_ALIGNMENT:
+        refusals = [_not_available("klingon", languages.ALIGNMENT_LANGUAGES, "language")]
     else:
-        refusals = [
-            _not_available("klingon", languages.HUMAN_LANGUAGES, "language"),
+        refusals = [_not_available("klingon", languages.HUMAN_LANGUAGES, "language")]
+    if order_type in (OrderType.FORCED_ALIGNMENT, OrderType.TRANSCRIPTION_PROOFREADING):
+        required = "audio_url"
+        refusals.append("transcription_url is required: the URL of your transcript.")
+    if order_type == OrderType.FORCED_ALIGNMENT:
+        refusals.append(
+            "This recording is 75 minutes long; forced alignment takes audio of up to 1 hour "
+            "per order. Split it and order each part."
+        )
+    if order_type in REVIEWED_TYPES:
+        refusals.append(
             f"turnaround_time 12_hours is not offered for {_SLOW_LANGUAGE}; it supports only "
-            f"{', '.join(languages.turnarounds_for(_SLOW_LANGUAGE))}.",
-        ]
+            f"{', '.join(languages.turnarounds_for(_SLOW_LANGUAGE))}."
+        )
     return {
         200: OpenApiResponse(
             response=OrderQuoteOutput,
@@ -178,7 +195,7 @@ def create_responses(order_type: str) -> dict[Any, Any]:
             "A missing or bad api_token, a bad parameter, media that cannot be fetched, "
             "or an empty wallet",
             *TOKEN_ERRORS,
-            "The 'url' field is required.",
+            f"The '{required}' field is required.",
             *refusals,
             "You have 0 credits remaining but this order requires 0.28 credits.",
         ),
@@ -192,6 +209,7 @@ _SAMPLE_ORDER: dict[str, Any] = {
     "seconds": 11, "words": 0, "translate_from": "", "translate_to": "",
     "language": "english", "text_format": "clean_verbatim", "timestamping": "not_required",
     "turnaround_time": "3_days", "number_of_speakers": "1_or_2", "captions": False,
+    "refund_reason": "",
     "transcription_url": "https://hark.example.com/api/v4/orders/123/transcription",
 }  # fmt: skip
 _SAMPLE_PROCESSING: dict[str, Any] = {

@@ -102,6 +102,39 @@ class SubtitlesOrderApi(_OrderCreateApi):
     order_type = OrderType.SUBTITLES
 
 
+_KNOWN_TEXT = "`audio_url`, `transcription_url`, `language`, `comment`, `callback_url`"
+
+
+@_create_schema(
+    OrderType.FORCED_ALIGNMENT,
+    f"{_KNOWN_TEXT}: audio of up to 1 hour and the plain text it says; delivers "
+    '`forced_alignment_transcription_url`, a JSON array of `{"word", "begin", "end"}`',
+)
+class ForcedAlignmentOrderApi(_OrderCreateApi):
+    order_type = OrderType.FORCED_ALIGNMENT
+
+
+@_create_schema(
+    OrderType.TRANSCRIPTION_PROOFREADING,
+    f"{_KNOWN_TEXT}, `text_format`, `timestamping`, `turnaround_time`, `captions`: your AI "
+    "transcript (plain text, JSON, SRT or VTT) proofread by a person (`captions=true` adds "
+    "`proofread_captions_url`); a transcript too poor to proofread is refunded",
+)
+class TranscriptionProofreadingOrderApi(_OrderCreateApi):
+    order_type = OrderType.TRANSCRIPTION_PROOFREADING
+
+
+@_create_schema(
+    OrderType.TRANSLATION,
+    "`url` (a .txt or .docx document), `translate_from`, `translate_to`, `comment`, "
+    "`callback_url`; priced per word (`words` in the answer), machine-translated by the "
+    "translators this installation has for the pair, delivered as `translation_url` (docx "
+    "by default; `format=` doc, pdf, text, html, json)",
+)
+class TranslationOrderApi(_OrderCreateApi):
+    order_type = OrderType.TRANSLATION
+
+
 def _cursor(request: Request) -> int | None:
     raw = request_field(request, "cursor")
     if not raw:

@@ -18,6 +18,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from billing.services import hold_capture, hold_release
+from jobs.models import JobTask
 from orders.models import REVIEWED_TYPES, CallbackStatus, Order, OrderStatus, OrderType
 from orders.selectors import order_files
 from orders.services.callbacks import callback_create, organization_callback_url
@@ -175,7 +176,7 @@ def job_event_follow(
         return
     with transaction.atomic():
         if event_type in (JOB_FAILED, JOB_CANCELED):
-            order_refund(order)
+            order_refund(order, _refund_reason(order, event_type))
         elif event_type != JOB_COMPLETED:
             return
         elif job_type == "translation":
@@ -187,6 +188,18 @@ def job_event_follow(
             send_to_review(order)
         else:
             order_finish(order)
+
+
+def _refund_reason(order: Order, event_type: str) -> str:
+    """Why the order is refunded: the failed job's own sentence when it says something
+    the customer can act on (a transcript with no words, or none found in the audio)."""
+    job = order.transcription_job
+    if event_type != JOB_FAILED or job is None or job.task != JobTask.ALIGN:
+        return REFUND_MESSAGE
+    job.refresh_from_db(fields=["error_message"])
+    if not job.error_message:
+        return REFUND_MESSAGE
+    return f"{job.error_message} {REFUND_MESSAGE}"
 
 
 def _translating(order: Order) -> bool:

@@ -319,7 +319,8 @@ def test_a_delivered_order_corrected_later_is_called_back_again_once_per_burst_o
         assert len(receiver.requests) == 1
 
         # The customer fixes a line twice in a row: one callback, with the same fields.
-        job = TranscriptionJob.objects.get(pk=order.transcription_job_id)
+        job = order.transcription_job
+        assert job is not None
         editor = TranscriptClient(alice, job)
         transcript = editor.get()
         segment = transcript["segments"][0]["id"]
@@ -349,7 +350,8 @@ def test_edits_during_review_send_no_callback_before_delivery(gotranscript, medi
     )  # fmt: skip
     order = Order.objects.get(pk=response.json()["order_id"])
     job_run(str(order.transcription_job_id))
-    editor = TranscriptClient(alice, TranscriptionJob.objects.get(pk=order.transcription_job_id))
+    assert order.transcription_job is not None
+    editor = TranscriptClient(alice, order.transcription_job)
     transcript = editor.get()
     editor.edit_text(transcript["segments"][0]["id"], "And so:", transcript["version"])
 

@@ -38,7 +38,9 @@ def order_document(order: Order, kind: str) -> TranscriptDocument:
     job = order.transcription_job
     if job is None:
         raise JobConflict("This order's result is no longer available.")
-    if kind == "subtitles" and order.translation_job is not None:
+    # Subtitles, and an automatic transcription ordered in another language than the
+    # audio's: the translation is the result.
+    if order.translation_job is not None:
         return translation_document(order.translation_job)
     return transcript_document(job, text_format=FULL_VERBATIM)
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from orders.services.callbacks import callback_attempt as _attempt
 from orders.services.callbacks import callbacks_recover
-from orders.services.documents import document_translate
+from orders.services.documents import document_translate, documents_recover
 
 
 def callback_attempt(callback_id: int) -> bool | None:
@@ -12,7 +12,9 @@ def callback_attempt(callback_id: int) -> bool | None:
 
 
 def recover_callbacks() -> int:
-    return callbacks_recover()
+    # Orders' every-minute sweeper (scheduled by migration 0002): lost callbacks, and
+    # translation orders whose document task was lost.
+    return callbacks_recover() + documents_recover()
 
 
 def translate_document(order_id: int) -> bool:

@@ -90,7 +90,11 @@ class CaptionsOrderApi(_OrderCreateApi):
     order_type = OrderType.CAPTIONS
 
 
-@_create_schema(OrderType.AUTOMATIC_TRANSCRIPTION, "`url`, `language`, `callback_url`")
+@_create_schema(
+    OrderType.AUTOMATIC_TRANSCRIPTION,
+    "`url`, `language` (the language to read: speech in another language is detected and "
+    "its transcript translated into it), `callback_url`",
+)
 class AutomaticTranscriptionOrderApi(_OrderCreateApi):
     order_type = OrderType.AUTOMATIC_TRANSCRIPTION
 

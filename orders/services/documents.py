@@ -13,6 +13,7 @@ import logging
 import tempfile
 import zipfile
 from dataclasses import dataclass
+from datetime import datetime, timedelta
 from decimal import Decimal
 from pathlib import Path
 
@@ -158,3 +159,31 @@ def document_translate(order_id: int) -> bool:
 
 
 REFUND_SUFFIX = "Its price was returned to your wallet."
+# A document's task left undone this long was lost (its worker died past the broker's
+# retries, or it raised): queued again, until the order's promised delivery has passed.
+DOCUMENT_TASK_LOST_AFTER = timedelta(minutes=10)
+LATE = "The document could not be translated in time."
+
+
+def documents_recover(now: datetime | None = None) -> int:
+    """Queue again the translation orders whose task was lost, and refund those past
+    their delivery estimate (a task that fails every time must not hold credits
+    forever); how many it touched. Scheduled with the callbacks' sweeper."""
+    from orders.services.fulfilment import order_refund
+
+    now = now or timezone.now()
+    stuck = Order.objects.filter(
+        type=OrderType.TRANSLATION,
+        status=OrderStatus.PROCESSING,
+        document__translator="",
+        paid_at__lt=now - DOCUMENT_TASK_LOST_AFTER,
+    ).order_by("pk")[:200]
+    for order in stuck:
+        if order.delivery_estimate < now:
+            order_refund(order, f"{LATE} {REFUND_SUFFIX}")
+        else:
+            enqueue_not_before(
+                "orders.tasks.translate_document", order.pk,
+                task_name=f"translate order {order.pk} (recovered)",
+            )  # fmt: skip
+    return len(stuck)

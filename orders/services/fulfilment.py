@@ -19,8 +19,10 @@ from django.utils import timezone
 
 from billing.services import hold_capture, hold_release
 from jobs.models import JobTask
+from jobs.translation.models import TranslationJob
 from orders.models import REVIEWED_TYPES, CallbackStatus, Order, OrderStatus, OrderType
 from orders.selectors import order_files
+from orders.services.automatic import ordered_language_translation
 from orders.services.callbacks import callback_create, organization_callback_url
 from review.models import ReviewSource, ReviewTask
 from review.services import request_review
@@ -176,7 +178,7 @@ def job_event_follow(
         return
     with transaction.atomic():
         if event_type in (JOB_FAILED, JOB_CANCELED):
-            order_refund(order, _refund_reason(order, event_type))
+            order_refund(order, _refund_reason(order, event_type, job_type, job_id))
         elif event_type != JOB_COMPLETED:
             return
         elif job_type == "translation":
@@ -184,22 +186,30 @@ def job_event_follow(
             order_finish(order)
         elif order.type == OrderType.SUBTITLES and _translating(order):
             return  # finished when its translation is
+        elif ordered_language_translation(order):
+            return  # spoken in another language: finished when its translation is
         elif order.type in REVIEWED_TYPES:
             send_to_review(order)
         else:
             order_finish(order)
 
 
-def _refund_reason(order: Order, event_type: str) -> str:
+def _refund_reason(order: Order, event_type: str, job_type: str, job_id: uuid.UUID | str) -> str:
     """Why the order is refunded: the failed job's own sentence when it says something
-    the customer can act on (a transcript with no words, or none found in the audio)."""
-    job = order.transcription_job
-    if event_type != JOB_FAILED or job is None or job.task != JobTask.ALIGN:
+    the customer can act on (a transcript with no words, or none found in the audio; a
+    language nothing here translates into)."""
+    if event_type != JOB_FAILED:
         return REFUND_MESSAGE
-    job.refresh_from_db(fields=["error_message"])
-    if not job.error_message:
-        return REFUND_MESSAGE
-    return f"{job.error_message} {REFUND_MESSAGE}"
+    if job_type == "translation":
+        failed = TranslationJob.objects.filter(pk=job_id).values_list("error_message", flat=True)
+        message = failed.first() or ""
+    else:
+        job = order.transcription_job
+        if job is None or job.task != JobTask.ALIGN:
+            return REFUND_MESSAGE
+        job.refresh_from_db(fields=["error_message"])
+        message = job.error_message
+    return f"{message} {REFUND_MESSAGE}" if message else REFUND_MESSAGE
 
 
 def _translating(order: Order) -> bool:

@@ -147,7 +147,12 @@ def job_options(request: OrderRequest, known_text: str = "") -> TranscriptionOpt
         )
     reviewed = request.type in REVIEWED_TYPES
     return TranscriptionOptions(
-        language=languages.code_for(request.language),
+        # An automatic transcription's language is the one the customer wants to read:
+        # the speech's own is detected, and a different one translated once the
+        # transcript exists (orders.services.automatic).
+        language=""
+        if request.type == OrderType.AUTOMATIC_TRANSCRIPTION
+        else languages.code_for(request.language),
         # number_of_speakers is a hint to diarization, which human-quality orders get.
         diarization=reviewed,
         max_speakers=SPEAKERS.get(request.number_of_speakers) if reviewed else None,

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import io
 import random
+from datetime import timedelta
 
 import docx
 import pytest
@@ -15,6 +16,7 @@ from django_q.models import OrmQ
 from billing.models import Hold, HoldStatus, LedgerEntry
 from orders.models import Order, OrderCallback, OrderDocument, OrderStatus
 from orders.services.callbacks import callback_attempt
+from orders.services.documents import documents_recover
 from orders.tasks import translate_document
 from tests.orders.conftest import money_state
 from tests.upstreams.loopback import Reply as MediaReply
@@ -184,3 +186,48 @@ def test_another_organizations_translation_is_a_404_like_a_missing_one(
     missing = gotranscript.get(f"/api/v4/orders/{order_id + 1000}/translation")
     assert theirs.status_code == missing.status_code == 404
     assert theirs.json() == missing.json()
+
+
+def _lost_order(gotranscript, documents) -> Order:
+    """A live translation order whose task was lost: queued, then never run."""
+    response = gotranscript.order(
+        "translations", mode="live", url=documents.url + "/letter.txt",
+        translate_from="english", translate_to="spanish",
+    )  # fmt: skip
+    assert response.status_code == 200, response.text
+    OrmQ.objects.all().delete()
+    return Order.objects.get(pk=response.json()["order_id"])
+
+
+def test_a_translation_order_whose_task_was_lost_is_queued_again_and_finished(
+    gotranscript, documents
+):
+    order = _lost_order(gotranscript, documents)
+    assert order.paid_at is not None
+    # Within ten minutes the task may simply be waiting its turn: left alone.
+    assert documents_recover(order.paid_at + timedelta(minutes=5)) == 0
+    assert not OrmQ.objects.exists()
+
+    assert documents_recover(order.paid_at + timedelta(minutes=11)) == 1
+    [queued] = OrmQ.objects.all()
+    assert queued.func() == "orders.tasks.translate_document"
+    assert translate_document(*queued.args()) is True
+    order.refresh_from_db()
+    assert order.status == OrderStatus.FINISHED
+    assert OrderDocument.objects.get(order=order).translated[0].startswith("La casa")
+    # A finished order is never queued again.
+    assert documents_recover(order.paid_at + timedelta(minutes=30)) == 0
+
+
+def test_a_translation_order_still_undone_past_its_delivery_estimate_is_refunded(
+    gotranscript, documents, alice
+):
+    before = money_state(alice)[0]
+    order = _lost_order(gotranscript, documents)
+    assert documents_recover(order.delivery_estimate + timedelta(minutes=1)) == 1
+    order.refresh_from_db()
+    assert order.status == OrderStatus.REFUNDED
+    assert order.refund_reason.startswith("The document could not be translated in time.")
+    assert Hold.objects.get(reference=order.hold_reference).status == HoldStatus.RELEASED
+    assert money_state(alice)[0] == before
+    assert "orders.tasks.translate_document" not in [q.func() for q in OrmQ.objects.all()]

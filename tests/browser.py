@@ -11,6 +11,8 @@ from typing import Any
 
 from playwright.sync_api import Browser, Page, ViewportSize, sync_playwright
 
+from tests.conftest import PERSONA_PASSWORD
+
 REPO_ROOT = Path(__file__).resolve().parent.parent
 ARTIFACTS = REPO_ROOT / "test-artifacts"
 
@@ -135,3 +137,12 @@ def overflow(page: Page, url: str, shot: str) -> str:
         return ""
     culprits = page.evaluate(STICKING_OUT)
     return f"{url} is {scroll} px wide in a {inner} px window; sticking out: {culprits}"
+
+
+def sign_in(page: Page, base: str, email: str, password: str = PERSONA_PASSWORD) -> None:
+    """Through the login form, as a person would; lands on the dashboard."""
+    page.goto(base + "/accounts/login/")
+    page.fill("input[name=login]", email)
+    page.fill("input[name=password]", password)
+    page.get_by_role("button", name="Sign In").click()
+    page.wait_for_url(base + "/")

@@ -44,8 +44,12 @@ class Persona:
         return client
 
 
+# The password every persona signs in with (tests.browser.sign_in).
+PERSONA_PASSWORD = "correct horse battery"
+
+
 def make_persona(email: str, org_name: str) -> Persona:
-    user = User.objects.create_user(email=email, password="correct horse battery")
+    user = User.objects.create_user(email=email, password=PERSONA_PASSWORD)
     organization = organization_create(name=org_name, owner=user)
     api_key, raw_key = api_key_create(organization=organization, name="test", created_by=user)
     return Persona(user, organization, api_key, raw_key)

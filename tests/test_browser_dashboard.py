@@ -24,22 +24,14 @@ from tests.browser import (
     fake_microphone_args,
     no_horizontal_scroll,
     screenshot,
+    sign_in,
     stylesheet_applied,
 )
-from tests.conftest import Persona
 
 pytestmark = [pytest.mark.browser, pytest.mark.worker]
 
 JOB_URL = re.compile(r".*/jobs/([0-9a-f-]{36})/$")
 WORKER_TIMEOUT_MS = 240_000
-
-
-def sign_in(page: Page, base: str, persona: Persona) -> None:
-    page.goto(base + "/accounts/login/")
-    page.fill("input[name=login]", persona.user.email)
-    page.fill("input[name=password]", "correct horse battery")
-    page.get_by_role("button", name="Sign In").click()
-    page.wait_for_url(base + "/")
 
 
 def row(page: Page, job_id: str) -> Locator:
@@ -58,7 +50,7 @@ def test_a_team_uploads_records_tags_filters_and_copies(
         context = browser.new_context(viewport=DESKTOP)
         context.grant_permissions(["clipboard-read", "clipboard-write"], origin=base)
         page = context.new_page()
-        sign_in(page, base, alice)
+        sign_in(page, base, alice.user.email)
 
         # Two files at once: one job each, then the dashboard.
         page.goto(base + "/transcribe/new/")

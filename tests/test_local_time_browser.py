@@ -15,13 +15,11 @@ from playwright.sync_api import Page
 from billing.models import LedgerEntry
 from billing.selectors import wallet_for
 from jobs.models import TranscriptionJob
-from tests.browser import DESKTOP, chromium, screenshot
-from tests.conftest import Persona
+from tests.browser import DESKTOP, chromium, screenshot, sign_in
 from tests.support.organization_data import finished_job, queued_job
 
 pytestmark = pytest.mark.browser
 
-PASSWORD = "correct horse battery"
 SPACES = str.maketrans({"\u202f": " ", "\u00a0": " "})  # ICU puts these before AM/PM
 
 
@@ -36,14 +34,6 @@ def american(when: datetime) -> str:
     local = when.astimezone(ZoneInfo("America/New_York"))
     hour = local.hour % 12 or 12
     return f"{local:%b} {local.day}, {local.year}, {hour}:{local:%M} {local:%p}"
-
-
-def sign_in(page: Page, base: str, persona: Persona) -> None:
-    page.goto(base + "/accounts/login/")
-    page.fill("input[name=login]", persona.user.email)
-    page.fill("input[name=password]", PASSWORD)
-    page.get_by_role("button", name="Sign In").click()
-    page.wait_for_url(base + "/")
 
 
 def text(page: Page, selector: str) -> str:
@@ -75,7 +65,7 @@ def test_dates_show_in_the_browsers_locale_and_time_zone_even_in_refreshed_rows(
         ):
             context = browser.new_context(viewport=DESKTOP, locale=locale, timezone_id=zone)
             page = context.new_page()
-            sign_in(page, base, alice)
+            sign_in(page, base, alice.user.email)
 
             page.goto(f"{base}/jobs/{job.pk}/")
             assert text(page, "[data-role=finished] time") == expected(finished)
@@ -108,7 +98,7 @@ def test_a_relative_time_left_open_on_the_page_keeps_telling_the_truth(live_serv
     with chromium() as browser:
         context = browser.new_context(viewport=DESKTOP, locale="de-DE")
         page = context.new_page()
-        sign_in(page, live_server.url, alice)
+        sign_in(page, live_server.url, alice.user.email)
         # The reader's clock says three hours have passed since the job was made: the
         # words follow the clock (in the page's language), whatever the server wrote.
         page.clock.install(time=job.created_at + timedelta(hours=3))

@@ -14,13 +14,11 @@ from jobs.engines.base import Segment, TranscriptionResult
 from jobs.transcripts.models import Revision
 from jobs.transcripts.selectors import FULL_VERBATIM, transcript_read
 from tests.audio_fixtures import whisper_transcribe
-from tests.browser import DESKTOP, PHONE, chromium, screenshot, stylesheet_applied
-from tests.conftest import Persona
+from tests.browser import DESKTOP, PHONE, chromium, screenshot, sign_in, stylesheet_applied
 from tests.transcripts.helpers import JFK, completed_job
 
 pytestmark = [pytest.mark.browser]
 
-PASSWORD = "correct horse battery"
 # Made doubtful on purpose: Whisper is sure of nearly every word of this clip.
 DOUBTFUL = {"fellow": 0.31, "not": 0.42, "country.": 0.5}
 STORED_MARKUP = "<script>window.pwned = 1</script> <img src=x onerror=window.pwned=2>"
@@ -47,14 +45,6 @@ def jfk_in_three_parts() -> TranscriptionResult:
         Segment(10.4, 10.9, STORED_MARKUP, 0.99, tuple(markup)),
     ]
     return replace(result, segments=segments)
-
-
-def sign_in(page: Page, base: str, persona: Persona) -> None:
-    page.goto(base + "/accounts/login/")
-    page.fill("input[name=login]", persona.user.email)
-    page.fill("input[name=password]", PASSWORD)
-    page.get_by_role("button", name="Sign In").click()
-    page.wait_for_url(base + "/")
 
 
 def texts(page: Page) -> list[str]:
@@ -96,7 +86,7 @@ def test_a_member_fixes_reviews_splits_merges_renames_and_undoes(live_server, al
     with chromium() as browser:
         context = browser.new_context(viewport=DESKTOP)
         page = context.new_page()
-        sign_in(page, base, alice)
+        sign_in(page, base, alice.user.email)
         page.goto(f"{base}/jobs/{job.pk}/")
         page.get_by_role("link", name="Edit transcript").click()
         page.wait_for_url(editor_url)
@@ -268,7 +258,7 @@ def test_a_stale_tab_is_refused_and_keeps_the_typed_text(live_server, alice):
     with chromium() as browser:
         context = browser.new_context(viewport=DESKTOP)
         first = context.new_page()
-        sign_in(first, base, alice)
+        sign_in(first, base, alice.user.email)
         second = context.new_page()
         for page in (first, second):
             page.goto(editor_url)

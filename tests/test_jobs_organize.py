@@ -242,6 +242,33 @@ def test_tagging_from_the_dashboard_with_htmx_answers_the_row(alice):
     assert tag_names(job) == []
 
 
+def test_a_tag_added_from_a_row_can_be_filtered_on_without_a_reload(alice):
+    tagged, other = make_job(alice), make_job(alice)
+    job_tag_add(organization=alice.organization, job_id=tagged.pk, name="Board", actor=alice.user)
+    client = signed_in(alice)
+    response = client.post(
+        f"/jobs/{other.pk}/tags/", {"name": "Podcasts", "place": "row"},
+        HTTP_HX_REQUEST="true", HTTP_HX_CURRENT_URL="http://testserver/?tag=board",
+    )  # fmt: skip
+    body = response.content.decode()
+    assert f'<tr data-job-id="{other.pk}"' in body
+    # Out of band: the Tag filter with the new tag, the filter in force still chosen,
+    # and the add-tag suggestions.
+    oob = body[body.index('<select id="filter-tag"') :]
+    assert oob.startswith('<select id="filter-tag" name="tag" hx-swap-oob="true">')
+    assert '<option value="Podcasts">Podcasts</option>' in oob
+    assert '<option value="Board" selected>Board</option>' in oob
+    assert '<datalist id="tag-names" hx-swap-oob="true">' in body
+    assert '<option value="Podcasts">' in body[body.index('<datalist id="tag-names"') :]
+
+    # Renaming changes no tag: nothing goes out of band.
+    renamed = client.post(
+        f"/jobs/{other.pk}/rename/", {"name": "Episode 1", "place": "row"},
+        HTTP_HX_REQUEST="true",
+    )  # fmt: skip
+    assert "hx-swap-oob" not in renamed.content.decode()
+
+
 def test_a_refused_tag_is_explained_where_it_was_typed(alice):
     job = make_job(alice)
     response = signed_in(alice).post(

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Callable
+from urllib.parse import parse_qs, urlsplit
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -26,7 +27,7 @@ from accounts.permissions import PermissionDenied
 from jobs.errors import JobError, JobNotFound, TagNotFound
 from jobs.models import TranscriptionJob
 from jobs.pages.views import job_row
-from jobs.selectors import job_get
+from jobs.selectors import job_get, tags_for
 from jobs.services.organize import job_rename, job_tag_add, job_tag_remove
 from jobs.translation.services.follow_up import ordered_translation
 
@@ -54,29 +55,42 @@ def _back(request: HttpRequest, job: TranscriptionJob) -> HttpResponse:
     return redirect("job-detail", job_id=job.pk)
 
 
-def _answer(request: HttpRequest, job: TranscriptionJob, *, error: str = "") -> HttpResponse:
-    """The changed piece for htmx (the row or the job page's tags), else a redirect."""
+def _answer(
+    request: HttpRequest, job: TranscriptionJob, *, error: str = "", tags_changed: bool = False
+) -> HttpResponse:
+    """The changed piece for htmx (the row or the job page's tags), else a redirect.
+    After a tag change the organization's tag names go along out of band, so the
+    dashboard's Tag filter and the add-tag suggestions know a new tag at once."""
     if not request.htmx:  # type: ignore[attr-defined]
         if error:
             messages.error(request, error)
         return _back(request, job)
-    job = job_get(page_organization(request), job.pk)
-    context = {
+    organization = page_organization(request)
+    job = job_get(organization, job.pk)
+    place = request.POST.get("place", "")
+    context: dict[str, object] = {
         "job": job,
         "row": job_row(job),
         "tag_error": error,
         "next": request.POST.get("next", ""),
+        "place": place,
     }
-    template = (
-        "jobs/partials/job_tags.html"
-        if request.POST.get("place") == "job"
-        else "jobs/partials/job_row.html"
-    )
+    if tags_changed:
+        # The filter in force is in the page's address, which htmx sends along.
+        current = request.htmx.current_url or ""  # type: ignore[attr-defined]
+        context["selected_tag"] = parse_qs(urlsplit(current).query).get("tag", [""])[0]
+        context["tag_names"] = list(tags_for(organization).values_list("name", flat=True))
+        return render(request, "jobs/partials/tags_changed.html", context)
+    template = "jobs/partials/job_tags.html" if place == "job" else "jobs/partials/job_row.html"
     return render(request, template, context)
 
 
 def _write(
-    request: HttpRequest, job_id: uuid.UUID, change: Callable[[Organization, User], object]
+    request: HttpRequest,
+    job_id: uuid.UUID,
+    change: Callable[[Organization, User], object],
+    *,
+    tags_changed: bool = False,
 ) -> HttpResponse:
     """Apply ``change`` (a service call) to the job; a sentence from the service is shown
     where the change was asked for."""
@@ -90,7 +104,7 @@ def _write(
         raise Http404("No such tag.") from None
     except JobError as exc:
         error = exc.message
-    return _answer(request, job, error=error)
+    return _answer(request, job, error=error, tags_changed=tags_changed)
 
 
 @login_required
@@ -105,15 +119,21 @@ def job_rename_view(request: HttpRequest, job_id: uuid.UUID) -> HttpResponse:
 @require_POST
 def job_tag_add_view(request: HttpRequest, job_id: uuid.UUID) -> HttpResponse:
     name = request.POST.get("name", "")
-    return _write(request, job_id, lambda organization, actor: job_tag_add(
-        organization=organization, job_id=job_id, name=name, actor=actor))  # fmt: skip
+    return _write(
+        request, job_id, lambda organization, actor: job_tag_add(
+            organization=organization, job_id=job_id, name=name, actor=actor),
+        tags_changed=True,
+    )  # fmt: skip
 
 
 @login_required
 @require_POST
 def job_tag_remove_view(request: HttpRequest, job_id: uuid.UUID, tag_id: int) -> HttpResponse:
-    return _write(request, job_id, lambda organization, actor: job_tag_remove(
-        organization=organization, job_id=job_id, tag_id=tag_id, actor=actor))  # fmt: skip
+    return _write(
+        request, job_id, lambda organization, actor: job_tag_remove(
+            organization=organization, job_id=job_id, tag_id=tag_id, actor=actor),
+        tags_changed=True,
+    )  # fmt: skip
 
 
 @login_required

@@ -10,6 +10,7 @@ events) is the one every job has. GoTranscript's ``forced_alignment`` and
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from pathlib import Path
 
 from jobs.alignment.forced import words_align
@@ -31,21 +32,34 @@ NOTHING_ALIGNS = (
 # Words no aligner placed were given evenly spread times: say so to the editor (its doubt
 # threshold is 0.6), rather than present a guess as found.
 SPREAD_CONFIDENCE = 0.0
+# "Anna<TAB>Hello there": a line's speaker before a tab (a cleaned text holds none).
+SPEAKER_SEPARATOR = "\t"
 
 
-def known_text_lines(text: str) -> list[list[str]]:
-    """The text's segments as lists of words: one a line, long lines cut at sentences."""
-    segments: list[list[str]] = []
+@dataclass(frozen=True)
+class KnownSegment:
+    speaker: str | None
+    words: list[str]
+
+
+def known_text_lines(text: str) -> list[KnownSegment]:
+    """The text's segments, each with its words and speaker (named before a tab, or
+    None): one a line, long lines cut at sentences."""
+    segments: list[KnownSegment] = []
     for line in text.splitlines():
+        speaker, separator, said = line.partition(SPEAKER_SEPARATOR)
+        if not separator:
+            speaker, said = "", line
+        who = speaker.strip() or None
         current: list[str] = []
-        for word in words_split(line):
+        for word in words_split(said):
             current.append(word)
             at_sentence_end = word.endswith(_SENTENCE_END) and len(current) >= SEGMENT_WORDS
             if at_sentence_end or len(current) >= SEGMENT_WORDS * 2:
-                segments.append(current)
+                segments.append(KnownSegment(who, current))
                 current = []
         if current:
-            segments.append(current)
+            segments.append(KnownSegment(who, current))
     return segments
 
 
@@ -57,7 +71,7 @@ def known_text_align(audio_path: Path, text: str, language: str) -> Transcriptio
     would be timings that look real and are not. ``UnsupportedMedia`` for unreadable audio.
     """
     lines = known_text_lines(text)
-    words = [word for line in lines for word in line]
+    words = [word for line in lines for word in line.words]
     if not words:
         raise ProviderError(NOTHING_TO_ALIGN, permanent=True)
     duration = probe(audio_path).duration
@@ -67,15 +81,16 @@ def known_text_align(audio_path: Path, text: str, language: str) -> Transcriptio
     segments: list[Segment] = []
     position = 0
     for line in lines:
-        line_words = [_word(w) for w in timed[position : position + len(line)]]
-        position += len(line)
+        line_words = [_word(w) for w in timed[position : position + len(line.words)]]
+        position += len(line.words)
         segments.append(
             Segment(
                 start=line_words[0].start,
                 end=line_words[-1].end,
-                text=" ".join(line),
+                text=" ".join(line.words),
                 confidence=min(w.confidence for w in line_words),
                 words=tuple(line_words),
+                speaker=line.speaker,
             )
         )
     return TranscriptionResult(

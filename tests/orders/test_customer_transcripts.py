@@ -6,16 +6,17 @@ import json
 
 import pytest
 
+from jobs.alignment.known_text import known_text_lines
 from jobs.errors import InvalidJobRequest
 from orders.customer_transcripts import transcript_file_text
 
 
-def test_vtt_cues_become_lines_without_voice_tags_or_settings() -> None:
+def test_vtt_cues_become_lines_keeping_their_voice_as_the_speaker() -> None:
     vtt = (
         "WEBVTT\n\nNOTE made by an engine\n\n00:00.000 --> 00:02.500 align:start\n"
         "<v Ruth>And so, my fellow\nAmericans,</v>\n\n00:02.500 --> 00:04.000\nask not\n"
     )
-    assert transcript_file_text(vtt.encode()) == "And so, my fellow Americans,\nask not"
+    assert transcript_file_text(vtt.encode()) == "Ruth\tAnd so, my fellow Americans,\nask not"
 
 
 def test_srt_cues_become_lines_without_markup() -> None:
@@ -53,3 +54,28 @@ def test_a_binary_file_is_refused_with_a_sentence() -> None:
     with pytest.raises(InvalidJobRequest) as raised:
         transcript_file_text(b"\xff\xfe\x00\x89PNG")
     assert "text file" in raised.value.message
+
+
+def test_a_transcript_labelled_throughout_keeps_who_says_each_line() -> None:
+    text = "Anna: Hello there.\nSpeaker 2: Hi, Anna.\nDr. Ruth Smith: Shall we start?\n"
+    assert transcript_file_text(text.encode()) == (
+        "Anna\tHello there.\nSpeaker 2\tHi, Anna.\nDr. Ruth Smith\tShall we start?"
+    )
+
+
+def test_prose_with_the_odd_colon_loses_no_word() -> None:
+    text = "Note: the meeting began late.\nWe talked about the budget.\nThen we left.\n"
+    assert transcript_file_text(text.encode()) == text.strip()
+
+
+def test_json_segments_keep_their_speakers() -> None:
+    data = {"segments": [{"speaker": "A", "text": "first line"}, {"text": "second line"}]}
+    assert transcript_file_text(json.dumps(data).encode()) == "A\tfirst line\nsecond line"
+
+
+def test_the_aligner_reads_each_lines_speaker_and_cuts_long_lines_under_it() -> None:
+    long_line = " ".join(["word"] * 45)
+    segments = known_text_lines(f"Anna\tHello there.\nplain line\nBen\t{long_line}")
+    assert [(s.speaker, len(s.words)) for s in segments] == [
+        ("Anna", 2), (None, 2), ("Ben", 40), ("Ben", 5),
+    ]  # fmt: skip

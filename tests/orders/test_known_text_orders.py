@@ -43,6 +43,16 @@ SRT = """1
 """
 
 
+VTT = """WEBVTT
+
+00:00.000 --> 00:03.000
+<v Ruth>{first}</v>
+
+00:03.000 --> 00:09.000
+<v Narrator>{rest}</v>
+"""
+
+
 @pytest.fixture
 def clip_host(media_host):
     """The media host also serving a LibriVox clip, its text, and transcripts of it."""
@@ -54,6 +64,8 @@ def clip_host(media_host):
         ("/clip.srt", SRT.format(first=" ".join(words[:4]), rest=" ".join(words[4:])),
          "application/x-subrip"),
         ("/punctuation.txt", "... — !\n", "text/plain"),
+        ("/clip.vtt", VTT.format(first=" ".join(words[:4]), rest=" ".join(words[4:])),
+         "text/vtt"),
     ):  # fmt: skip
         media_host.serve(path, MediaReply(200, body.encode(), {"Content-Type": kind}))
     return media_host
@@ -325,3 +337,24 @@ def test_a_proofreading_order_aligns_the_customers_captions_and_goes_to_the_revi
     text = gotranscript.get(fields["proofread_transcription_url"], format="text")
     assert words[0].lower() in text.text.lower()
     assert len(receiver.requests) == 1
+
+
+def test_a_proofreading_order_keeps_who_says_each_line_of_the_customers_transcript(
+    gotranscript, clip_host
+):
+    response = gotranscript.order(
+        "transcription_proofreading", mode="live", audio_url=clip_host.url + "/clip.wav",
+        transcription_url=clip_host.url + "/clip.vtt", language="english",
+    )  # fmt: skip
+    assert response.status_code == 200, response.text
+    job = Order.objects.get(pk=response.json()["order_id"]).transcription_job
+    assert job is not None
+    job_run(str(job.pk))
+    transcript = transcript_original(job)
+    assert transcript is not None
+    segments = list(transcript.segments.order_by("position"))
+    words = CLIP.with_suffix(".txt").read_text().split()
+    assert [(s.speaker.name if s.speaker else None, s.text) for s in segments] == [
+        ("Ruth", " ".join(words[:4])), ("Narrator", " ".join(words[4:])),
+    ]  # fmt: skip
+    assert all(w["aligned"] for s in segments for w in s.words)

@@ -46,6 +46,7 @@ window.Hark = (function () {
   }
 
   var STATUS_LABELS = {
+    fetching: "Fetching media\u2026",
     queued: "Queued",
     processing: "Processing",
     completed: "Completed",
@@ -67,7 +68,7 @@ window.Hark = (function () {
   function setProgress(el, status, percent) {
     if (!el) return;
     var value = status === "completed" ? 100 : percent || 0;
-    el.className = el.className.replace(/\b(queued|processing|completed|failed|canceled)\b/g, "").trim();
+    el.className = el.className.replace(/\b(fetching|queued|processing|completed|failed|canceled)\b/g, "").trim();
     el.classList.add(status);
     el.setAttribute("aria-valuenow", String(value));
     var bar = el.querySelector("span");

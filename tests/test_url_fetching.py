@@ -136,7 +136,8 @@ def test_the_api_answers_before_the_media_arrives_and_the_job_goes_fetching_queu
 
     job.refresh_from_db()
     assert job.status == JobStatus.QUEUED
-    assert (job.attempts, job.lease_expires_at) == (0, None)
+    assert job.attempts == 0
+    assert job.lease_expires_at is None
     assert job.estimated_credits == Decimal("0.19")
     assert job.duration_seconds == pytest.approx(11.0, abs=0.1)
     assert (job.diarization, job.summary_requested) == (True, True)

@@ -15,6 +15,9 @@ from accounts.pages.invitations import INVITATION_SESSION_KEY, joined
 from accounts.services import default_organization_name, organization_create
 from lib.email import email_send, site_url
 
+# Set on the request by save_user: a sign-up already says welcome, not "signed in as".
+_SIGNED_UP = "_hark_signed_up"
+
 # allauth's emails we send in our own branded layout (lib.email), by allauth's name.
 BRANDED_EMAILS = {"account/email/password_reset_key": "password_reset"}
 
@@ -25,6 +28,7 @@ class AccountAdapter(DefaultAccountAdapter):
 
     def save_user(self, request: HttpRequest, user: User, form: Any, commit: bool = True) -> User:
         user = super().save_user(request, user, form, commit=True)
+        setattr(request, _SIGNED_UP, True)
         token = request.session.get(INVITATION_SESSION_KEY)
         if token:
             try:
@@ -36,8 +40,30 @@ class AccountAdapter(DefaultAccountAdapter):
             else:
                 joined(request, membership.organization.pk, membership.organization.name)
                 return user
-        organization_create(name=default_organization_name(user), owner=user)
+        organization = organization_create(name=default_organization_name(user), owner=user)
+        messages.success(
+            request,
+            f"Welcome to Hark. {organization.name} is your organization: rename it and "
+            "invite your team in Settings.",
+        )
         return user
+
+    def add_message(
+        self,
+        request: HttpRequest,
+        level: int,
+        message_template: str | None = None,
+        message_context: dict[str, Any] | None = None,
+        extra_tags: str = "",
+        message: str | None = None,
+    ) -> None:
+        # A newcomer was just welcomed (to their own organization or the one that invited
+        # them); "Successfully signed in as …" beneath that says nothing new.
+        if getattr(request, _SIGNED_UP, False) and message_template == (
+            "account/messages/logged_in.txt"
+        ):
+            return
+        super().add_message(request, level, message_template, message_context, extra_tags, message)
 
     def send_mail(self, template_prefix: str, email: str, context: dict[str, Any]) -> None:
         request = context.get("request") or getattr(self, "request", None)

@@ -5,8 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiExample, OpenApiResponse, extend_schema
+from drf_spectacular.utils import OpenApiExample, extend_schema
 from rest_framework import serializers, status
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -19,9 +18,10 @@ from accounts.invitations import (
     invitation_revoke,
 )
 from accounts.models import Invitation, Role
-from accounts.permissions import Capability
+from accounts.permissions import DENIED, Capability
 from accounts.selectors import invitations_pending, organization_members
 from config.api import OrganizationApiView
+from config.api_schema import AUTHENTICATION_FAILED, error_response, ok_response
 from lib.email import site_url
 
 INVITATION_EXAMPLE = {
@@ -40,21 +40,46 @@ MEMBERS_EXAMPLE = {
     ],
     "invitations": [{k: v for k, v in INVITATION_EXAMPLE.items() if k != "emailed"}],
 }
-FORBIDDEN = OpenApiResponse(
-    OpenApiTypes.OBJECT,
-    description="Not an owner or admin",
-    examples=[OpenApiExample("forbidden", value={
-        "error": "forbidden",
-        "message": "Only owners and admins can invite members or manage invitations.",
-    })],
-)  # fmt: skip
-NOT_FOUND = OpenApiResponse(
-    OpenApiTypes.OBJECT,
-    description="No pending invitation with that id in this organization",
-    examples=[OpenApiExample("not found", value={
-        "error": "not_found", "message": "No pending invitation with that id was found.",
-    })],
-)  # fmt: skip
+# The sentences accounts.permissions.require raises: managing invitations at all, and
+# inviting (or re-sending an invitation to) an owner, which only owners may.
+FORBIDDEN = error_response(
+    "Not an owner or admin, or an admin inviting an owner",
+    ("forbidden", DENIED[Capability.MEMBERS_MANAGE]),
+    ("forbidden", DENIED[Capability.OWNERS_MANAGE]),
+)
+NOT_FOUND = error_response(
+    "No pending invitation with that id in this organization",
+    ("not_found", "No pending invitation with that id was found."),
+)
+
+
+class MemberOutput(serializers.Serializer[Any]):
+    email = serializers.EmailField()
+    role = serializers.CharField(help_text="owner, admin or member")
+    joined_at = serializers.DateTimeField()
+
+
+class InvitationOutput(serializers.Serializer[Any]):
+    id = serializers.IntegerField()
+    email = serializers.EmailField()
+    role = serializers.CharField(help_text="owner, admin or member")
+    status = serializers.CharField(help_text="pending (the only ones listed here)")
+    invited_by = serializers.EmailField(
+        allow_null=True, help_text="Who sent it; null once their account is gone."
+    )
+    sent_at = serializers.DateTimeField(help_text="When the current link was sent.")
+    expires_at = serializers.DateTimeField()
+
+
+class InvitationSentOutput(InvitationOutput):
+    emailed = serializers.BooleanField(
+        help_text="False when the mail server refused the message; resend it later."
+    )
+
+
+class MembersOutput(serializers.Serializer[Any]):
+    members = MemberOutput(many=True)
+    invitations = InvitationOutput(many=True, help_text="Pending invitations.")
 
 
 def invitation_output(invitation: Invitation) -> dict[str, Any]:
@@ -73,17 +98,14 @@ def sent_output(sent: InvitationSent) -> dict[str, Any]:
     return {**invitation_output(sent.invitation), "emailed": sent.emailed}
 
 
-def _invitation_response(example_name: str) -> OpenApiResponse:
-    return OpenApiResponse(
-        OpenApiTypes.OBJECT, examples=[OpenApiExample(example_name, value=INVITATION_EXAMPLE)]
-    )
-
-
 class MembersApi(OrganizationApiView):
     @extend_schema(
         summary="Members and pending invitations",
-        responses={200: OpenApiResponse(OpenApiTypes.OBJECT, examples=[
-            OpenApiExample("members", value=MEMBERS_EXAMPLE)])},
+        responses={
+            200: ok_response(MembersOutput, "Members and pending invitations",
+                             members=MEMBERS_EXAMPLE),
+            401: AUTHENTICATION_FAILED,
+        },
     )  # fmt: skip
     def get(self, request: Request) -> Response:
         members = [
@@ -119,12 +141,15 @@ class InvitationCreateApi(OrganizationApiView):
             request_only=True,
         )],
         responses={
-            201: _invitation_response("invitation sent"),
-            400: OpenApiResponse(OpenApiTypes.OBJECT, examples=[OpenApiExample(
-                "already a member", value={
-                    "error": "invalid_request",
-                    "message": "dana@example.org is already a member of Acme.",
-                })]),
+            201: ok_response(InvitationSentOutput, "Sent (or sent again with the new role)",
+                             invitation_sent=INVITATION_EXAMPLE),
+            400: error_response(
+                "Already a member, or a bad address or role",
+                ("invalid_request", "dana@example.org is already a member of Acme Research."),
+                ("invalid_request", "email: Enter a valid email address."),
+                ("invalid_request", 'role: "boss" is not a valid choice.'),
+            ),
+            401: AUTHENTICATION_FAILED,
             403: FORBIDDEN,
         },
     )  # fmt: skip
@@ -147,7 +172,7 @@ class InvitationDetailApi(OrganizationApiView):
     @extend_schema(
         summary="Withdraw a pending invitation (owners and admins)",
         description="Its link stops working at once and shows that it was withdrawn.",
-        responses={204: None, 403: FORBIDDEN, 404: NOT_FOUND},
+        responses={204: None, 401: AUTHENTICATION_FAILED, 403: FORBIDDEN, 404: NOT_FOUND},
     )
     def delete(self, request: Request, invitation_id: int) -> Response:
         invitation_revoke(
@@ -164,8 +189,11 @@ class InvitationResendApi(OrganizationApiView):
         description="A fresh link, good for another `HARK_INVITATION_DAYS` days; the link "
         "in the earlier email stops working.",
         request=None,
-        responses={200: _invitation_response("invitation sent again"), 403: FORBIDDEN,
-                   404: NOT_FOUND},
+        responses={
+            200: ok_response(InvitationSentOutput, "Sent again with a fresh link",
+                             invitation_sent_again=INVITATION_EXAMPLE),
+            401: AUTHENTICATION_FAILED, 403: FORBIDDEN, 404: NOT_FOUND,
+        },
     )  # fmt: skip
     def post(self, request: Request, invitation_id: int) -> Response:
         sent = invitation_resend(

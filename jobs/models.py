@@ -34,11 +34,14 @@ class JobType(models.TextChoices):
 
 
 class JobTask(models.TextChoices):
-    """What the engine is asked to produce: the speech as spoken, or (Whisper's
-    speech translation) English text from speech in another language."""
+    """What the engine is asked to produce: the speech as spoken, (Whisper's speech
+    translation) English text from speech in another language, or the timings of a text
+    the customer already has (``prompt`` holds it, one segment a line; no engine runs:
+    ``jobs.alignment.known_text``)."""
 
     TRANSCRIBE = "transcribe", "Transcribe"
     TRANSLATE = "translate", "Translate to English"
+    ALIGN = "align", "Align a known text"
 
 
 class Parked(models.Model):

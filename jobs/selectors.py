@@ -3,9 +3,11 @@ so another organization's job is indistinguishable from a missing one."""
 
 from __future__ import annotations
 
+import json
 import uuid
+from typing import Any
 
-from django.db.models import QuerySet
+from django.db.models import Aggregate, OuterRef, QuerySet, Subquery, TextField
 from django.db.models.functions import Lower
 
 from accounts.models import Organization
@@ -25,8 +27,40 @@ STATUS_FIELDS = (
     "created_at", "finished_at", "estimated_credits", "credits_used", "source_url",
     "trim_start", "trim_end", "chunks_total", "chunks_done", "providers",
     "duration_seconds", "language", "summary_requested", "error_message", "job_type",
-    "timestamps", "word_timestamps", "translate_to", "translation_credits",
+    "timestamps", "word_timestamps", "translate_to", "translation_credits", "name",
 )  # fmt: skip
+
+
+class _JsonArrayOf(Aggregate):
+    """The aggregated values as one JSON array, as text, on SQLite and PostgreSQL."""
+
+    function = "JSON_GROUP_ARRAY"
+    output_field = TextField()
+
+    def as_postgresql(self, compiler: Any, connection: Any, **extra: Any) -> Any:
+        template = "%(function)s(%(expressions)s)::text"
+        return self.as_sql(compiler, connection, function="JSON_AGG", template=template)
+
+
+def with_tag_names(jobs: QuerySet[TranscriptionJob]) -> QuerySet[TranscriptionJob]:
+    """``jobs`` with their tags' names read in the same query (``job_tag_names`` uses
+    them), so a status poll costs no query for its tags."""
+    through = TranscriptionJob.tags.through
+    names = (
+        through.objects.filter(transcriptionjob_id=OuterRef("pk"))
+        .values("transcriptionjob_id")
+        .annotate(names=_JsonArrayOf("tag__name"))
+        # django-stubs cannot see annotations of an auto-created through model.
+        .values("names")  # type: ignore[misc]
+    )
+    return jobs.annotate(tag_names_json=Subquery(names[:1]))
+
+
+def tag_names_read(job: TranscriptionJob) -> list[str] | None:
+    """The names ``with_tag_names`` read, or None when the job was read without them."""
+    if not hasattr(job, "tag_names_json"):
+        return None
+    return list(json.loads(job.tag_names_json)) if job.tag_names_json else []
 
 
 def job_get(
@@ -41,7 +75,7 @@ def job_get(
         raise JobNotFound() from None
     jobs = jobs_for(organization).filter(pk=pk)
     if fields is not None:
-        jobs = with_transcript_stamp(jobs.only(*fields))
+        jobs = with_tag_names(with_transcript_stamp(jobs.only(*fields)))
     try:
         # get(), not first(): by primary key there is nothing to order, and a poll
         # should not pay for building the model's default ORDER BY.

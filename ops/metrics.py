@@ -30,7 +30,7 @@ from prometheus_client.registry import Collector, CollectorRegistry
 from billing.models import EntryKind, LedgerEntry
 from jobs.models import JobStatus, TranscriptionJob
 from jobs.translation.models import TranslationJob
-from ops.selectors import queue_stats, workers_seen
+from ops.selectors import queue_names, queue_stats, workers_seen
 from webhooks.models import Attempt, AttemptOutcome
 
 QUANTILES = (0.5, 0.9, 0.99, 1.0)
@@ -82,21 +82,32 @@ class DatabaseCollector(Collector):
         yield family
 
     def _queue(self, now: datetime) -> Iterator[Metric]:
-        stats = queue_stats(now=now)
-        if stats is not None:
-            yield GaugeMetricFamily(
-                "hark_queue_depth", "Tasks due and waiting for a worker.", value=stats.depth
-            )
-            yield GaugeMetricFamily(
+        # One series per queue: deliveries have their own workers, and a backlog there
+        # says something else than one of transcriptions.
+        families = (
+            GaugeMetricFamily(
+                "hark_queue_depth", "Tasks due and waiting for a worker.", labels=["queue"]
+            ),
+            GaugeMetricFamily(
                 "hark_queue_oldest_age_seconds",
                 "How long the longest-waiting due task has waited (0 with none waiting).",
-                value=stats.oldest_age_seconds,
-            )
-            yield GaugeMetricFamily(
+                labels=["queue"],
+            ),
+            GaugeMetricFamily(
                 "hark_queue_locked_tasks",
                 "Tasks taken by a worker or delayed on purpose (retries not yet due).",
-                value=stats.locked,
-            )
+                labels=["queue"],
+            ),
+        )
+        read = [(queue, queue_stats(now=now, queue=queue)) for queue in queue_names()]
+        for queue, stats in read:
+            if stats is not None:
+                for family, figure in zip(
+                    families, (stats.depth, stats.oldest_age_seconds, stats.locked), strict=True
+                ):
+                    family.add_metric([queue], figure)
+        if any(stats is not None for _, stats in read):
+            yield from families
         within = settings.HARK_HEALTH_WORKER_SECONDS
         yield GaugeMetricFamily(
             "hark_workers_seen",

@@ -9,6 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
+from django.conf import settings
 from django.db import DatabaseError, connection
 from django.db.models import Min
 from django_q.brokers import get_broker
@@ -39,12 +40,19 @@ def database_error() -> str | None:
     return None
 
 
-def queue_stats(*, now: datetime) -> QueueStats | None:
-    """The ORM broker's queue; None with another broker, whose queue is not ours to read."""
+def queue_names() -> tuple[str, ...]:
+    """The queues the workers serve: transcription and translation work, then webhook and
+    callback deliveries (their own cluster, ``lib.queue.DELIVERIES_CLUSTER``)."""
+    return (get_broker().list_key, settings.DELIVERIES_CLUSTER)
+
+
+def queue_stats(*, now: datetime, queue: str | None = None) -> QueueStats | None:
+    """The ORM broker's queue ``queue`` (the main one by default); None with another
+    broker, whose queue is not ours to read."""
     broker = get_broker()
     if not isinstance(broker, ORM):
         return None
-    rows = OrmQ.objects.filter(key=broker.list_key)
+    rows = OrmQ.objects.filter(key=queue or broker.list_key)
     # A due row's lock is when it became due: enqueued, released, or its delay passed.
     due = rows.filter(lock__lte=now).aggregate(oldest=Min("lock"))
     depth = rows.filter(lock__lte=now).count()

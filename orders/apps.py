@@ -11,6 +11,7 @@ class OrdersConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self) -> None:
+        from jobs.transcripts.signals import transcript_edited
         from orders.api import schema  # noqa: F401 - registers api_token in the schema
         from review.signals import review_delivered, review_refunded
         from webhooks.signals import event_emitted
@@ -18,6 +19,7 @@ class OrdersConfig(AppConfig):
         event_emitted.connect(_follow, dispatch_uid="orders.job_event_follow")
         review_delivered.connect(_delivered, dispatch_uid="orders.review_delivered")
         review_refunded.connect(_refunded, dispatch_uid="orders.review_refunded")
+        transcript_edited.connect(_edited, dispatch_uid="orders.transcript_edited")
 
 
 def _follow(sender: object, **kwargs: Any) -> None:
@@ -36,3 +38,9 @@ def _refunded(sender: object, *, task: Any, reason: str, **_: Any) -> None:
     from orders.services.fulfilment import review_closed
 
     review_closed(task, reason=reason)
+
+
+def _edited(sender: object, *, job_id: Any, translation_id: Any, **_: Any) -> None:
+    from orders.services.fulfilment import order_recheck
+
+    order_recheck(job_id=job_id, translation_id=translation_id)

@@ -8,7 +8,9 @@ same Word document as ``docx`` (Word and LibreOffice open it whatever its name),
 
 from __future__ import annotations
 
-from django.http import HttpResponse
+from typing import Any
+
+from django.http import HttpResponse, JsonResponse
 from django.utils.text import slugify
 
 from jobs.api.results import export_response, transcript_document
@@ -17,7 +19,8 @@ from jobs.errors import InvalidJobRequest, JobConflict
 from jobs.exporters import EXPORTERS, Exporter, TranscriptDocument
 from jobs.exporters.options import FULL_VERBATIM, ExportOptions
 from jobs.translation.api.output import translation_document
-from orders.models import Order, OrderStatus
+from orders import languages
+from orders.models import Order, OrderDocument, OrderStatus, OrderType
 from orders.selectors import order_file_kinds
 
 # GoTranscript's format names → Hark's exporters.
@@ -30,12 +33,25 @@ CAPTION_KINDS = {"captions", "subtitles"}
 
 
 def order_document(order: Order, kind: str) -> TranscriptDocument:
+    if order.type == OrderType.TRANSLATION:
+        return _translated_document(order)
     job = order.transcription_job
     if job is None:
         raise JobConflict("This order's result is no longer available.")
     if kind == "subtitles" and order.translation_job is not None:
         return translation_document(order.translation_job)
     return transcript_document(job, text_format=FULL_VERBATIM)
+
+
+def _translated_document(order: Order) -> TranscriptDocument:
+    """A translated document as the exporters take it: a paragraph a segment, untimed."""
+    document = OrderDocument.objects.get(order=order)
+    return TranscriptDocument(
+        title=document.filename or f"Order {order.pk}",
+        language=languages.code_for(order.translate_to),
+        duration=0.0,
+        segments=tuple(Segment(0.0, 0.0, text, 1.0) for text in document.translated),
+    )
 
 
 # GoTranscript's test files (``/api/v4/test-file/<type>``): a fixed two-speaker sample,
@@ -84,6 +100,26 @@ def test_file_response(order_type: str, requested: str) -> HttpResponse:
     return _named(response, name, stem)
 
 
+def alignment_words(order: Order) -> list[dict[str, Any]]:
+    """GoTranscript's forced alignment file: every word of the current transcript, in
+    order, as ``{"word", "begin", "end"}`` (seconds)."""
+    document = order_document(order, "alignment")
+    return [
+        {"word": word.text, "begin": round(word.start, 3), "end": round(word.end, 3)}
+        for segment in document.segments
+        for word in segment.words
+    ]
+
+
+def _alignment_response(order: Order, requested: str) -> HttpResponse:
+    if requested not in ("", "json"):
+        raise InvalidJobRequest("The forced alignment file is JSON only: send format=json.")
+    response = JsonResponse(alignment_words(order), safe=False)
+    stem = slugify(f"order-{order.pk}-alignment")
+    response["Content-Disposition"] = f'attachment; filename="{stem}.json"'
+    return response
+
+
 def order_file_response(order: Order, kind: str, requested: str) -> HttpResponse:
     if kind not in order_file_kinds(order):
         raise InvalidJobRequest(
@@ -94,6 +130,8 @@ def order_file_response(order: Order, kind: str, requested: str) -> HttpResponse
             f"This order is {order.status.replace('_', ' ')}; its files are served once it "
             "is finished."
         )
+    if kind == "alignment":
+        return _alignment_response(order, requested)
     name, exporter = _exporter(kind, requested)
     options = ExportOptions(
         text_format=order.text_format or FULL_VERBATIM,

@@ -176,3 +176,18 @@ class CallbackAttempt(models.Model):
 
     def __str__(self) -> str:
         return f"Attempt {self.number} of callback {self.callback_id}"
+
+
+class OrderDocument(models.Model):
+    """A translation order's text (GoTranscript translates documents, not recordings, so
+    no job or transcript holds it): the document's paragraphs and, once machine-translated
+    by ``orders.services.documents``, theirs."""
+
+    order = models.OneToOneField(Order, on_delete=models.CASCADE, related_name="document")
+    filename = models.CharField(max_length=255, blank=True)
+    paragraphs = models.JSONField(default=list)
+    translated = models.JSONField(default=list)
+    translator = models.CharField(max_length=40, blank=True)
+
+    def __str__(self) -> str:
+        return f"Document of order {self.order_id}"

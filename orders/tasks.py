@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from orders.services.callbacks import callback_attempt as _attempt
 from orders.services.callbacks import callbacks_recover
+from orders.services.documents import document_translate
 
 
 def callback_attempt(callback_id: int) -> bool | None:
@@ -12,3 +13,7 @@ def callback_attempt(callback_id: int) -> bool | None:
 
 def recover_callbacks() -> int:
     return callbacks_recover()
+
+
+def translate_document(order_id: int) -> bool:
+    return document_translate(int(order_id))

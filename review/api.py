@@ -8,8 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiExample, OpenApiResponse, extend_schema
+from drf_spectacular.utils import OpenApiExample, extend_schema
 from rest_framework import serializers
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -17,6 +16,7 @@ from rest_framework.response import Response
 from accounts.permissions import Capability
 from billing.pricing import format_credits
 from config.api import OrganizationApiView
+from config.api_schema import AUTHENTICATION_FAILED, error_response, ok_response
 from review.models import ReviewTask
 from review.workspace import ReviewQuote, review_order, review_quote
 
@@ -24,25 +24,44 @@ TAGS = ["Human review"]
 QUOTE_EXAMPLE = {
     "mode": "quote", "job_id": "5b0c6a8e-3f7d-4c2a-9e1b-7d6f5a4c3b2a",
     "segments": ["0b6f2c1e-5d7a-4f0e-9a53-2f1d3c4b5a69"], "segment_count": 1,
-    "seconds": 12.4, "price_per_minute": "3.00", "credits": "0.62",
+    "seconds": 12.4, "price_per_minute": "3", "credits": "0.62",
     "due_at": "2026-12-07T15:00:00Z",
 }  # fmt: skip
 ORDER_EXAMPLE = {**QUOTE_EXAMPLE, "mode": "order", "review_id": 42, "status": "queued"}
 
 
-def _error(code: str, message: str) -> OpenApiResponse:
-    return OpenApiResponse(
-        OpenApiTypes.OBJECT,
-        examples=[OpenApiExample(code, value={"error": code, "message": message})],
-    )
-
-
 ERRORS = {
-    404: _error("not_found", "No transcription job with that id was found."),
-    409: _error(
-        "conflict", "No segment of this transcript has a doubtful word: there is nothing to review."
+    401: AUTHENTICATION_FAILED,
+    404: error_response(
+        "No such job in your organization",
+        ("not_found", "No transcription job with that id was found."),
     ),
-}
+    409: error_response(
+        "Not completed, nothing doubtful, or already under review",
+        ("conflict", "This job is processing; its transcript can be reviewed once it completes."),
+        ("conflict",
+         "No segment of this transcript has a doubtful word: there is nothing to review."),
+        ("conflict", "A review of this transcript is already on its way."),
+    ),
+}  # fmt: skip
+
+
+class ReviewQuoteOutput(serializers.Serializer[Any]):
+    mode = serializers.CharField(help_text="quote, or order once ordered")
+    job_id = serializers.UUIDField()
+    segments = serializers.ListField(
+        child=serializers.CharField(), help_text="The ids of the doubtful segments."
+    )
+    segment_count = serializers.IntegerField()
+    seconds = serializers.FloatField(help_text="How long those segments last together.")
+    price_per_minute = serializers.CharField(help_text="Credits, as a decimal string.")
+    credits = serializers.CharField(help_text="The price, as a decimal string.")
+    due_at = serializers.DateTimeField()
+
+
+class ReviewOrderOutput(ReviewQuoteOutput):
+    review_id = serializers.IntegerField()
+    status = serializers.CharField(help_text="queued, claimed, delivered or refunded")
 
 
 class ReviewOrderInput(serializers.Serializer[Any]):
@@ -75,9 +94,7 @@ class ReviewOrderApi(OrganizationApiView):
         description="What a person reviewing just the segments with a doubtful word would "
         "cost (per minute of those segments) and when it would be due. Charges nothing.",
         responses={
-            200: OpenApiResponse(
-                OpenApiTypes.OBJECT, examples=[OpenApiExample("Quote", QUOTE_EXAMPLE)]
-            ),
+            200: ok_response(ReviewQuoteOutput, "The quote", quote=QUOTE_EXAMPLE),
             **ERRORS,
         },
     )
@@ -96,12 +113,17 @@ class ReviewOrderApi(OrganizationApiView):
             OpenApiExample("Order", {"comment": "Speaker names: Anna, Ben."}, request_only=True)
         ],
         responses={
-            201: OpenApiResponse(
-                OpenApiTypes.OBJECT, examples=[OpenApiExample("Ordered", ORDER_EXAMPLE)]
+            201: ok_response(ReviewOrderOutput, "Ordered", ordered=ORDER_EXAMPLE),
+            400: error_response(
+                "A comment too long",
+                ("invalid_request", "comment: Ensure this field has no more than 2000 characters."),
             ),
-            402: _error(
-                "insufficient_credits",
-                "You have 0.10 credits remaining but this review requires 0.62 credits.",
+            402: error_response(
+                "Not enough credits",
+                (
+                    "insufficient_credits",
+                    "You have 0.1 credits remaining but this review requires 0.62 credits.",
+                ),
             ),
             **ERRORS,
         },

@@ -6,11 +6,11 @@ finds each write of a lifecycle field of TranscriptionJob, TranscriptionChunk or
 TranslationJob: ``.update(field=…)``, ``.create(field=…)`` or a model built with it,
 ``obj.field = …``, ``setattr(obj, "field", …)`` and ``save(update_fields=[…])``.
 Fields no other model has (``lease_expires_at``, ``retry_at``, ``parked_*``, …) are
-flagged on any receiver; ``status``, ``started_at`` and ``finished_at``, which deliveries
-and holds have too, when the receiver names one of the three models (or a related
-manager of them: ``.jobs``, ``.chunks``, ``.translations``) or, for attributes, an
-object called job/chunk/translation. The self-tests below prove the scan catches each
-form of write.
+flagged on any receiver; ``status``, ``started_at``, ``finished_at`` and ``attempts``,
+which deliveries, holds and order callbacks have too, when the receiver names one of
+the three models (or a related manager of them: ``.jobs``, ``.chunks``,
+``.translations``) or, for attributes, an object called job/chunk/translation. The
+self-tests below prove the scan catches each form of write.
 """
 
 from __future__ import annotations
@@ -31,7 +31,6 @@ ONLY_LIFECYCLE_MODELS = frozenset(
         "progress",
         "chunks_done",
         "lease_expires_at",
-        "attempts",
         "job_attempt",
         "retry_at",
         "parked_provider",
@@ -42,7 +41,8 @@ ONLY_LIFECYCLE_MODELS = frozenset(
         "parked_seconds",
     }
 )
-SHARED_WITH_OTHER_MODELS = frozenset({"status", "started_at", "finished_at"})
+# ``attempts`` is also an order callback's count of tries (orders.OrderCallback).
+SHARED_WITH_OTHER_MODELS = frozenset({"status", "started_at", "finished_at", "attempts"})
 PROTECTED = ONLY_LIFECYCLE_MODELS | SHARED_WITH_OTHER_MODELS
 
 MODEL_RECEIVER = re.compile(

@@ -11,9 +11,11 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from django.conf import settings
 from django.db.models import Min, Sum
 from django.test import Client
 from django.utils import timezone
+from django_q.brokers import get_broker
 from django_q.models import OrmQ
 from prometheus_client.parser import text_string_to_metric_families
 from prometheus_client.samples import Sample
@@ -189,9 +191,17 @@ def test_queue_depth_and_age_are_read_at_the_scrape_time(metrics_token, history)
 
     found = samples(metrics_exposition(clock=lambda: at).decode())
 
-    assert value(found, "hark_queue_depth") == OrmQ.objects.filter(lock__lte=at).count() > 0
-    assert value(found, "hark_queue_oldest_age_seconds") == pytest.approx(90)
-    assert value(found, "hark_queue_locked_tasks") == OrmQ.objects.filter(lock__gt=at).count()
+    # The history's jobs left tasks on the main queue and its webhooks on the deliveries'.
+    for queue in (get_broker().list_key, settings.DELIVERIES_CLUSTER):
+        rows = OrmQ.objects.filter(key=queue)
+        assert value(found, "hark_queue_depth", queue=queue) == rows.filter(lock__lte=at).count()
+        assert value(found, "hark_queue_locked_tasks", queue=queue) == (
+            rows.filter(lock__gt=at).count()
+        )
+    assert sum(s.value for s in found if s.name == "hark_queue_depth") > 0
+    assert value(found, "hark_queue_oldest_age_seconds", queue=get_broker().list_key) == (
+        pytest.approx(90)
+    )
 
 
 def test_jobs_finished_before_the_window_leave_the_recent_figures(metrics_token, history, settings):

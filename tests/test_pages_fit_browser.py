@@ -25,7 +25,7 @@ from jobs.translation.services.intake import translation_create
 from jobs.translation.services.worker import translation_run
 from review.services import request_review
 from tests.audio_fixtures import SHARED_AUDIO
-from tests.browser import DESKTOP, PHONE, chromium, screenshot, stylesheet_applied
+from tests.browser import DESKTOP, PHONE, chromium, overflow, screenshot
 from tests.conftest import Persona
 from tests.support.organization_data import RECEIVER, finished_job
 from webhooks.models import Delivery, DeliveryStatus
@@ -113,6 +113,8 @@ NOT_PAGES = {
     "job-tag-remove",
     "job-row",  # htmx fragments of the dashboard and job pages
     "job-progress",
+    "translation-progress",
+    "translation-badge",
     "member-role",
     "invitation-resend",
     "invitation-revoke",
@@ -206,43 +208,6 @@ def _seed(persona: Persona) -> Seeded:
     )
 
 
-# The innermost elements whose right edge passes the window's, to say what to fix.
-STICKING_OUT = """
-[...document.querySelectorAll("body *")]
-  .filter(e => e.getBoundingClientRect().right > innerWidth + 0.5 && e.children.length === 0)
-  .slice(0, 5)
-  .map(e => [e.parentElement?.parentElement, e.parentElement, e]
-    .map(n => n ? n.tagName.toLowerCase() + (n.className ? "." + n.className : "") : "")
-    .join(" > ") + " " + Math.round(e.getBoundingClientRect().right))
-"""
-
-
-# Visible form controls the stylesheet missed: Chromium's own have a 2 px radius, ours 8 px.
-UNSTYLED = """
-[...document.querySelectorAll("main input, main select, main textarea")]
-  .filter(e => !["checkbox", "radio", "file", "hidden", "submit", "range"].includes(e.type))
-  .filter(e => e.offsetParent !== null && getComputedStyle(e).borderTopLeftRadius !== "8px")
-  .map(e => e.tagName.toLowerCase() + "[type=" + e.type + "]#" + e.id)
-"""
-
-
-def _overflow(page: Page, url: str, shot: str) -> str:
-    """Empty when the page fits its window; otherwise what sticks out."""
-    response = page.goto(url)
-    assert response is not None, url
-    assert response.status == 200, (url, response.status)
-    assert stylesheet_applied(page), url
-    screenshot(page, shot, full_page=False)
-    unstyled = page.evaluate(UNSTYLED)
-    if unstyled:
-        return f"{url} has form controls without the app's style: {unstyled}"
-    scroll, inner = page.evaluate("[document.scrollingElement.scrollWidth, innerWidth]")
-    if scroll <= inner:
-        return ""
-    culprits = page.evaluate(STICKING_OUT)
-    return f"{url} is {scroll} px wide in a {inner} px window; sticking out: {culprits}"
-
-
 def _log_out_clipped(page: Page) -> str:
     """Empty when "Log out" is wholly in the window (at the phone width, in the menu)."""
     toggle = page.locator("[data-nav-toggle]")
@@ -271,7 +236,7 @@ def test_no_page_scrolls_sideways_at_desktop_or_phone_width(live_server, browser
         page = context.new_page()
         for name, kwargs in ANONYMOUS:
             url = base + reverse(name, kwargs=kwargs(seeded))
-            too_wide.append(_overflow(page, url, f"fit-anon-{name}-{label}"))
+            too_wide.append(overflow(page, url, f"fit-anon-{name}-{label}"))
 
         page.goto(base + reverse("account_login"))
         page.fill("input[name=login]", user.email)
@@ -280,7 +245,7 @@ def test_no_page_scrolls_sideways_at_desktop_or_phone_width(live_server, browser
         page.wait_for_url(base + "/")
         for name, kwargs, query in SIGNED_IN:
             url = base + reverse(name, kwargs=kwargs(seeded)) + query.format(topup=seeded.topup)
-            too_wide.append(_overflow(page, url, f"fit-{name}-{label}"))
+            too_wide.append(overflow(page, url, f"fit-{name}-{label}"))
             too_wide.append(_log_out_clipped(page))
         context.close()
     problems = [line for line in too_wide if line]

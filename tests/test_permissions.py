@@ -191,15 +191,35 @@ API_ROUTES = [
         {"url": "{media}", "translate_from": "english", "translate_to": "spanish"},
         "everyone",
     ),
+    (
+        "post",
+        "/api/v4/translations",
+        {"url": "{media}.txt", "translate_from": "english", "translate_to": "spanish"},
+        "everyone",
+    ),
+    (
+        "post",
+        "/api/v4/forced_alignment",
+        {"audio_url": "{media}", "transcription_url": "{media}.txt", "language": "english"},
+        "everyone",
+    ),
+    (
+        "post",
+        "/api/v4/transcription_proofreading",
+        {"audio_url": "{media}", "transcription_url": "{media}.txt", "language": "english"},
+        "everyone",
+    ),
     ("post", "/api/v1/transcribe/{reviewable_job}/review/", {}, "everyone"),
 ]
 
 
 @pytest.fixture
 def media(settings) -> Iterator[str]:
-    """A loopback host serving the audio that order routes fetch."""
+    """A loopback host serving the audio that order routes fetch, and its text at the
+    same URL plus ``.txt`` (orders that bring their own transcript)."""
     settings.HARK_OUTBOUND_ALLOWED_NETWORKS = ["127.0.0.0/8"]
     with MediaHost().running() as host:
+        host.serve("/jfk.flac.txt", Reply(200, AUDIO.with_suffix(".txt").read_bytes()))
         yield host.serve("/jfk.flac", Reply(200, AUDIO.read_bytes()))
 
 

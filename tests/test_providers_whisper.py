@@ -230,7 +230,9 @@ def test_speech_translation_turns_german_speech_into_english():
     assert all(30.0 <= s.start <= s.end <= 60.0 for s in result.segments)
 
 
-@pytest.mark.parametrize("audio", ["stereo_diarization.wav", "ami_debug_tst00.wav"])
+@pytest.mark.parametrize(
+    "audio", ["stereo_diarization.wav", "ami_debug_tst00.wav", "ami_debug_tst01.wav"]
+)
 def test_diarization_labels_whisper_segments_by_speaker(audio):
     result = transcribe(audio, diarization=True)
     speakers = {s.speaker for s in result.segments}

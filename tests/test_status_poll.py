@@ -9,6 +9,7 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
+from jobs.services.organize import tag_create
 from tests.transcripts.helpers import TranscriptClient, completed_job
 
 
@@ -71,8 +72,14 @@ def test_a_status_poll_shows_an_edit_made_since_the_last_poll(alice, jfk):
 
 
 def test_a_repeated_poll_reads_the_key_and_the_job_in_one_query_each(alice, jfk):
+    for name in ("interviews", "Board"):
+        tag, _ = tag_create(organization=alice.organization, name=name, actor=alice.user)
+        jfk.tags.add(tag)
     _poll(alice, jfk)
-    _, queries = _poll(alice, jfk)
+    body, queries = _poll(alice, jfk)
+
+    # Its name and tags come with the job's row.
+    assert (body["name"], body["tags"]) == ("jfk.flac", ["Board", "interviews"])
 
     # The job's own query brings the current transcript's stamp, and the kept view
     # answers for it: no transcript query, no throttle write in the database.

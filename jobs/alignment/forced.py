@@ -34,12 +34,20 @@ def align_words(audio_path: Path, text: str, language: str) -> list[AlignedWord]
     duration = probe(audio_path).duration
     if duration <= 0:
         raise UnsupportedMedia("The recording has no audio to align the text to.")
-    timed: list[TimedWord] | None = None
-    for aligner in aligners_for(language):
-        timed = aligner.align(audio_path, 0.0, duration, words, language)
-        if timed is not None and any(w.get("aligned") for w in timed):
-            break
-        timed = None
+    timed = words_align(audio_path, words, language, duration)
     if timed is None:
         timed = words_spread(words, 0.0, duration)
     return [{"word": w["word"], "begin": w["start"], "end": w["end"]} for w in timed]
+
+
+def words_align(
+    audio_path: Path, words: list[str], language: str, duration: float
+) -> list[TimedWord] | None:
+    """``words`` timed over the whole recording by the first aligner for ``language``
+    that places any of them; None when none can (the caller decides whether an even
+    spread will do)."""
+    for aligner in aligners_for(language):
+        timed = aligner.align(audio_path, 0.0, duration, words, language)
+        if timed is not None and any(w.get("aligned") for w in timed):
+            return timed
+    return None

@@ -142,6 +142,8 @@ LIST: dict[str, Any] = {
                                 "status": "completed",
                                 "progress": 100,
                                 "filename": "jfk.flac",
+                                "name": "jfk.flac",
+                                "tags": ["speeches"],
                                 "model": "whisper",
                                 "language": "en",
                                 "duration_seconds": 11.0,

@@ -5,15 +5,33 @@ from __future__ import annotations
 
 from typing import Any
 
-from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiExample, OpenApiResponse
+from drf_spectacular.utils import OpenApiExample
+from rest_framework import serializers
 
+from config.api_schema import AUTHENTICATION_FAILED, error_response, ok_response
 from jobs.api.docs import COMMON_ERRORS, JOB_ID, _error
+from jobs.api.schema import BatchOutput, JobDetailOutput, TagListOutput, TagOutput
 from jobs.api.serializers import JobUpdateInput, TagInput, TranscriptionOptionsInput
 from jobs.services.batch import BATCH_FILES_MAX
+from jobs.services.organize import NAME_MAX, TAG_MAX, TAGS_PER_JOB_MAX
 
 TAG_NOT_FOUND = {404: _error("No such tag in your organization", "not_found",
                              "No tag with that id was found.")}  # fmt: skip
+TAG_EXAMPLE = {"id": 3, "name": "interviews", "created_at": "2026-12-01T10:00:00Z"}
+
+
+class TranscriptionBatchInput(TranscriptionOptionsInput):
+    """The batch's form, for the docs: the view reads the options with
+    ``TranscriptionOptionsInput`` and the files with ``request.FILES.getlist("file")``.
+    An array of binary strings is how OpenAPI 3.0 says "repeat the ``file`` part"
+    (multipart arrays are sent exploded, one part per item)."""
+
+    file = serializers.ListField(
+        child=serializers.FileField(allow_empty_file=False),
+        min_length=1,
+        max_length=BATCH_FILES_MAX,
+        help_text=f"1 to {BATCH_FILES_MAX} audio files, each in its own `file` part.",
+    )
 
 
 UPDATE: dict[str, Any] = {
@@ -28,14 +46,25 @@ UPDATE: dict[str, Any] = {
         OpenApiExample("clear the tags", request_only=True, value={"tags": []}),
     ],
     "responses": {
-        200: OpenApiResponse(response=OpenApiTypes.OBJECT, examples=[
-            OpenApiExample("renamed", response_only=True, value={
-                "id": JOB_ID, "job_id": JOB_ID, "status": "completed", "progress": 100,
-                "filename": "rec-0412.mp3", "name": "Board meeting, 4 Dec",
-                "tags": ["board", "meetings"], "model": "whisper",
-                "created_at": "2026-12-04T09:30:00Z", "estimated_credits": 5.5})]),
-        400: _error("A name or tag too long, or nothing to change", "invalid_request",
-                    "Tag names are at most 40 characters long."),
+        200: ok_response(JobDetailOutput, "The job, renamed or retagged", renamed={
+            "id": JOB_ID, "job_id": JOB_ID, "status": "completed", "progress": 100,
+            "filename": "rec-0412.mp3", "name": "Board meeting, 4 Dec",
+            "tags": ["board", "meetings"], "model": "whisper",
+            "created_at": "2026-12-04T09:30:00Z", "estimated_credits": 5.5,
+            "provider": "whisper", "providers": ["whisper"],
+            "transcript": "Good morning, everyone. Let's start with the budget.",
+            "duration_seconds": 1800.0, "language": "en", "credits_used": 5.5,
+            "speakers": [{"id": "A", "name": "Speaker A", "label": "",
+                          "speaking_time": 1800.0}],
+            "edited": False, "version": 1, "finished_at": "2026-12-04T09:41:12Z"}),
+        400: error_response(
+            "Nothing to change, too many tags, or a name or tag too long",
+            ("invalid_request", "Send name, tags or both to change."),
+            ("invalid_request",
+             f"A transcription can carry at most {TAGS_PER_JOB_MAX} tags."),
+            ("invalid_request",
+             f"name: Ensure this field has no more than {NAME_MAX} characters."),
+        ),
         **COMMON_ERRORS,
     },
 }  # fmt: skip
@@ -43,11 +72,9 @@ UPDATE: dict[str, Any] = {
 TAG_LIST: dict[str, Any] = {
     "summary": "List the organization's tags, with how many jobs carry each",
     "responses": {
-        200: OpenApiResponse(response=OpenApiTypes.OBJECT, examples=[
-            OpenApiExample("tags", value={"results": [
-                {"id": 3, "name": "interviews", "created_at": "2026-12-01T10:00:00Z",
-                 "jobs": 12}]})]),
-        **COMMON_ERRORS,
+        200: ok_response(TagListOutput, "The organization's tags",
+                         tags={"results": [{**TAG_EXAMPLE, "jobs": 12}]}),
+        401: AUTHENTICATION_FAILED,
     },
 }  # fmt: skip
 
@@ -56,16 +83,16 @@ TAG_CREATE: dict[str, Any] = {
     "request": TagInput,
     "examples": [OpenApiExample("new tag", request_only=True, value={"name": "interviews"})],
     "responses": {
-        201: OpenApiResponse(response=OpenApiTypes.OBJECT, description="Created", examples=[
-            OpenApiExample("created", response_only=True, value={
-                "id": 3, "name": "interviews", "created_at": "2026-12-01T10:00:00Z"})]),
-        200: OpenApiResponse(response=OpenApiTypes.OBJECT,
-                             description="A tag of that name already existed", examples=[
-            OpenApiExample("existing", response_only=True, value={
-                "id": 3, "name": "Interviews", "created_at": "2026-12-01T10:00:00Z"})]),
-        400: _error("An empty or too long name", "invalid_request",
-                    "Tag names are at most 40 characters long."),
-        **COMMON_ERRORS,
+        201: ok_response(TagOutput, "Created", created=TAG_EXAMPLE),
+        200: ok_response(TagOutput, "A tag of that name already existed",
+                         existing={**TAG_EXAMPLE, "name": "Interviews"}),
+        400: error_response(
+            "An empty or too long name",
+            ("invalid_request", "The 'name' field may not be blank."),
+            ("invalid_request",
+             f"name: Ensure this field has no more than {TAG_MAX} characters."),
+        ),
+        401: AUTHENTICATION_FAILED,
     },
 }  # fmt: skip
 
@@ -85,14 +112,14 @@ BATCH: dict[str, Any] = {
         "are queued. The answer is 200 whenever the request itself was readable, even if "
         "every file failed: look at `failed`."
     ),
-    "request": {"multipart/form-data": TranscriptionOptionsInput},
+    "request": {"multipart/form-data": TranscriptionBatchInput},
     "examples": [
         OpenApiExample("two interviews", request_only=True, media_type="multipart/form-data",
                        value={"file": ["interview-1.mp3", "interview-2.mp3"], "language": "en"}),
     ],
     "responses": {
-        200: OpenApiResponse(response=OpenApiTypes.OBJECT, examples=[
-            OpenApiExample("one of three is not audio", value={
+        200: ok_response(BatchOutput, "Each file's job, or why it has none",
+                         one_of_three_is_not_audio={
                 "created": 2, "failed": 1, "results": [
                     {"filename": "a.mp3", "id": JOB_ID, "job_id": JOB_ID, "status": "queued",
                      "estimated_credits": 0.19, "estimated_wait": 30,
@@ -102,12 +129,17 @@ BATCH: dict[str, Any] = {
                     {"filename": "b.wav", "id": "6fa459ea-ee8a-3ca4-894e-db77e160355e",
                      "job_id": "6fa459ea-ee8a-3ca4-894e-db77e160355e", "status": "queued",
                      "estimated_credits": 0.5, "estimated_wait": 45,
-                     "created_at": "2026-12-04T09:30:01Z"}]})]),
-        400: _error("No file, or too many", "invalid_request",
-                    f"Send at most {BATCH_FILES_MAX} files at once; split the rest into "
-                    "another batch."),
-        413: _error("The request is over the size cap", "file_too_large",
-                    "This file is larger than the 500 MB limit."),
-        **COMMON_ERRORS,
+                     "created_at": "2026-12-04T09:30:01Z"}]}),
+        400: error_response(
+            "No file, or too many",
+            ("invalid_request", "Attach at least one file in the 'file' field."),
+            ("invalid_request", f"Send at most {BATCH_FILES_MAX} files at once; split the "
+             "rest into another batch."),
+        ),
+        413: _error("The request is over the size cap (the cap of one file, times "
+                    f"{BATCH_FILES_MAX})", "file_too_large",
+                    "This file is larger than the 500 MB limit. Split it or compress it "
+                    "(e.g. to MP3 or Opus) and try again."),
+        401: AUTHENTICATION_FAILED,
     },
 }  # fmt: skip

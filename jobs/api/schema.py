@@ -85,6 +85,8 @@ class JobDetailOutput(S.Serializer[Any]):
     )
     progress = S.IntegerField(required=False, help_text="Percent.")
     filename = S.CharField(required=False, allow_blank=True)
+    name = S.CharField(required=False, allow_blank=True, help_text="What the dashboard shows.")
+    tags = S.ListField(child=S.CharField(), required=False, help_text="By name, sorted.")
     model = S.CharField(required=False)
     created_at = S.DateTimeField(required=False)
     estimated_credits = S.FloatField(allow_null=True, required=False)
@@ -117,6 +119,8 @@ class JobSummaryOutput(S.Serializer[Any]):
     status = S.CharField()
     progress = S.IntegerField()
     filename = S.CharField(allow_blank=True)
+    name = S.CharField(allow_blank=True, help_text="What the dashboard shows.")
+    tags = S.ListField(child=S.CharField(), help_text="By name, sorted.")
     model = S.CharField()
     language = S.CharField(allow_blank=True)
     duration_seconds = S.FloatField()
@@ -131,6 +135,43 @@ class JobSummaryOutput(S.Serializer[Any]):
 
 class JobPageOutput(CursorPageOutput):
     results = JobSummaryOutput(many=True)
+
+
+class TagOutput(S.Serializer[Any]):
+    id = S.IntegerField()
+    name = S.CharField()
+    created_at = S.DateTimeField()
+
+
+class TagCountOutput(TagOutput):
+    jobs = S.IntegerField(help_text="How many of the organization's jobs carry it.")
+
+
+class TagListOutput(S.Serializer[Any]):
+    results = TagCountOutput(many=True)
+
+
+class BatchFileOutput(S.Serializer[Any]):
+    """One file of a batch, in its place: the job created for it (as
+    ``POST /api/v1/transcribe/`` answers), or why none was."""
+
+    filename = S.CharField(allow_blank=True)
+    id = S.UUIDField(required=False)
+    job_id = S.UUIDField(required=False)
+    status = S.CharField(help_text="queued, or failed when no job was created")
+    estimated_credits = S.FloatField(allow_null=True, required=False)
+    estimated_wait = S.IntegerField(required=False, help_text="Seconds until it is likely done.")
+    created_at = S.DateTimeField(required=False)
+    translation = OrderedTranslationOutput(required=False)
+    order_total = S.FloatField(required=False, help_text="With translate_to: both prices.")
+    error = S.CharField(required=False, help_text="When it failed: the error code.")
+    message = S.CharField(required=False, help_text="When it failed: why.")
+
+
+class BatchOutput(S.Serializer[Any]):
+    created = S.IntegerField()
+    failed = S.IntegerField()
+    results = BatchFileOutput(many=True, help_text="One per file, in the order sent.")
 
 
 class TranslationEstimateOutput(S.Serializer[Any]):

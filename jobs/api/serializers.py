@@ -11,6 +11,7 @@ from rest_framework import serializers
 
 from jobs.models import JobTask, JobType, TranscriptionJob
 from jobs.options import PREFERENCES, TranscriptionOptions
+from jobs.selectors import tag_names_read
 from jobs.services.organize import NAME_MAX, TAG_MAX
 from jobs.translation.services.ordering import target_code
 from webhooks.errors import WebhookUrlRefused
@@ -265,8 +266,12 @@ def job_created_output(job: TranscriptionJob, *, estimated_wait: int) -> dict[st
 
 
 def job_tag_names(job: TranscriptionJob) -> list[str]:
-    # Sorted in Python so a list prefetched with its tags costs no query per job.
-    return sorted((tag.name for tag in job.tags.all()), key=str.lower)
+    # Sorted in Python so a list prefetched with its tags costs no query per job, and a
+    # poll that read the names with the job (``with_tag_names``) none at all.
+    names = tag_names_read(job)
+    if names is None:
+        names = [tag.name for tag in job.tags.all()]
+    return sorted(names, key=str.lower)
 
 
 def job_summary_output(job: TranscriptionJob, *, paid_at: Any = None) -> dict[str, Any]:

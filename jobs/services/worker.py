@@ -20,6 +20,7 @@ from pathlib import Path
 
 from django.utils import timezone
 
+from jobs.alignment.known_text import known_text_align
 from jobs.engines import engine_info
 from jobs.engines.base import TranscriptionRequest, TranscriptionResult
 from jobs.lifecycle.transcription import (
@@ -32,7 +33,7 @@ from jobs.lifecycle.transcription import (
     jobs_retry_overdue,
 )
 from jobs.media.storage import local_media
-from jobs.models import TranscriptionJob
+from jobs.models import JobTask, TranscriptionJob
 from jobs.routing import Collected, Route, route_transcribe
 from jobs.services.attempts import attempt_recorder
 from jobs.services.callbacks import job_callbacks
@@ -61,10 +62,26 @@ def _job_work(claim: Claim, route: Route) -> TranscriptionResult | None:
     # Imported here: chunks builds on this module's claim, complete and fail.
     from jobs.services.chunks import chunks_start, should_chunk
 
+    if claim.job.task == JobTask.ALIGN:
+        return job_align(claim)
     if claim.job.chunks_total or should_chunk(claim.job, route):
         chunks_start(claim, route)
         return None  # the chunks' tasks finish the job
     return job_transcribe(claim, route)
+
+
+def job_align(claim: Claim) -> TranscriptionResult:
+    """A job with a known text: its words timed against the whole recording in one go
+    (never chunked: the text cannot be cut where the audio is), the lease renewed while
+    the aligner runs."""
+    job = claim.job
+    with (
+        local_media(job.media.name or "") as path,
+        kept_alive(lambda: job_renew_lease(claim), enabled=True) as guard,
+    ):
+        result = known_text_align(path, job.prompt, job.language)
+        guard.check()
+    return result
 
 
 def job_request(job: TranscriptionJob, path: Path) -> TranscriptionRequest:

@@ -3,14 +3,23 @@
 ``{{ amount|credits }}`` → "1 credit", "1,234.5 credits"; ``{{ amount|credit_amount }}`` the
 number alone (table cells under a "Credits" heading); ``{{ seconds|duration }}`` → "1:05".
 Digits are grouped the way the active locale groups them (Django's l10n formats).
+
+``{% local_time when "datetime" %}`` shows a moment in the reader's own locale and time
+zone: the server writes it in UTC as the no-JavaScript fallback, marked for
+static/hark/local-time.js to rewrite with the browser's ``Intl.DateTimeFormat``.
 """
 
 from __future__ import annotations
 
+from datetime import date, datetime
 from decimal import Decimal
 
 from django import template
-from django.utils import formats
+from django.contrib.humanize.templatetags.humanize import naturaltime
+from django.utils import formats, timezone
+from django.utils.dateformat import format as date_format
+from django.utils.html import format_html
+from django.utils.safestring import SafeString
 
 from billing.pricing import format_credits
 from jobs.pages.formatting import duration_label
@@ -44,3 +53,43 @@ def duration(seconds: float | str | None) -> str:
     if seconds is None or seconds == "":
         return ""
     return duration_label(float(seconds))
+
+
+# Kinds local-time.js knows, with the server's UTC fallback (Django date formats).
+LOCAL_TIME_FALLBACKS = {
+    "datetime": "j M Y, H:i",
+    "date": "j M Y",
+    "time": "H:i",
+    "seconds": "j M Y, H:i:s",
+    "clock": "H:i:s",
+    "relative": "",  # "3 minutes ago", with the full date-time in the title
+}
+
+
+@register.simple_tag
+def local_time(
+    when: datetime | date | None, kind: str = "datetime", fallback: str = "", suffix: str = ""
+) -> SafeString | str:
+    """``<time datetime="…" data-local="kind">`` around ``when`` written in UTC with
+    ``fallback`` (a Django date format; the kind's own by default) and ``suffix`` (" UTC"
+    where the reader must know the zone): local-time.js replaces the text, suffix included,
+    with the browser's locale and zone."""
+    if when is None:
+        return ""
+    if kind not in LOCAL_TIME_FALLBACKS:
+        raise template.TemplateSyntaxError(f"local_time: unknown kind {kind!r}")
+    if isinstance(when, datetime) and timezone.is_aware(when):
+        when = timezone.localtime(when)
+    iso = when.isoformat()
+    title = date_format(when, "j M Y, H:i e") if isinstance(when, datetime) else ""
+    if kind == "relative":
+        if not isinstance(when, datetime):
+            raise template.TemplateSyntaxError("local_time: a relative time needs a datetime")
+        text = str(naturaltime(when))
+    else:
+        text = date_format(when, fallback or LOCAL_TIME_FALLBACKS[kind]) + suffix
+    if title:
+        return format_html(
+            '<time datetime="{}" data-local="{}" title="{}">{}</time>', iso, kind, title, text
+        )
+    return format_html('<time datetime="{}" data-local="{}">{}</time>', iso, kind, text)

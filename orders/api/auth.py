@@ -13,6 +13,8 @@ from accounts.authentication import ApiKeyUser
 from accounts.models import ApiKey
 from accounts.services import api_key_authenticate
 
+INVALID_TOKEN = "This api_token is not valid or was revoked."  # noqa: S105 - a sentence
+
 
 def request_field(request: Request, name: str) -> str:
     """A parameter from the query string or the body, whichever has it."""
@@ -33,7 +35,7 @@ class ApiTokenAuthentication(authentication.BaseAuthentication):
             return None
         api_key = api_key_authenticate(token)
         if api_key is None:
-            raise exceptions.AuthenticationFailed("This api_token is not valid or was revoked.")
+            raise exceptions.AuthenticationFailed(INVALID_TOKEN)
         user = api_key.created_by if api_key.created_by_id else ApiKeyUser(api_key)
         return user, api_key
 

@@ -56,6 +56,9 @@ def order_output(order: Order) -> dict[str, Any]:
         "turnaround_time": order.turnaround_time,
         "number_of_speakers": order.number_of_speakers,
         "captions": order.captions,
+        # Why a refunded order was refunded (GoTranscript's clients ignore what they
+        # do not know; a person reading the order wants to know).
+        "refund_reason": order.refund_reason,
         **order_files(order),
     }
 

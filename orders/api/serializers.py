@@ -63,11 +63,46 @@ class SubtitlesOrderInput(_OrderInput):
     translate_to = serializers.CharField(max_length=40)
 
 
+class TranslationOrderInput(SubtitlesOrderInput):
+    """``translations``: ``url`` is a text document (.txt or .docx), not a recording."""
+
+
+class _KnownTextOrderInput(_OrderInput):
+    """Orders that bring their own transcript: GoTranscript names the media ``audio_url``."""
+
+    url = None  # type: ignore[assignment]
+    audio_url = serializers.URLField(max_length=2000)
+    transcription_url = serializers.URLField(max_length=2000)
+    language = serializers.CharField(max_length=40)
+
+    def order_request(self) -> OrderRequest:
+        data = dict(self.validated_data)
+        return OrderRequest(type=self.order_type, mode=data.pop("mode"), url=data.pop("audio_url"),
+                            **data)  # fmt: skip
+
+
+class ForcedAlignmentOrderInput(_KnownTextOrderInput):
+    """``forced_alignment``: the audio and the text it says."""
+
+
+class ProofreadingOrderInput(_KnownTextOrderInput):
+    """``transcription_proofreading``: the audio and the customer's AI transcript (plain
+    text, JSON, SRT or VTT), proofread by a person; ``captions`` adds a captions file."""
+
+    text_format = serializers.CharField(required=False, default="clean_verbatim")
+    timestamping = serializers.CharField(required=False, default="not_required")
+    turnaround_time = serializers.CharField(required=False, default=DEFAULT_TURNAROUND)
+    captions = serializers.BooleanField(required=False, default=False)
+
+
 INPUTS: dict[str, type[_OrderInput]] = {
     OrderType.TRANSCRIPTION: HumanOrderInput,
     OrderType.CAPTIONS: HumanOrderInput,
     OrderType.AUTOMATIC_TRANSCRIPTION: AutomaticOrderInput,
     OrderType.SUBTITLES: SubtitlesOrderInput,
+    OrderType.TRANSLATION: TranslationOrderInput,
+    OrderType.FORCED_ALIGNMENT: ForcedAlignmentOrderInput,
+    OrderType.TRANSCRIPTION_PROOFREADING: ProofreadingOrderInput,
 }
 
 

@@ -6,7 +6,7 @@ from typing import Any, ClassVar
 
 from django.http import HttpResponse
 from django.urls import reverse
-from drf_spectacular.utils import OpenApiExample, extend_schema, extend_schema_view
+from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
 from rest_framework.request import Request
 from rest_framework.response import Response
 
@@ -15,18 +15,28 @@ from accounts.permissions import Capability
 from jobs.errors import InvalidJobRequest
 from orders.api.auth import request_field
 from orders.api.base import GoTranscriptApiView, request_mode
+from orders.api.docs import (
+    DETAIL_RESPONSES,
+    FILE_RESPONSES,
+    LIST_RESPONSES,
+    TEST_FILE_RESPONSES,
+    create_responses,
+)
 from orders.api.output import SAMPLE_ORDERS, order_output, quote_output
 from orders.api.serializers import INPUTS, input_for
-from orders.exports import order_file_response, test_file_response
+from orders.exports import FORMATS, order_file_response, test_file_response
 from orders.models import OrderType
 from orders.selectors import order_get, orders_page
 from orders.services.intake import order_place
 
-QUOTE_EXAMPLE = {
-    "mode": "live", "status": "success", "order_id": 123, "order_total": 0.28, "seconds": 11,
-    "in_wallet": 59.72, "delivery_estimate": "2026-12-10 16:23:01",
-}  # fmt: skip
-ERROR_EXAMPLE = {"mode": "live", "status": "error", "error": "'klingon' is not an available …"}
+TAGS = ["GoTranscript orders"]
+MODE = OpenApiParameter(
+    "mode", str, enum=["live", "test"], description="test: GoTranscript's sample answers."
+)
+FORMAT = OpenApiParameter(
+    "format", str, enum=list(FORMATS),
+    description="docx by default (captions and subtitles: srt).",
+)  # fmt: skip
 
 
 class _OrderCreateApi(GoTranscriptApiView):
@@ -61,14 +71,8 @@ def _post_schema(order_type: str, fields: str) -> Any:
             'Errors are HTTP 400 with `{"mode", "status": "error", "error"}`.'
         ),
         request=INPUTS[order_type],
-        responses={200: dict, 400: dict},
-        examples=[
-            OpenApiExample("Ordered", value=QUOTE_EXAMPLE, response_only=True),
-            OpenApiExample(
-                "Refused", value=ERROR_EXAMPLE, response_only=True, status_codes=["400"]
-            ),
-        ],
-        tags=["GoTranscript orders"],
+        responses=create_responses(order_type),
+        tags=TAGS,
     )
 
 
@@ -98,6 +102,39 @@ class SubtitlesOrderApi(_OrderCreateApi):
     order_type = OrderType.SUBTITLES
 
 
+_KNOWN_TEXT = "`audio_url`, `transcription_url`, `language`, `comment`, `callback_url`"
+
+
+@_create_schema(
+    OrderType.FORCED_ALIGNMENT,
+    f"{_KNOWN_TEXT}: audio of up to 1 hour and the plain text it says; delivers "
+    '`forced_alignment_transcription_url`, a JSON array of `{"word", "begin", "end"}`',
+)
+class ForcedAlignmentOrderApi(_OrderCreateApi):
+    order_type = OrderType.FORCED_ALIGNMENT
+
+
+@_create_schema(
+    OrderType.TRANSCRIPTION_PROOFREADING,
+    f"{_KNOWN_TEXT}, `text_format`, `timestamping`, `turnaround_time`, `captions`: your AI "
+    "transcript (plain text, JSON, SRT or VTT) proofread by a person (`captions=true` adds "
+    "`proofread_captions_url`); a transcript too poor to proofread is refunded",
+)
+class TranscriptionProofreadingOrderApi(_OrderCreateApi):
+    order_type = OrderType.TRANSCRIPTION_PROOFREADING
+
+
+@_create_schema(
+    OrderType.TRANSLATION,
+    "`url` (a .txt or .docx document), `translate_from`, `translate_to`, `comment`, "
+    "`callback_url`; priced per word (`words` in the answer), machine-translated by the "
+    "translators this installation has for the pair, delivered as `translation_url` (docx "
+    "by default; `format=` doc, pdf, text, html, json)",
+)
+class TranslationOrderApi(_OrderCreateApi):
+    order_type = OrderType.TRANSLATION
+
+
 def _cursor(request: Request) -> int | None:
     raw = request_field(request, "cursor")
     if not raw:
@@ -113,8 +150,9 @@ class OrderListApi(GoTranscriptApiView):
         summary="List orders (GoTranscript)",
         description="Newest first, 50 a page; `next_page_url` carries the `cursor` (without "
         "your token: add `api_token` again). `mode=test` lists GoTranscript's sample orders.",
-        tags=["GoTranscript orders"],
-        responses={200: dict},
+        tags=TAGS,
+        parameters=[MODE, OpenApiParameter("cursor", str, description="From next_page_url.")],
+        responses=LIST_RESPONSES,
     )
     def get(self, request: Request) -> Response:
         mode = request_mode(request)
@@ -135,8 +173,9 @@ class OrderDetailApi(GoTranscriptApiView):
         summary="Read an order (GoTranscript)",
         description='`{"data": {…}}` with every documented field; another organization\'s '
         "order is a 404 like a missing one. `mode=test` answers a sample order.",
-        tags=["GoTranscript orders"],
-        responses={200: dict, 404: dict},
+        tags=TAGS,
+        parameters=[MODE],
+        responses=DETAIL_RESPONSES,
     )
     def get(self, request: Request, order_id: str) -> Response:
         if request_mode(request) == "test":
@@ -150,9 +189,11 @@ class OrderFileApi(GoTranscriptApiView):
         summary="Download an order's file (GoTranscript)",
         description="`format=docx` (default; captions and subtitles default to `srt`), "
         "`doc` (the same Word document named .doc), `pdf`, `text`, `html`, `json`, `srt`, "
-        "`vtt`; in the order's `text_format` and `timestamping`.",
-        tags=["GoTranscript orders"],
-        responses={200: bytes},
+        "`vtt`; in the order's `text_format` and `timestamping`. Served once the order is "
+        "finished.",
+        tags=TAGS,
+        parameters=[FORMAT],
+        responses=FILE_RESPONSES,
     )
     def get(self, request: Request, order_id: str, kind: str) -> HttpResponse:
         order = order_get(self.organization, order_id)
@@ -165,8 +206,9 @@ class TestFileApi(GoTranscriptApiView):
         summary="Download a test file (GoTranscript)",
         description="GoTranscript's `/api/v4/test-file/<order type>`: a fixed sample in any "
         "of the order file formats, for trying download code before ordering.",
-        tags=["GoTranscript orders"],
-        responses={200: bytes},
+        tags=TAGS,
+        parameters=[FORMAT],
+        responses=TEST_FILE_RESPONSES,
     )
     def get(self, request: Request, order_type: str) -> HttpResponse:
         return test_file_response(order_type, request_field(request, "format"))

@@ -18,7 +18,8 @@ from django.db import transaction
 from django.utils import timezone
 
 from billing.services import hold_capture, hold_release
-from orders.models import REVIEWED_TYPES, Order, OrderStatus, OrderType
+from jobs.models import JobTask
+from orders.models import REVIEWED_TYPES, CallbackStatus, Order, OrderStatus, OrderType
 from orders.selectors import order_files
 from orders.services.callbacks import callback_create, organization_callback_url
 from review.models import ReviewSource, ReviewTask
@@ -104,6 +105,24 @@ def order_refund(order: Order, reason: str = REFUND_MESSAGE) -> bool:
     return True
 
 
+def order_recheck(*, job_id: uuid.UUID, translation_id: uuid.UUID | None) -> bool:
+    """GoTranscript calls back again when a delivered order is corrected (its quality
+    re-check): a finished order whose transcript (or translation) was edited sends its
+    ``finished`` callback again, its files now serving the corrected text. A burst of
+    edits makes one callback: none is added while one is still being sent."""
+    orders = Order.objects.select_related("organization").filter(status=OrderStatus.FINISHED)
+    if translation_id is not None:
+        orders = orders.filter(translation_job_id=translation_id)
+    else:
+        orders = orders.filter(transcription_job_id=job_id, translation_job__isnull=True)
+    order = orders.first()
+    if order is None or order.callbacks.filter(status=CallbackStatus.PENDING).exists():
+        return False
+    with transaction.atomic():
+        order_callback_send(order)
+    return True
+
+
 def order_callback_send(order: Order) -> None:
     """Queue the order's callback to its own URL, or the organization's; GoTranscript
     sends the same callback again after a quality re-check, so this may run again."""
@@ -157,7 +176,7 @@ def job_event_follow(
         return
     with transaction.atomic():
         if event_type in (JOB_FAILED, JOB_CANCELED):
-            order_refund(order)
+            order_refund(order, _refund_reason(order, event_type))
         elif event_type != JOB_COMPLETED:
             return
         elif job_type == "translation":
@@ -169,6 +188,18 @@ def job_event_follow(
             send_to_review(order)
         else:
             order_finish(order)
+
+
+def _refund_reason(order: Order, event_type: str) -> str:
+    """Why the order is refunded: the failed job's own sentence when it says something
+    the customer can act on (a transcript with no words, or none found in the audio)."""
+    job = order.transcription_job
+    if event_type != JOB_FAILED or job is None or job.task != JobTask.ALIGN:
+        return REFUND_MESSAGE
+    job.refresh_from_db(fields=["error_message"])
+    if not job.error_message:
+        return REFUND_MESSAGE
+    return f"{job.error_message} {REFUND_MESSAGE}"
 
 
 def _translating(order: Order) -> bool:

@@ -23,13 +23,16 @@ from accounts.permissions import ActorLike, Capability, require
 from billing.selectors import available_credits
 from billing.services import InsufficientCredits, hold_place
 from jobs.errors import InvalidJobRequest, JobError
+from jobs.models import JobTask
 from jobs.options import TranscriptionOptions
 from jobs.services.intake import job_create, media_quote
 from jobs.services.url_intake import UrlIntakeFailed, media_fetch
 from orders import languages
+from orders.customer_transcripts import transcript_file_text
 from orders.models import REVIEWED_TYPES, Order, OrderType
 from orders.pricing import OrderPrice, order_price
 from orders.services.callbacks import callback_url_check
+from orders.services.documents import document_order_create, document_quote
 
 TEXT_FORMATS = ("clean_verbatim", "full_verbatim")
 TIMESTAMPING = (
@@ -39,6 +42,11 @@ TIMESTAMPING = (
 SPEAKERS: dict[str, int | None] = {"1_or_2": 2, "3_or_more": None}
 # Machine-made orders are promised within this, whatever their length (a queue can wait).
 AUTOMATIC_DELIVERY = timedelta(hours=1)
+# Orders that bring their own transcript: its text is aligned to the audio (JobTask.ALIGN)
+# instead of transcribed.
+KNOWN_TEXT_TYPES = frozenset({OrderType.FORCED_ALIGNMENT, OrderType.TRANSCRIPTION_PROOFREADING})
+# GoTranscript: "audio files of up to 1 hour in length are currently accepted per request".
+FORCED_ALIGNMENT_MAX_SECONDS = 3600
 
 
 @dataclass(frozen=True)
@@ -59,6 +67,10 @@ class OrderRequest:
     turnaround_time: str = languages.DEFAULT_TURNAROUND
     number_of_speakers: str = "1_or_2"
     callback_url: str = ""
+    # The customer's own transcript (forced alignment and proofreading orders).
+    transcription_url: str = ""
+    # Proofreading: captions too.
+    captions: bool = False
 
 
 @dataclass(frozen=True)
@@ -93,7 +105,7 @@ def order_check(request: OrderRequest) -> None:
     value and what is allowed."""
     if request.mode not in ("test", "live"):
         raise InvalidJobRequest("mode must be test or live.")
-    if request.type == OrderType.SUBTITLES:
+    if request.type in (OrderType.SUBTITLES, OrderType.TRANSLATION):
         names = languages.TRANSLATION_LANGUAGES
         _choice(request.translate_from, names, "translate_from language")
         _choice(request.translate_to, names, "translate_to language")
@@ -114,8 +126,16 @@ def order_check(request: OrderRequest) -> None:
         callback_url_check(request.callback_url)
 
 
-def job_options(request: OrderRequest) -> TranscriptionOptions:
-    """The transcription job that makes the order's result (or its AI draft)."""
+def job_options(request: OrderRequest, known_text: str = "") -> TranscriptionOptions:
+    """The transcription job that makes the order's result (or its AI draft); for an
+    order that brings its transcript, the job that aligns ``known_text``."""
+    if request.type in KNOWN_TEXT_TYPES:
+        return TranscriptionOptions(
+            language=languages.code_for(request.language),
+            task=JobTask.ALIGN,
+            prompt=known_text,
+            word_timestamps=True,
+        )
     if request.type == OrderType.SUBTITLES:
         source = languages.code_for(request.translate_from)
         target = languages.code_for(request.translate_to)
@@ -158,16 +178,29 @@ def order_place(
     """
     require(actor, organization, Capability.JOBS_CREATE)
     order_check(request)
-    options = job_options(request)
     now = timezone.now()
+    if request.type == OrderType.TRANSLATION:
+        return _document_order_place(organization, request, api_key, now)
     with tempfile.TemporaryDirectory(dir=settings.FILE_UPLOAD_TEMP_DIR) as folder:
-        media = media_fetch(request.url, Path(folder))
+        known_text = _known_text_fetch(request, Path(folder))
+        options = job_options(request, known_text)
+        media_folder = Path(folder) / "media"
+        media_folder.mkdir()
+        media = media_fetch(request.url, media_folder)
         try:
             quote = media_quote(path=media.path, options=options)
         except JobError as exc:
             if exc.status in {413, 415}:
                 raise UrlIntakeFailed(exc.message) from None
             raise
+        if (
+            request.type == OrderType.FORCED_ALIGNMENT
+            and quote.seconds > FORCED_ALIGNMENT_MAX_SECONDS
+        ):
+            raise InvalidJobRequest(
+                f"This recording is {quote.seconds / 60:.0f} minutes long; forced alignment "
+                "takes audio of up to 1 hour per order. Split it and order each part."
+            )
         price = order_price(
             request.type,
             seconds=quote.seconds,
@@ -207,6 +240,7 @@ def order_place(
                 number_of_speakers=(
                     request.number_of_speakers if request.type in REVIEWED_TYPES else ""
                 ),
+                captions=request.captions,
                 comment=request.comment,
                 trim_from=request.trim_from,
                 trim_till=request.trim_till,
@@ -223,3 +257,42 @@ def order_place(
                 organization=organization, amount=price.total, reference=reference, work="order"
             )
     return OrderQuote("live", price, available_credits(organization), estimate, order)
+
+
+def _document_order_place(
+    organization: Organization, request: OrderRequest, api_key: ApiKey | None, now: datetime
+) -> OrderQuote:
+    """A translation order: a document priced by its words, translated by machine."""
+    quote = document_quote(request.url, request.translate_from, request.translate_to)
+    price = order_price(OrderType.TRANSLATION, words=quote.words)
+    estimate = delivery_estimate(request, now)
+    if request.mode == "test":
+        return OrderQuote("test", price, available_credits(organization), estimate)
+    order = document_order_create(
+        organization=organization,
+        api_key=api_key,
+        quote=quote,
+        fields={
+            "type": OrderType.TRANSLATION,
+            "translate_from": request.translate_from,
+            "translate_to": request.translate_to,
+            "comment": request.comment,
+            "source_url": request.url,
+            "callback_url": request.callback_url,
+            "delivery_estimate": estimate,
+        },
+    )
+    return OrderQuote("live", price, available_credits(organization), estimate, order)
+
+
+def _known_text_fetch(request: OrderRequest, folder: Path) -> str:
+    """The customer's transcript as text, one segment a line ("" for other orders),
+    fetched through the same SSRF guard and size cap as the media."""
+    if request.type not in KNOWN_TEXT_TYPES:
+        return ""
+    if not request.transcription_url:
+        raise InvalidJobRequest("transcription_url is required: the URL of your transcript.")
+    text_folder = folder / "transcript"
+    text_folder.mkdir()
+    fetched = media_fetch(request.transcription_url, text_folder)
+    return transcript_file_text(fetched.path.read_bytes())

@@ -45,46 +45,6 @@ window.Hark = (function () {
     return (n / 1024 / 1024 / 1024).toFixed(2) + " GB";
   }
 
-  var STATUS_LABELS = {
-    fetching: "Fetching media\u2026",
-    queued: "Queued",
-    processing: "Processing",
-    completed: "Completed",
-    failed: "Failed",
-    canceled: "Canceled",
-  };
-  var FINISHED = ["completed", "failed", "canceled"];
-
-  function isFinished(status) {
-    return FINISHED.indexOf(status) !== -1;
-  }
-
-  function setBadge(el, status) {
-    if (!el) return;
-    el.className = "badge " + status;
-    el.textContent = STATUS_LABELS[status] || status;
-  }
-
-  function setProgress(el, status, percent) {
-    if (!el) return;
-    var value = status === "completed" ? 100 : percent || 0;
-    el.className = el.className.replace(/\b(fetching|queued|processing|completed|failed|canceled)\b/g, "").trim();
-    el.classList.add(status);
-    el.setAttribute("aria-valuenow", String(value));
-    var bar = el.querySelector("span");
-    if (bar) bar.style.width = value + "%";
-  }
-
-  function getJSON(url) {
-    return fetch(url, {
-      credentials: "same-origin",
-      headers: { Accept: "application/json" },
-    }).then(function (response) {
-      if (!response.ok) throw new Error("HTTP " + response.status);
-      return response.json();
-    });
-  }
-
   function copy(text, button) {
     function done() {
       if (!button) return;
@@ -148,43 +108,13 @@ window.Hark = (function () {
         if (!window.confirm(form.dataset.confirm)) event.preventDefault();
       });
     });
-
-    document.querySelectorAll("[data-live-status][data-api-url]").forEach(followStatus);
   });
-
-  // A listed piece of work still queued or running (a translation under its job, on the
-  // dashboard): its badge follows its API until it finishes.
-  function followStatus(item) {
-    var POLL_MS = 3000;
-    function poll() {
-      if (isFinished(item.dataset.liveStatus)) return;
-      if (document.hidden) {
-        setTimeout(poll, POLL_MS);
-        return;
-      }
-      getJSON(item.dataset.apiUrl).then(
-        function (work) {
-          item.dataset.liveStatus = work.status;
-          setBadge(item.querySelector("[data-role=badge]"), work.status);
-          setTimeout(poll, POLL_MS);
-        },
-        function () {
-          setTimeout(poll, POLL_MS * 3);
-        }
-      );
-    }
-    if (!isFinished(item.dataset.liveStatus)) setTimeout(poll, POLL_MS);
-  }
 
   return {
     csrfToken: csrfToken,
     duration: duration,
     credits: credits,
     bytes: bytes,
-    isFinished: isFinished,
-    setBadge: setBadge,
-    setProgress: setProgress,
-    getJSON: getJSON,
     copy: copy,
   };
 })();

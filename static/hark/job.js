@@ -1,38 +1,9 @@
-/* A transcript that follows the audio. The transcription page's progress is htmx's
-   (templates/jobs/partials/job_progress.html); the translation page still follows its
-   API here (data-api-url) until it moves to htmx too. */
+/* A transcript that follows the audio. Progress while a transcription or translation
+   runs is htmx's (templates/jobs/partials/job_progress.html,
+   templates/translation/partials/translation_progress.html). */
 "use strict";
 
 (function () {
-  var root = document.getElementById("job");
-  if (!root) return;
-  var POLL_MS = 2000;
-
-  function poll() {
-    if (Hark.isFinished(root.dataset.status)) return;
-    Hark.getJSON(root.dataset.apiUrl).then(
-      function (job) {
-        root.dataset.status = job.status;
-        Hark.setBadge(root.querySelector("[data-role=badge]"), job.status);
-        Hark.setProgress(root.querySelector("[data-role=progress]"), job.status, job.progress);
-        var text = root.querySelector("[data-role=progress-text]");
-        if (text) text.textContent = (job.status === "completed" ? 100 : job.progress) + "%";
-        var label = root.querySelector("[data-role=progress-label]");
-        if (label && job.status === "processing") label.textContent = root.dataset.workingLabel || "Transcribing…";
-        if (Hark.isFinished(job.status)) {
-          // The transcript, summary and downloads are rendered by the server.
-          window.location.reload();
-          return;
-        }
-        setTimeout(poll, POLL_MS);
-      },
-      function () {
-        setTimeout(poll, POLL_MS * 3);
-      }
-    );
-  }
-  if (root.dataset.apiUrl && !Hark.isFinished(root.dataset.status)) setTimeout(poll, POLL_MS);
-
   var audio = document.getElementById("player");
   var list = document.getElementById("transcript");
   if (!audio || !list) return;

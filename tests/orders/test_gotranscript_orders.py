@@ -28,6 +28,7 @@ from review import services as review
 from review.models import ReviewTask
 from tests.orders.conftest import money_state
 from tests.review.conftest import make_staff
+from tests.transcripts.helpers import TranscriptClient
 from tests.webhook_receiver import Reply, receiving
 from webhooks.services import organization_secret
 from webhooks.signing import standard_signature
@@ -301,3 +302,58 @@ def test_the_test_files_download_in_every_format(gotranscript, fmt):
     assert len(response.content) > 50
     if fmt == "text":
         assert "check the status of my order" in response.text
+
+
+def test_a_delivered_order_corrected_later_is_called_back_again_once_per_burst_of_edits(
+    gotranscript, media_host, alice
+):
+    with receiving([Reply(200, b"ok")] * 3) as receiver:
+        response = gotranscript.order(
+            "automatic_transcriptions", mode="live", url=media_host.url + "/jfk.flac",
+            language="english", callback_url=receiver.url("/gt"),
+        )  # fmt: skip
+        order = Order.objects.get(pk=response.json()["order_id"])
+        job_run(str(order.transcription_job_id))
+        clock, rng = timezone.now(), random.Random(5)
+        deliver_callbacks(clock, rng)
+        assert len(receiver.requests) == 1
+
+        # The customer fixes a line twice in a row: one callback, with the same fields.
+        job = order.transcription_job
+        assert job is not None
+        editor = TranscriptClient(alice, job)
+        transcript = editor.get()
+        segment = transcript["segments"][0]["id"]
+        first = editor.edit_text(segment, "And so, my fellow Americans:", transcript["version"])
+        editor.edit_text(segment, "And so, my fellow Americans —", first["version"])
+        assert OrderCallback.objects.filter(order=order).count() == 2
+        deliver_callbacks(clock + timedelta(seconds=1), rng)
+        # Once that one is through, a later fix calls back again.
+        editor.edit_text(segment, "And so, my fellow Americans,", first["version"] + 1)
+        deliver_callbacks(clock + timedelta(seconds=2), rng)
+
+    assert len(receiver.requests) == 3
+    bodies = [form_fields(r.body, r.headers["content-type"]) for r in receiver.requests]
+    assert bodies[1] == bodies[0] == bodies[2]
+    assert bodies[0]["status"] == "finished"
+    assert [e.amount for e in LedgerEntry.objects.filter(reference=order.hold_reference)] == [
+        -order.order_total  # re-checks charge nothing more
+    ]
+    text = gotranscript.get(f"/api/v4/orders/{order.pk}/transcription", format="text").text
+    assert "And so, my fellow Americans," in text
+
+
+def test_edits_during_review_send_no_callback_before_delivery(gotranscript, media_host, alice):
+    response = gotranscript.order(
+        "transcriptions", mode="live", url=media_host.url + "/jfk.flac", language="english",
+        turnaround_time="3_days", callback_url="https://93.184.216.34/gt",
+    )  # fmt: skip
+    order = Order.objects.get(pk=response.json()["order_id"])
+    job_run(str(order.transcription_job_id))
+    assert order.transcription_job is not None
+    editor = TranscriptClient(alice, order.transcription_job)
+    transcript = editor.get()
+    editor.edit_text(transcript["segments"][0]["id"], "And so:", transcript["version"])
+
+    assert Order.objects.get(pk=order.pk).status == OrderStatus.IN_REVIEW
+    assert not OrderCallback.objects.filter(order=order).exists()

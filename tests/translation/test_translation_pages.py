@@ -15,6 +15,7 @@ from typing import Any
 import pytest
 from django.template.defaultfilters import floatformat
 from django.test import Client
+from django_q.models import OrmQ
 
 from accounts.models import Role, User
 from accounts.services import membership_add
@@ -118,13 +119,37 @@ def test_ordering_holds_the_price_queues_the_work_and_opens_its_page_with_progre
 
     page = client.get(response["Location"]).content.decode()
     assert "Waiting for a free worker" in page
-    assert f'data-api-url="/api/v1/translate/{translation.pk}/"' in page
-    assert "hark/job.js" in page  # polls, then reloads once it is done
+    # htmx asks for the progress card again until it is done, then refreshes the page.
+    assert f'hx-get="/translations/{translation.pk}/progress/"' in page
     assert "Cancel translation" in page
     # Listed under its transcription, with its status.
     job_page = client.get(f"/jobs/{jfk.pk}/").content.decode()
     assert f'href="/translations/{translation.pk}/"' in job_page
     assert "Queued" in job_page
+
+
+def test_progress_and_badges_follow_a_running_translation_and_stop_once_it_is_done(alice, jfk):
+    client = signed_in(alice)
+    order_page(client, jfk, "es:apertium")
+    translation = TranslationJob.objects.get(source_job=jfk)
+    progress = client.get(f"/translations/{translation.pk}/progress/", HTTP_HX_REQUEST="true")
+    badge = client.get(f"/translations/{translation.pk}/badge/", HTTP_HX_REQUEST="true")
+    listed = client.get(f"/jobs/{jfk.pk}/").content.decode()
+
+    assert progress.status_code == 200
+    assert "Waiting for a free worker" in progress.content.decode()
+    assert f'hx-get="/translations/{translation.pk}/badge/"' in badge.content.decode()
+    assert f'hx-get="/translations/{translation.pk}/badge/"' in listed
+
+    translate(str(translation.pk))
+    done = client.get(f"/translations/{translation.pk}/progress/", HTTP_HX_REQUEST="true")
+    badge = client.get(f"/translations/{translation.pk}/badge/", HTTP_HX_REQUEST="true")
+
+    # Finished: the page is refreshed once (rendered with the translation), and the badge
+    # says so and asks no more.
+    assert done["HX-Refresh"] == "true"
+    assert ">Completed<" in badge.content.decode()
+    assert "hx-get" not in badge.content.decode()
 
 
 def test_a_wallet_that_cannot_pay_shows_the_402_sentence_and_creates_nothing(alice, jfk):
@@ -224,6 +249,8 @@ def test_another_organizations_translation_is_a_404_on_every_page(alice, bob, jf
         ("post", f"/translations/{translation.pk}/cancel/"),
         ("post", f"/translations/{translation.pk}/delete/"),
         ("post", f"/jobs/{jfk.pk}/translate/"),
+        ("get", f"/translations/{translation.pk}/progress/"),
+        ("get", f"/translations/{translation.pk}/badge/"),
     ]:
         foreign = getattr(client, method)(path, {"choice": "es:apertium"})
         assert foreign.status_code == 404, path
@@ -293,7 +320,8 @@ def test_a_fixed_line_is_a_new_version_in_every_export_and_undo_brings_the_trans
     machine = first["text"]
 
     fix = {"version": 1, "text": "Compatriotas estadounidenses."}
-    with django_capture_on_commit_callbacks() as queued:
+    tasks_before = OrmQ.objects.count()
+    with django_capture_on_commit_callbacks(execute=True):
         fixed = editor.patch(f"{base}segments/{first['id']}/", fix, format="json")
 
     assert fixed.status_code == 200, fixed.content
@@ -306,7 +334,7 @@ def test_a_fixed_line_is_a_new_version_in_every_export_and_undo_brings_the_trans
     body = editor.get(f"/api/v1/translate/{translation.pk}/").json()
     assert body["transcript"] == fix["text"]
     # Translated words were never spoken: nothing is queued to align them to the audio.
-    assert queued == []
+    assert OrmQ.objects.count() == tasks_before
     # The source transcript is untouched; the revision names who fixed the line.
     assert TranscriptClient(alice, jfk).get()["version"] == 1
     revision = Revision.objects.get(transcript__translation=translation)

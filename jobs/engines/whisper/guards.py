@@ -17,9 +17,11 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-# A segment is dropped when both hold: the model's own "no speech" probability, and the
-# mean probability of its words (hallucinations over silence are fluent but unlikely).
-_NO_SPEECH = 0.5
+# A segment is dropped when both hold: the model's own "no speech" probability (0.6, as
+# OpenAI's own decoder uses it: at 0.5 a meeting's real "No. No." at 0.57 was dropped,
+# and with it the second speaker), and the mean probability of its words
+# (hallucinations over silence are fluent but unlikely).
+_NO_SPEECH = 0.6
 _UNSURE_WORDS = 0.45
 _MAX_PHRASE_WORDS = 8
 # Single words may repeat for emphasis ("no, no, no"); a loop repeats more.

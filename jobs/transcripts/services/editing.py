@@ -45,6 +45,7 @@ from jobs.transcripts.services.timing import (
     segment_tokens,
     split_words,
 )
+from jobs.transcripts.signals import transcript_edited
 from jobs.translation.models import TranslationJob
 
 MAX_SEGMENT_CHARACTERS = 5000
@@ -383,6 +384,12 @@ def editing(
         # audio to align them against.
         if changes.realign and not isinstance(subject, TranslationJob):
             _queue_realignment(changes.realign)
+        edited = {
+            "job_id": transcript.job_id,
+            "translation_id": subject.pk if isinstance(subject, TranslationJob) else None,
+            "version": transcript.version,
+        }
+        transaction.on_commit(lambda: transcript_edited.send(sender=Transcript, **edited))
 
 
 def editable_transcript(job: TranscriptionJob) -> Transcript:

@@ -12,4 +12,8 @@ urlpatterns: list[URLPattern] = [
          name="translation-cancel"),
     path("translations/<uuid:translation_id>/delete/", views.translation_delete_view,
          name="translation-delete"),
+    path("translations/<uuid:translation_id>/progress/", views.translation_progress_view,
+         name="translation-progress"),
+    path("translations/<uuid:translation_id>/badge/", views.translation_badge_view,
+         name="translation-badge"),
 ]  # fmt: skip

@@ -15,7 +15,8 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.csrf import ensure_csrf_cookie
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_GET, require_POST
+from django_htmx.http import HttpResponseClientRefresh
 
 from accounts.models import User
 from accounts.pages.base import org_render, page_organization
@@ -158,3 +159,27 @@ def translation_delete_view(request: HttpRequest, translation_id: uuid.UUID) -> 
         request, f"The {language_name(translation.to_language)} translation was deleted."
     )
     return redirect("job-detail", job_id=translation.source_job_id)
+
+
+@login_required
+@require_GET
+def translation_progress_view(request: HttpRequest, translation_id: uuid.UUID) -> HttpResponse:
+    """The translation page's progress card while it runs; once it has finished, one
+    refresh of the page, which the server renders with the translation."""
+    translation = _translation_or_404(request, translation_id)
+    if translation.is_finished:
+        return HttpResponseClientRefresh()
+    credits = translation.estimated_credits
+    return render(
+        request,
+        "translation/partials/translation_progress.html",
+        {"translation": translation, "credits": credits},
+    )
+
+
+@login_required
+@require_GET
+def translation_badge_view(request: HttpRequest, translation_id: uuid.UUID) -> HttpResponse:
+    """A listed translation's status badge, asked for again until it has finished."""
+    translation = _translation_or_404(request, translation_id)
+    return render(request, "translation/partials/translation_badge.html", {"t": translation})

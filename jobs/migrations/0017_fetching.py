@@ -5,7 +5,7 @@ from django.db import migrations, models
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("jobs", "0015_job_paid_by_order"),
+        ("jobs", "0016_align_known_text"),
     ]
 
     operations = [

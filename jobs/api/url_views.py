@@ -39,12 +39,14 @@ URL_SCHEMA: dict[str, Any] = {
         "The answer comes at once (202) with a job in `fetching`: a worker downloads the "
         "media, measures and prices it, holds the credits and moves the job to `queued` "
         "(`estimated_credits` is 0 until then). Poll `GET /api/v1/transcribe/{id}/` or "
-        "subscribe to `job.failed`: a URL that is refused (private addresses), "
-        "unreachable, too large, too long or not media fails the job with a sentence that "
-        "says why, and so does a wallet that cannot pay once the duration is known (the "
-        "insufficient-credits sentence; no 402 is answered here). A failed or canceled "
-        "fetching job is never charged. Options no engine can serve, and a `translate_to` "
-        "nothing can serve, are a 400 before anything is fetched."
+        "subscribe to `job.failed`: a URL whose host resolves to a private address, or "
+        "that is unreachable, too large, too long or not media, fails the job with a "
+        "sentence that says why, and so does a wallet that cannot pay once the duration "
+        "is known (the insufficient-credits sentence; no 402 is answered here). A failed "
+        "or canceled fetching job is never charged. Options no engine can serve, a "
+        "`translate_to` nothing can serve, and a URL refused by its form alone (not "
+        "http(s), a private address written literally) are a 400 before anything is "
+        "fetched."
     ),
     "request": {"application/json": TranscribeUrlInput},
     "examples": [
@@ -70,8 +72,13 @@ URL_SCHEMA: dict[str, Any] = {
             examples=[OpenApiExample("created", value=CREATED_EXAMPLE)],
         ),
         400: error_response(
-            "Not a URL, or an option no engine can serve",
+            "Not a URL, a URL refused by its form, or an option no engine can serve",
             ("invalid_request", "Enter a valid URL."),
+            (
+                "invalid_request",
+                "This URL cannot be fetched. Requests only go to public internet "
+                "addresses: 169.254.169.254 is a cloud metadata service.",
+            ),
         ),
         401: AUTHENTICATION_FAILED,
     },

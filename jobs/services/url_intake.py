@@ -88,11 +88,15 @@ def job_create_from_url(
     """Create ``url``'s job in ``fetching``, at once: a worker fetches, prices, holds and
     queues it (``job_fetch_run``), so no web thread waits on a remote server.
 
-    Only what needs no network is checked here (options no engine can serve, a
-    translation nothing can make: InvalidJobRequest, 400). A URL that is refused,
-    unreachable, too large or too long, or not media, and a wallet that cannot pay once
-    the price is known, fail the job uncharged with the sentence that says why.
+    Only what needs no network is checked here, as a 400: options no engine can serve,
+    a translation nothing can make (InvalidJobRequest), and a URL the SSRF guard refuses
+    by its form alone (not http(s), a malformed host, a private address written
+    literally: UrlIntakeFailed, in the words the fetch would use). A name that resolves
+    to a private address, a URL that is unreachable, too large or too long, or not
+    media, and a wallet that cannot pay once the price is known, fail the job uncharged
+    with the sentence that says why.
     """
+    _refused_by_form(url)
     options = options_with_organization_defaults(options, organization)
     translation_check(options)
     route = route_plan(options)
@@ -112,6 +116,17 @@ def job_create_from_url(
         **requested_fields(options),
     )
     return job_fetch_start(job)
+
+
+def _refused_by_form(url: str) -> None:
+    try:
+        outbound.vet_url_form(url)
+    except outbound.OutboundRefused as exc:
+        raise _refused(exc) from None
+
+
+def _refused(exc: outbound.OutboundRefused) -> UrlIntakeFailed:
+    return UrlIntakeFailed(f"This URL cannot be fetched. {exc.message}")
 
 
 def job_fetch_run(job_id: str) -> None:
@@ -179,7 +194,7 @@ def media_fetch(url: str, folder: Path) -> FetchedMedia:
             return _download(url, folder)
         return _download_from_page(url, page, folder)
     except outbound.OutboundRefused as exc:
-        raise UrlIntakeFailed(f"This URL cannot be fetched. {exc.message}") from None
+        raise _refused(exc) from None
     except outbound.OutboundUnresolvable as exc:
         raise UrlIntakeFailed(f"This URL could not be reached: {exc.message}") from None
     except httpx.TooManyRedirects:

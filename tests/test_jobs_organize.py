@@ -349,7 +349,7 @@ def test_each_filter_narrows_the_api_list(alice, varied_jobs):
     ("query", "message"),
     [
         ("status=finished",
-         "status must be one of queued, processing, completed, failed, canceled."),
+         "status must be one of fetching, queued, processing, completed, failed, canceled."),
         ("created_from=yesterday", "created_from must be a date written as YYYY-MM-DD."),
         ("created_from=2026-12-05&created_to=2026-12-01",
          "created_to must be on or after created_from."),

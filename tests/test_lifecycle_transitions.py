@@ -1,7 +1,9 @@
 """Every transition of ``jobs.lifecycle`` from every state: an allowed one wins once, the
 others are refused and change nothing (not the row, not the hold), and the money is
 right after each (captured on completion, released on failure and cancel, held
-otherwise; the wallet always equals its ledger)."""
+otherwise; the wallet always equals its ledger). A job asked for by URL starts in
+``fetching`` holding nothing: fetched, it is queued with its hold; failed or canceled,
+there is still nothing held."""
 
 # ruff: noqa: E501  (the transition tables read best one transition a row)
 from __future__ import annotations
@@ -21,18 +23,24 @@ from billing.selectors import wallet_for
 from billing.services import hold_place
 from jobs.engines.base import Deferred, Segment, Submission, TranscriptionResult
 from jobs.lifecycle import chunk as chunks
+from jobs.lifecycle import fetching
 from jobs.lifecycle import transcription as jobs
 from jobs.lifecycle import translation as translations
 from jobs.lifecycle.common import JobLost
 from jobs.models import ChunkStatus, JobStatus, TranscriptionChunk, TranscriptionJob
+from jobs.services.intake import AdmittedMedia, media_quote
+from jobs.services.url_intake import job_requested_options
 from jobs.services.worker import jobs_recover_abandoned
 from jobs.translation.models import TranslationJob
 from tests.money_helpers import assert_books_balance
-from tests.test_api_transcribe import upload
+from tests.test_api_transcribe import JFK, upload
 
 pytestmark = pytest.mark.django_db
 
 STATES = ("queued", "processing", "processing-lease-expired", "completed", "failed", "canceled")
+# A URL's job while its media is fetched: waiting for a worker, leased to one, or leased
+# to one that stopped reporting.
+FETCHING_STATES = ("fetching", "fetching-leased", "fetching-lease-expired")
 
 
 def result() -> TranscriptionResult:
@@ -59,13 +67,25 @@ def state_fields(state: str) -> dict[str, Any]:
     }
     if state in lease:
         return {"status": JobStatus.PROCESSING, "attempts": 1, "lease_expires_at": lease[state]}
-    return {"status": state, "attempts": 1 if state != "queued" else 0}
+    fetch_lease = {
+        "fetching-leased": now + timedelta(minutes=5),
+        "fetching-lease-expired": now - timedelta(seconds=1),
+    }
+    if state in fetch_lease:
+        return {"status": JobStatus.FETCHING, "attempts": 1, "lease_expires_at": fetch_lease[state]}
+    return {"status": state, "attempts": 1 if state not in {"queued", "fetching"} else 0}
 
 
 @pytest.fixture
 def job_in(alice) -> Callable[[str], TranscriptionJob]:
     def make(state: str) -> TranscriptionJob:
-        job = TranscriptionJob.objects.get(pk=upload(alice).json()["id"])
+        if state in FETCHING_STATES:
+            response = alice.client().post(
+                "/api/v1/transcribe/url/", {"url": "https://example.com/a.mp3"}, format="json"
+            )
+        else:
+            response = upload(alice)
+        job = TranscriptionJob.objects.get(pk=response.json()["id"])
         TranscriptionJob.objects.filter(pk=job.pk).update(**state_fields(state))
         job.refresh_from_db()
         return job
@@ -77,8 +97,16 @@ def claim_of(job: TranscriptionJob) -> jobs.Claim:
     return jobs.Claim(job=job, attempt=1)
 
 
-def hold_of(work: TranscriptionJob | TranslationJob) -> str:
-    return Hold.objects.get(reference=work.billing_reference).status
+def hold_of(work: TranscriptionJob | TranslationJob) -> str | None:
+    """The status of the work's hold; None when it has none (a job still fetching)."""
+    hold = Hold.objects.filter(reference=work.billing_reference).first()
+    return hold.status if hold else None
+
+
+def admitted(job: TranscriptionJob) -> AdmittedMedia:
+    """What a fetch of ``job`` brings: real audio, measured and priced for its options."""
+    quote = media_quote(path=JFK, options=job_requested_options(job))
+    return AdmittedMedia(quote, f"org/{job.organization_id}/{job.pk}.flac", 1000, "a.flac")
 
 
 def snapshot(work: Any) -> dict[str, Any]:
@@ -100,8 +128,9 @@ def beat(renew: Callable[[], None]) -> bool:
     return True
 
 
-# (transition, the states it is allowed from, what it leaves, the hold afterwards)
-JOB_TRANSITIONS: dict[str, tuple[Callable[[TranscriptionJob], object], set[str], str, str]] = {
+# (transition, the states it is allowed from, what it leaves, the hold afterwards: of a
+# job that had none, only "fetched" places one)
+JOB_TRANSITIONS: dict[str, tuple[Callable[[TranscriptionJob], object], set[str], str, str | None]] = {
     "claim": (lambda j: jobs.job_claim(str(j.pk)), {"queued", "processing-lease-expired"},
               JobStatus.PROCESSING, HoldStatus.ACTIVE),
     "heartbeat": (lambda j: beat(lambda: jobs.job_heartbeat(claim_of(j), fraction=0.5)),
@@ -109,19 +138,26 @@ JOB_TRANSITIONS: dict[str, tuple[Callable[[TranscriptionJob], object], set[str],
     "complete": (lambda j: jobs.job_complete(claim_of(j), result()),
                  {"processing", "processing-lease-expired"}, JobStatus.COMPLETED, HoldStatus.CAPTURED),
     "fail": (lambda j: jobs.job_fail(j, "Refused.", attempt=1),
-             {"processing", "processing-lease-expired"}, JobStatus.FAILED, HoldStatus.RELEASED),
+             {"processing", "processing-lease-expired", "fetching-leased", "fetching-lease-expired"},
+             JobStatus.FAILED, HoldStatus.RELEASED),
     "retry_later": (lambda j: jobs.job_retry_later(claim_of(j), retry_at=timezone.now() + timedelta(minutes=1)),
                     {"processing", "processing-lease-expired"}, JobStatus.QUEUED, HoldStatus.ACTIVE),
     "park": (lambda j: jobs.job_park(claim_of(j), deferred()),
              {"processing", "processing-lease-expired"}, JobStatus.PROCESSING, HoldStatus.ACTIVE),
-    "cancel": (jobs.job_cancel, {"queued", "processing", "processing-lease-expired"},
+    "cancel": (jobs.job_cancel, {"queued", "processing", "processing-lease-expired", *FETCHING_STATES},
                JobStatus.CANCELED, HoldStatus.RELEASED),
     "requeue_stalled": (lambda j: jobs.jobs_requeue_stalled(timezone.now()),
                         {"processing-lease-expired"}, JobStatus.QUEUED, HoldStatus.ACTIVE),
+    "fetch_claim": (lambda j: fetching.job_fetch_claim(str(j.pk)), {"fetching", "fetching-lease-expired"},
+                    JobStatus.FETCHING, None),
+    "fetched": (lambda j: fetching.job_fetched(claim_of(j), admitted(j)),
+                {"fetching-leased", "fetching-lease-expired"}, JobStatus.QUEUED, HoldStatus.ACTIVE),
+    "fetch_requeue_stalled": (lambda j: fetching.jobs_fetch_requeue_stalled(timezone.now()),
+                              {"fetching-lease-expired"}, JobStatus.FETCHING, None),
 }  # fmt: skip
 
 
-@pytest.mark.parametrize("state", STATES)
+@pytest.mark.parametrize("state", STATES + FETCHING_STATES)
 @pytest.mark.parametrize("name", JOB_TRANSITIONS)
 def test_a_job_transition_wins_once_from_its_states_and_changes_nothing_from_others(
     job_in, name, state
@@ -129,6 +165,8 @@ def test_a_job_transition_wins_once_from_its_states_and_changes_nothing_from_oth
     transition, allowed, after, hold = JOB_TRANSITIONS[name]
     job = job_in(state)
     before, held = snapshot(job), hold_of(job)
+    if held is None and name != "fetched":
+        hold = None  # nothing was held, so nothing is captured or released
     if state in allowed:
         assert attempt(lambda: transition(job)) is True
         job.refresh_from_db()

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from lib.outbound import OutboundRefused, OutboundUnresolvable, Resolver, vet_url
+from lib.outbound import OutboundRefused, OutboundUnresolvable, Resolver, vet_url, vet_url_form
 
 # (url, a phrase the refusal must contain)
 REFUSED = [
@@ -117,6 +117,24 @@ def test_a_public_name_is_vetted_with_every_address_it_resolves_to():
     vetted = vet_url("https://receiver.example:8443/hook", resolver=resolver)
     assert [str(a) for a in vetted.addresses] == ["93.184.216.34", "2606:2800:220:1::"]
     assert (vetted.host, vetted.port, vetted.scheme) == ("receiver.example", 8443, "https")
+
+
+@pytest.mark.parametrize(("url", "reason"), [r for r in REFUSED if "resolves to" not in r[1]])
+def test_the_form_alone_refuses_the_same_urls_with_the_same_sentence_when_no_name_is_involved(
+    url, reason
+):
+    with pytest.raises(OutboundRefused) as refused:
+        vet_url_form(url)
+    assert reason in refused.value.message
+
+
+@pytest.mark.parametrize(
+    "url", ["http://localhost:8000/", "http://no-such-host.invalid/", "https://example.com/a"]
+)
+def test_the_form_alone_never_looks_a_name_up(url):
+    # No resolver is consulted, so a name passes whatever it would resolve to; vet_url,
+    # at connection time, is what refuses it.
+    vet_url_form(url)
 
 
 def test_a_name_that_does_not_resolve_is_unresolvable_not_refused():

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import socket
 import threading
-import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -24,11 +23,11 @@ from yt_dlp.networking.exceptions import (
     UnsupportedRequest,
 )
 
-from jobs.models import TranscriptionJob
+from jobs.models import JobStatus
 from jobs.services import url_intake
 from lib import outbound
 from lib.ytdlp_transport import GuardedYoutubeDL, HarkOutboundRH, RequestRefused
-from tests.test_url_intake import assert_refused, post_url, tube_site
+from tests.support.url_jobs import assert_failed_uncharged, fetched, tube_site
 from tests.upstreams.loopback import Fault, Reply
 from tests.upstreams.media import MediaHost
 from tests.upstreams.tube import LoopbackTubeIE
@@ -115,10 +114,9 @@ def test_a_sites_page_is_read_through_the_guard_pinned_to_the_address_it_vetted(
     page = f"http://{NAME}:{port}/watch?v=jfk1961"
 
     with listening(REBOUND, port) as rebound:
-        response = post_url(alice, page)
+        job = fetched(alice, page)
 
-    assert response.status_code == 200, response.content
-    job = TranscriptionJob.objects.get()
+    assert job.status == JobStatus.QUEUED
     assert (job.source_url, job.original_filename) == (page, "Inaugural address.mp3")
     # yt-dlp's API call and Hark's media download both reached the vetted address, under
     # the name; nothing went where the name pointed afterwards.
@@ -137,10 +135,10 @@ def test_a_sites_redirect_to_a_private_address_is_refused_with_nothing_charged(
         "Location": "http://169.254.169.254/latest/meta-data/"
     }))  # fmt: skip
 
-    response = post_url(alice, page)
+    job = fetched(alice, page)
 
-    assert_refused(response, "is a cloud metadata service", alice, isolated_media)
-    assert response.json()["message"].startswith("This URL cannot be fetched.")
+    assert_failed_uncharged(job, "is a cloud metadata service", alice, isolated_media)
+    assert job.error_message.startswith("This URL cannot be fetched.")
     assert [r.path for r in host.requests] == ["/api/videos/jfk1961"]
 
 
@@ -155,9 +153,9 @@ def test_a_sites_redirect_to_a_loopback_address_outside_the_allow_list_never_rea
     host.serve("/api/videos/jfk1961", Reply(307, b"", {"Location": elsewhere}))
 
     with listening(REBOUND, port) as internal:
-        response = post_url(alice, page)
+        job = fetched(alice, page)
 
-    assert_refused(response, "is a loopback address", alice, isolated_media)
+    assert_failed_uncharged(job, "is a loopback address", alice, isolated_media)
     assert internal == []
 
 
@@ -171,9 +169,9 @@ def test_a_sites_response_over_the_size_cap_is_refused_while_streaming(
     host.serve("/api/videos/jfk1961", Reply.json({"title": "x" * 2 * 1024 * 1024}))
     host.fail(Fault.undeclared(path="/api/videos/jfk1961"))
 
-    response = post_url(alice, page)
+    job = fetched(alice, page)
 
-    assert_refused(response, "larger than 1 MB", alice, isolated_media)
+    assert_failed_uncharged(job, "larger than 1 MB", alice, isolated_media)
     assert [r.path for r in host.requests] == ["/api/videos/jfk1961"]
 
 
@@ -187,9 +185,9 @@ def test_a_page_is_capped_far_below_the_upload_cap_because_yt_dlp_holds_it_in_me
     page = tube_site(host)
     host.serve("/api/videos/jfk1961", Reply.json({"title": "x" * 2 * 1024 * 1024}))
 
-    response = post_url(alice, page)
+    job = fetched(alice, page)
 
-    assert_refused(response, "larger than 1 MB", alice, isolated_media)
+    assert_failed_uncharged(job, "larger than 1 MB", alice, isolated_media)
 
 
 def test_a_site_slower_than_the_deadline_is_abandoned(settings, host, alice, isolated_media):
@@ -202,11 +200,9 @@ def test_a_site_slower_than_the_deadline_is_abandoned(settings, host, alice, iso
     ))  # fmt: skip
     host.fail(Fault.drip(0.01, path="/api/videos/jfk1961"))  # about 10 s for the whole body
 
-    started = time.monotonic()
-    response = post_url(alice, page)
+    job = fetched(alice, page)
 
-    assert time.monotonic() - started < 5
-    assert_refused(response, "took longer than 1 seconds", alice, isolated_media)
+    assert_failed_uncharged(job, "took longer than 1 seconds", alice, isolated_media)
 
 
 # --- The handler -----------------------------------------------------------------------

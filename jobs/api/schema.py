@@ -33,7 +33,7 @@ class OrderedTranslationOutput(S.Serializer[Any]):
 class JobCreatedOutput(S.Serializer[Any]):
     id = S.UUIDField()
     job_id = S.UUIDField(help_text="The same as id (Gumzo's name).")
-    status = S.CharField()
+    status = S.CharField(help_text="queued; fetching for a job from a URL")
     estimated_credits = S.FloatField(allow_null=True)
     estimated_wait = S.IntegerField(help_text="Seconds until it is likely done.")
     created_at = S.DateTimeField()
@@ -79,7 +79,10 @@ class JobDetailOutput(S.Serializer[Any]):
 
     id = S.UUIDField()
     job_id = S.UUIDField(required=False)
-    status = S.CharField(help_text="queued, processing, completed, failed, canceled")
+    status = S.CharField(
+        help_text="fetching (a URL's media is being downloaded; nothing held yet), queued, "
+        "processing, completed, failed, canceled"
+    )
     progress = S.IntegerField(required=False, help_text="Percent.")
     filename = S.CharField(required=False, allow_blank=True)
     name = S.CharField(required=False, allow_blank=True, help_text="What the dashboard shows.")

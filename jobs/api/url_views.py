@@ -28,18 +28,25 @@ class TranscribeUrlInput(TranscriptionOptionsInput):
 
 CREATED_EXAMPLE = {
     "id": "550e8400-e29b-41d4-a716-446655440000", "job_id": "550e8400-e29b-41d4-a716-446655440000",
-    "status": "queued", "estimated_credits": 5.5, "estimated_wait": 30,
+    "status": "fetching", "estimated_credits": 0.0, "estimated_wait": 30,
     "created_at": "2026-11-21T14:30:00Z",
 }  # fmt: skip
 URL_SCHEMA: dict[str, Any] = {
     "summary": "Transcribe audio or video from a URL",
     "description": (
         "A direct link to an audio or video file, or a page on an allowed video site "
-        "(YouTube, Vimeo, SoundCloud). The same options as `POST /api/v1/transcribe/`. The "
-        "media is fetched and priced before the job is created; a URL that is refused "
-        "(private addresses), unreachable, too large or not media is a 400 and nothing "
-        "is charged. `translate_to` orders a translation with it, as on the upload "
-        "endpoint; a target nothing can serve is refused before anything is fetched."
+        "(YouTube, Vimeo, SoundCloud). The same options as `POST /api/v1/transcribe/`. "
+        "The answer comes at once (202) with a job in `fetching`: a worker downloads the "
+        "media, measures and prices it, holds the credits and moves the job to `queued` "
+        "(`estimated_credits` is 0 until then). Poll `GET /api/v1/transcribe/{id}/` or "
+        "subscribe to `job.failed`: a URL whose host resolves to a private address, or "
+        "that is unreachable, too large, too long or not media, fails the job with a "
+        "sentence that says why, and so does a wallet that cannot pay once the duration "
+        "is known (the insufficient-credits sentence; no 402 is answered here). A failed "
+        "or canceled fetching job is never charged. Options no engine can serve, a "
+        "`translate_to` nothing can serve, and a URL refused by its form alone (not "
+        "http(s), a private address written literally) are a 400 before anything is "
+        "fetched."
     ),
     "request": {"application/json": TranscribeUrlInput},
     "examples": [
@@ -59,20 +66,18 @@ URL_SCHEMA: dict[str, Any] = {
         ),
     ],
     "responses": {
-        200: OpenApiResponse(
+        202: OpenApiResponse(
             JobCreatedOutput,
-            description="Queued; the media is fetched by the worker",
+            description="Accepted: the job is fetching; a worker downloads and prices it",
             examples=[OpenApiExample("created", value=CREATED_EXAMPLE)],
         ),
         400: error_response(
-            "A URL that is not allowed, or an option no engine can serve",
-            ("invalid_request", "This URL points to a private address, which is not allowed."),
-        ),
-        402: error_response(
-            "Not enough credits",
+            "Not a URL, a URL refused by its form, or an option no engine can serve",
+            ("invalid_request", "Enter a valid URL."),
             (
-                "insufficient_credits",
-                "You have 0 credits remaining but this transcription requires 0.19 credits.",
+                "invalid_request",
+                "This URL cannot be fetched. Requests only go to public internet "
+                "addresses: 169.254.169.254 is a cloud metadata service.",
             ),
         ),
         401: AUTHENTICATION_FAILED,
@@ -96,4 +101,4 @@ class TranscriptionFromUrlApi(IdempotentPostMixin, OrganizationApiView):
             api_key=request.auth if isinstance(request.auth, ApiKey) else None,
         )
         body = job_created_output(job, estimated_wait=estimated_wait_seconds(job))
-        return Response(body, status=status.HTTP_200_OK)
+        return Response(body, status=status.HTTP_202_ACCEPTED)

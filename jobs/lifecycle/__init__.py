@@ -10,6 +10,9 @@ same transaction, so a transition that lost changed nothing and charged nothing.
 - ``transcription``: job_claim, job_heartbeat, job_renew_lease, job_complete, job_fail,
   job_retry_later, job_park, job_unpark, job_cancel, job_requeue_stalled (and the
   sweeper's jobs_requeue_stalled, jobs_retry_overdue); job_settle applies the ladder.
+- ``fetching``: job_fetch_start, job_fetch_claim, job_fetched, job_fetch_requeue_stalled
+  (and the sweeper's jobs_fetch_requeue_stalled); job_fetch_settle applies what a
+  fetch's end means. Failing and canceling a fetching job are ``transcription``'s.
 - ``chunk``: job_chunks_queue, chunks_requeue_unfinished, chunk_claim,
   chunk_renew_lease, chunk_complete, job_chunks_counted, chunk_retry_later, chunk_park,
   chunk_unpark (and the sweeper's chunks_requeue_stalled, chunks_retry_overdue);

@@ -7,6 +7,7 @@
       │  └─retry_later──┘  │  └─park/unpark (still processing, no worker)
       └──requeue_stalled───┘     (lease ran out: back to the queue, or failed)
     queued|processing ──cancel──▶ canceled                 (hold released)
+    fetching ──fail|cancel──▶ failed|canceled (nothing held; ``jobs.lifecycle.fetching``)
 
 Every transition is a conditional UPDATE on (status, attempts), so a task delivered
 twice, a worker that lost its lease, or a job canceled mid-run can never finish a job a
@@ -49,7 +50,7 @@ from webhooks.events import JOB_CANCELED, JOB_COMPLETED, JOB_FAILED
 
 logger = logging.getLogger(__name__)
 
-CANCELABLE = (JobStatus.QUEUED, JobStatus.PROCESSING)
+CANCELABLE = (JobStatus.FETCHING, JobStatus.QUEUED, JobStatus.PROCESSING)
 ABANDONED_MESSAGE = (
     "Transcription stopped repeatedly on our side. You have not been charged; "
     "please try again or contact support."
@@ -177,8 +178,9 @@ def job_complete(
 
 @transaction.atomic
 def job_fail(job: TranscriptionJob, message: str, *, attempt: int | None = None) -> bool:
-    """queued|processing (of ``attempt``, when given) → failed, with a message for the
-    customer; the hold is released and ``job.failed`` emitted."""
+    """fetching|queued|processing (of ``attempt``, when given) → failed, with a message
+    for the customer; the hold (if any: a fetching job has none) is released and
+    ``job.failed`` emitted."""
     condition = Q(pk=job.pk, status__in=CANCELABLE)
     if attempt is not None:
         condition &= Q(attempts=attempt)
@@ -228,7 +230,8 @@ def job_unpark(job: TranscriptionJob) -> bool:
 
 @transaction.atomic
 def job_cancel(job: TranscriptionJob) -> bool:
-    """queued|processing → canceled; the hold is released and ``job.canceled`` emitted.
+    """fetching|queued|processing → canceled; the hold (if any) is released and
+    ``job.canceled`` emitted.
     A running worker notices at its next heartbeat (its conditional update no longer
     matches) and stops without charging."""
     canceled = TranscriptionJob.objects.filter(

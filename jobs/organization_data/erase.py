@@ -32,7 +32,7 @@ from jobs.translation.models import TranslationJob
 from jobs.translation.services.lifecycle import translation_cancel
 from webhooks.services import webhooks_erase
 
-IN_FLIGHT = (JobStatus.QUEUED, JobStatus.PROCESSING)
+IN_FLIGHT = (JobStatus.FETCHING, JobStatus.QUEUED, JobStatus.PROCESSING)
 
 
 @dataclass(frozen=True)

@@ -42,7 +42,7 @@ from jobs.pages.formatting import duration_label, span_label, timestamp_label
 from jobs.pages.front import front_page
 from jobs.selectors import job_get, jobs_for, tags_for
 from jobs.services.batch import BATCH_FILES_MAX
-from jobs.services.lifecycle import job_cancel, job_delete
+from jobs.services.lifecycle import CANCELABLE, job_cancel, job_delete
 from jobs.transcripts.selectors import transcript_read
 from jobs.translation.selectors import (
     recent_translations,
@@ -82,11 +82,13 @@ class SegmentRow:
 
 
 def job_row(job: TranscriptionJob) -> JobRow:
-    estimate = job.credits_used is None and job.status in (JobStatus.QUEUED, JobStatus.PROCESSING)
+    estimate = job.credits_used is None and job.status in CANCELABLE
+    # A fetching job has no price yet (its media is still arriving): a dash, not 0.
+    fetching = job.status == JobStatus.FETCHING
     return JobRow(
         job=job,
         duration=duration_label(job.duration_seconds),
-        credits=job.estimated_credits if estimate else job.credits_used,
+        credits=None if fetching else job.estimated_credits if estimate else job.credits_used,
         credits_are_estimate=estimate,
     )
 
@@ -288,7 +290,7 @@ def job_detail(request: HttpRequest, job_id: uuid.UUID) -> HttpResponse:
             "model_label": model_label(job),
             "served_by": served_by(job),
             "span": span_label(job.trim_start, job.trim_end),
-            "cancelable": job.status in (JobStatus.QUEUED, JobStatus.PROCESSING),
+            "cancelable": job.status in CANCELABLE,
             "audio_deleted": audio_deleted_message(job),
             "translation_choices": translation_choices(job) if view else [],
             "translation_words": transcript_words(view) if view else 0,
@@ -306,7 +308,7 @@ def translation_order(job: TranscriptionJob) -> dict[str, Any] | None:
     if not job.translate_to:
         return None
     translation = ordered_translation(job)
-    waiting = translation is None and job.status in (JobStatus.QUEUED, JobStatus.PROCESSING)
+    waiting = translation is None and job.status in CANCELABLE
     if translation is not None:
         status, label = translation.status, translation.get_status_display()
     else:

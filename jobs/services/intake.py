@@ -4,10 +4,13 @@ from __future__ import annotations
 
 import logging
 import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from datetime import datetime
 from decimal import Decimal
 from pathlib import Path
+from typing import Any
 
 from django.conf import settings
 from django.core.files import File
@@ -78,10 +81,11 @@ def ensure_size_allowed(size: int) -> None:
         )
 
 
-def media_quote(*, path: Path, options: TranscriptionOptions) -> Quote:
-    """Probe the file and price it for the providers that would serve ``options``
-    (the dearest of them when routing may fall back), after from/till trimming."""
-    route = route_plan(options)
+def media_quote(*, path: Path, options: TranscriptionOptions, route: Route | None = None) -> Quote:
+    """Probe the file and price it for the providers that would serve ``options`` (or
+    ``route``, when they were chosen already: the dearest of them when routing may fall
+    back), after from/till trimming."""
+    route = route or route_plan(options)
     try:
         media = probe(path)
         # A truncated file's header still promises the whole recording: price what decodes.
@@ -145,6 +149,106 @@ def trimmed_span(options: TranscriptionOptions, duration: float) -> tuple[float,
     return start, end
 
 
+@dataclass(frozen=True)
+class AdmittedMedia:
+    """Media measured, priced and stored under its job's key: what a job is made of."""
+
+    quote: Quote
+    stored_name: str
+    size: int
+    filename: str
+
+    def job_fields(self, *, paid_by: str = "") -> dict[str, Any]:
+        """The job's columns that come from the media and its price."""
+        quote = self.quote
+        return {
+            "engine": quote.engine,
+            "language": quote.language,
+            "media": self.stored_name,
+            "original_filename": Path(self.filename).name[:255],
+            "media_format": f"{quote.media.container}/{quote.media.codec}"[:40],
+            "size_bytes": self.size,
+            "duration_seconds": quote.seconds,
+            "estimated_credits": Decimal("0") if paid_by else quote.credits,
+            "translate_to": quote.translation.to_language if quote.translation else "",
+            "translation_credits": (
+                quote.translation.credits if quote.translation and not paid_by else Decimal("0")
+            ),
+            "route": list(quote.route.providers if quote.route else (quote.engine,)),
+            "trim_start": quote.trim_start,
+            "trim_end": quote.trim_end,
+        }
+
+
+def requested_fields(options: TranscriptionOptions) -> dict[str, Any]:
+    """The job's columns that say what the customer asked for."""
+    return {
+        "job_type": options.job_type,
+        "diarization": options.diarization,
+        "timestamps": options.timestamps,
+        "word_timestamps": options.word_timestamps,
+        "summary_requested": options.summary or options.job_type == JobType.SUMMARY,
+        "vocabulary": list(options.vocabulary),
+        "prompt": options.prompt,
+        "task": options.task,
+        "max_speakers": options.max_speakers,
+        "webhook_url": options.webhook_url,
+        "prefer": options.prefer,
+    }
+
+
+@contextmanager
+def media_admitted(
+    *,
+    organization: Organization,
+    job_id: uuid.UUID,
+    path: Path,
+    filename: str,
+    options: TranscriptionOptions,
+    route: Route | None = None,
+    paid_by: str = "",
+) -> Iterator[AdmittedMedia]:
+    """Check the size, probe, price (for ``route``, or the one ``options`` plan), take
+    the wallet's early look and store the media under the job's key; the stored file is
+    removed if the block raises.
+
+    The early look is unlocked, so a file the wallet cannot pay for is never copied into
+    storage; ``quote_hold`` decides under the lock. The media is stored before the
+    caller's transaction, so the wallet row is locked only for the hold and the commit,
+    never for a file copy.
+    """
+    size = path.stat().st_size
+    ensure_size_allowed(size)
+    quote = media_quote(path=path, options=options, route=route)
+    available = available_credits(organization)
+    if not paid_by and quote.total > available:
+        raise InsufficientCredits(
+            available=max(available, Decimal("0")), required=quote.total, work=quote.work
+        )
+    extension = CONTAINER_EXTENSIONS.get(quote.media.container, "bin")
+    key = f"org/{organization.pk}/{job_id}.{extension}"
+    stored_name: str | None = None
+    try:
+        with path.open("rb") as handle:
+            stored_name = default_storage.save(key, File(handle))
+        yield AdmittedMedia(quote, stored_name, size, filename)
+    except BaseException:
+        if stored_name:
+            default_storage.delete(stored_name)
+        raise
+
+
+def quote_hold(*, organization: Organization, job: TranscriptionJob, quote: Quote) -> None:
+    """One hold for the whole order; completing the job settles it and holds the
+    translation's share anew (jobs.translation.services.follow_up)."""
+    hold_place(
+        organization=organization,
+        amount=quote.total,
+        reference=job.billing_reference,
+        work=quote.work,
+    )
+
+
 def job_create(
     *,
     organization: Organization,
@@ -163,78 +267,37 @@ def job_create(
 
     The hold, the job row and the queued task share one transaction (the ORM broker
     writes the task to the same database), so a job is never queued without its hold
-    nor held without being queued. The stored media file is removed if anything fails.
-    The media is stored before the transaction and the hold placed last in it, so the
-    wallet row is locked only for the hold and the commit, never for a file copy.
+    nor held without being queued. The stored media file is removed if anything fails
+    (``media_admitted``); the hold is placed last, so the wallet row is locked only for
+    the hold and the commit.
     """
-    ensure_size_allowed(path.stat().st_size)
     options = options_with_organization_defaults(options, organization)
-    quote = media_quote(path=path, options=options)
-    # An unlocked early look, so a file the wallet cannot pay for is never copied into
-    # storage; hold_place decides under the lock.
-    available = available_credits(organization)
-    if not paid_by and quote.total > available:
-        raise InsufficientCredits(
-            available=max(available, Decimal("0")), required=quote.total, work=quote.work
-        )
     job_id = uuid.uuid4()
-    extension = CONTAINER_EXTENSIONS.get(quote.media.container, "bin")
-    key = f"org/{organization.pk}/{job_id}.{extension}"
-    stored_name: str | None = None
-    try:
-        with path.open("rb") as handle:
-            stored_name = default_storage.save(key, File(handle))
-        with transaction.atomic():
-            job = TranscriptionJob(
-                id=job_id,
-                organization=organization,
-                created_by=created_by if created_by and created_by.pk else None,
-                api_key=api_key,
-                engine=quote.engine,
-                language=quote.language,
-                job_type=options.job_type,
-                diarization=options.diarization,
-                timestamps=options.timestamps,
-                word_timestamps=options.word_timestamps,
-                summary_requested=options.summary or options.job_type == JobType.SUMMARY,
-                vocabulary=list(options.vocabulary),
-                prompt=options.prompt,
-                task=options.task,
-                max_speakers=options.max_speakers,
-                webhook_url=options.webhook_url,
-                original_filename=Path(filename).name[:255],
-                media_format=f"{quote.media.container}/{quote.media.codec}"[:40],
-                size_bytes=path.stat().st_size,
-                duration_seconds=quote.seconds,
-                estimated_credits=Decimal("0") if paid_by else quote.credits,
-                translate_to=quote.translation.to_language if quote.translation else "",
-                translation_credits=(
-                    quote.translation.credits if quote.translation and not paid_by else 0
-                ),
-                prefer=options.prefer,
-                route=list(quote.route.providers if quote.route else (quote.engine,)),
-                trim_start=quote.trim_start,
-                trim_end=quote.trim_end,
-                source_url=source_url,
-                paid_by=paid_by,
-            )
-            job.media.name = stored_name
-            job.save(force_insert=True)
-            job_enqueue(job)
-            if paid_by:
-                return job
-            # One hold for the whole order; completing the job settles it and holds the
-            # translation's share anew (jobs.translation.services.follow_up).
-            hold_place(
-                organization=organization,
-                amount=quote.total,
-                reference=job.billing_reference,
-                work=quote.work,
-            )
-    except BaseException:
-        if stored_name:
-            default_storage.delete(stored_name)
-        raise
+    with (
+        media_admitted(
+            organization=organization,
+            job_id=job_id,
+            path=path,
+            filename=filename,
+            options=options,
+            paid_by=paid_by,
+        ) as media,
+        transaction.atomic(),
+    ):
+        job = TranscriptionJob(
+            id=job_id,
+            organization=organization,
+            created_by=created_by if created_by and created_by.pk else None,
+            api_key=api_key,
+            source_url=source_url,
+            paid_by=paid_by,
+            **requested_fields(options),
+            **media.job_fields(paid_by=paid_by),
+        )
+        job.save(force_insert=True)
+        job_enqueue(job)
+        if not paid_by:
+            quote_hold(organization=organization, job=job, quote=media.quote)
     return job
 
 

@@ -13,6 +13,7 @@ from __future__ import annotations
 from django.utils import timezone
 
 from jobs.lifecycle.chunk import chunk_waiting
+from jobs.lifecycle.fetching import fetch_waiting
 from jobs.lifecycle.transcription import job_waiting
 from jobs.models import TranscriptionChunk, TranscriptionJob
 from lib.queue import stalled_tasks_release
@@ -25,14 +26,22 @@ def _job_waiting(job_id: str) -> bool:
     return TranscriptionJob.objects.filter(job_waiting(timezone.now()), pk=job_id).exists()
 
 
+def _fetch_waiting(job_id: str) -> bool:
+    return TranscriptionJob.objects.filter(fetch_waiting(), pk=job_id).exists()
+
+
 def _chunk_waiting(chunk_id: int, job_attempt: int) -> bool:
     waiting = chunk_waiting(chunk_id, job_attempt, timezone.now())
     return TranscriptionChunk.objects.filter(waiting).exists()
 
 
 def stalled_tasks_requeue() -> int:
-    """Hand back the job and chunk tasks taken long ago whose work has not started."""
+    """Hand back the job, fetch and chunk tasks taken long ago whose work has not started."""
     return stalled_tasks_release(
-        {"jobs.tasks.transcribe_job": _job_waiting, "jobs.tasks.transcribe_chunk": _chunk_waiting},
+        {
+            "jobs.tasks.transcribe_job": _job_waiting,
+            "jobs.tasks.fetch_job": _fetch_waiting,
+            "jobs.tasks.transcribe_chunk": _chunk_waiting,
+        },
         taken_for_seconds=STALLED_SECONDS,
     )

@@ -1,5 +1,8 @@
-"""Media from a URL: fetched into a temporary file, then priced, held and queued exactly
-like an upload (``job_create``); if anything fails, nothing is stored or charged.
+"""Media from a URL: the request creates a job in ``fetching`` and answers at once; a
+worker fetches the media into a temporary file, then prices, holds and queues it exactly
+like an upload (``media_admitted``, the part ``job_create`` shares); if anything fails,
+the job fails with the reason and nothing is stored or charged. GoTranscript's orders
+fetch in the request (``media_fetch``), since they answer the price at once.
 
 Direct links to audio or video are streamed through the SSRF guard (``lib.outbound``:
 public addresses only, the connection pinned to the vetted address, every redirect
@@ -32,10 +35,25 @@ from django.conf import settings
 
 from accounts.models import ApiKey, Organization, User
 from jobs.errors import JobError
+from jobs.lifecycle.common import JobLost
+from jobs.lifecycle.fetching import (
+    job_fetch_claim,
+    job_fetch_settle,
+    job_fetch_start,
+    job_fetched,
+)
+from jobs.lifecycle.transcription import Claim
 from jobs.models import TranscriptionJob
 from jobs.options import TranscriptionOptions
 from jobs.organization_data.defaults import options_with_organization_defaults
-from jobs.services.intake import job_create, max_upload_bytes, translation_check
+from jobs.routing import route_plan
+from jobs.services.intake import (
+    max_upload_bytes,
+    media_admitted,
+    requested_fields,
+    translation_check,
+)
+from jobs.services.worker import job_route
 from lib import outbound
 
 logger = logging.getLogger(__name__)
@@ -67,30 +85,103 @@ def job_create_from_url(
     created_by: User | None = None,
     api_key: ApiKey | None = None,
 ) -> TranscriptionJob:
-    """Fetch ``url`` and create its job as ``job_create`` does for an upload.
+    """Create ``url``'s job in ``fetching``, at once: a worker fetches, prices, holds and
+    queues it (``job_fetch_run``), so no web thread waits on a remote server.
 
-    Raises UrlIntakeFailed (400) for a URL that is refused, unreachable, too large or
-    too long, or not media; the usual JobErrors and InsufficientCredits otherwise.
+    Only what needs no network is checked here, as a 400: options no engine can serve,
+    a translation nothing can make (InvalidJobRequest), and a URL the SSRF guard refuses
+    by its form alone (not http(s), a malformed host, a private address written
+    literally: UrlIntakeFailed, in the words the fetch would use). A name that resolves
+    to a private address, a URL that is unreachable, too large or too long, or not
+    media, and a wallet that cannot pay once the price is known, fail the job uncharged
+    with the sentence that says why.
     """
+    _refused_by_form(url)
     options = options_with_organization_defaults(options, organization)
     translation_check(options)
+    route = route_plan(options)
+    job = TranscriptionJob(
+        organization=organization,
+        created_by=created_by if created_by and created_by.pk else None,
+        api_key=api_key,
+        source_url=url,
+        engine=route.engine,
+        language=route.language,
+        route=list(route.providers),
+        translate_to=options.translate_to,
+        trim_start=options.trim_start or 0.0,
+        trim_end=options.trim_end,
+        # What the link's path calls it, until the download says better.
+        original_filename=_name_in(url),
+        **requested_fields(options),
+    )
+    return job_fetch_start(job)
+
+
+def _refused_by_form(url: str) -> None:
+    try:
+        outbound.vet_url_form(url)
+    except outbound.OutboundRefused as exc:
+        raise _refused(exc) from None
+
+
+def _refused(exc: outbound.OutboundRefused) -> UrlIntakeFailed:
+    return UrlIntakeFailed(f"This URL cannot be fetched. {exc.message}")
+
+
+def job_fetch_run(job_id: str) -> None:
+    """The worker's side of a URL job: fetch its media, then price, hold and queue it
+    exactly as ``job_create`` does for an upload; safe to call any number of times."""
+    claim = job_fetch_claim(job_id)
+    if claim is None:
+        logger.info("job %s is not fetching (fetched, canceled or leased); skipping", job_id)
+        return
+    job_fetch_settle(claim, lambda: _job_fetch_work(claim))
+
+
+def _job_fetch_work(claim: Claim) -> bool:
+    job = claim.job
     with tempfile.TemporaryDirectory(dir=settings.FILE_UPLOAD_TEMP_DIR) as folder:
-        media = media_fetch(url, Path(folder))
-        try:
-            return job_create(
-                organization=organization,
-                path=media.path,
-                filename=media.filename,
-                options=options,
-                created_by=created_by,
-                api_key=api_key,
-                source_url=url,
-            )
-        except JobError as exc:
-            if exc.status in {413, 415}:
-                # From a URL, "not media" and "too big" are properties of the link.
-                raise UrlIntakeFailed(exc.message) from None
-            raise
+        media = media_fetch(job.source_url, Path(folder))
+        with media_admitted(
+            organization=job.organization,
+            job_id=job.pk,
+            path=media.path,
+            filename=media.filename,
+            options=job_requested_options(job),
+            route=job_route(job),
+        ) as admitted:
+            if not job_fetched(claim, admitted):
+                # Canceled (or deleted) while downloading: the stored copy goes too.
+                raise JobLost()
+    return True
+
+
+def job_requested_options(job: TranscriptionJob) -> TranscriptionOptions:
+    """The options a fetching job was asked with, as its columns keep them."""
+    return TranscriptionOptions(
+        model=job.engine,
+        language=job.language,
+        job_type=job.job_type,
+        diarization=job.diarization,
+        timestamps=job.timestamps,
+        word_timestamps=job.word_timestamps,
+        summary=job.summary_requested,
+        vocabulary=tuple(job.vocabulary),
+        webhook_url=job.webhook_url,
+        prefer=job.prefer,
+        trim_start=job.trim_start,
+        trim_end=job.trim_end,
+        task=job.task,
+        translate_to=job.translate_to,
+        prompt=job.prompt,
+        max_speakers=job.max_speakers,
+    )
+
+
+def _name_in(url: str) -> str:
+    name = _SAFE_NAME.sub("_", unquote(urlsplit(url).path.rsplit("/", 1)[-1])).strip(" ._")
+    return name[:200] or urlsplit(url).hostname or "media"
 
 
 def media_fetch(url: str, folder: Path) -> FetchedMedia:
@@ -103,7 +194,7 @@ def media_fetch(url: str, folder: Path) -> FetchedMedia:
             return _download(url, folder)
         return _download_from_page(url, page, folder)
     except outbound.OutboundRefused as exc:
-        raise UrlIntakeFailed(f"This URL cannot be fetched. {exc.message}") from None
+        raise _refused(exc) from None
     except outbound.OutboundUnresolvable as exc:
         raise UrlIntakeFailed(f"This URL could not be reached: {exc.message}") from None
     except httpx.TooManyRedirects:

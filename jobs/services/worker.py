@@ -125,12 +125,14 @@ def job_transcribe(
 
 
 def jobs_recover_abandoned(*, now: datetime | None = None) -> int:
-    """The sweeper: re-queue jobs, chunks and translations whose worker stopped reporting
-    (killed, crashed, machine lost), failing those that have used up their attempts;
+    """The sweeper: re-queue jobs (fetching or processing), chunks and translations whose
+    worker stopped reporting (killed, crashed, machine lost), failing those that have
+    used up their attempts;
     queue again waiting work whose retry is overdue; ask upstreams about parked jobs and
     chunks whose callback is late; hand back tasks a lost cluster took before starting
     them (``jobs.services.stalled``). ``now`` is for tests' clocks. Returns how many
     were touched."""
+    from jobs.lifecycle.fetching import jobs_fetch_requeue_stalled
     from jobs.lifecycle.translation import (
         translations_requeue_stalled,
         translations_retry_overdue,
@@ -142,6 +144,7 @@ def jobs_recover_abandoned(*, now: datetime | None = None) -> int:
     touched = parked_poll()
     now = now or timezone.now()
     touched += jobs_requeue_stalled(now) + translations_requeue_stalled(now)
+    touched += jobs_fetch_requeue_stalled(now)
     touched += jobs_retry_overdue(now) + translations_retry_overdue(now)
     touched += chunks_recover(now=now)
     return touched + stalled_tasks_requeue()

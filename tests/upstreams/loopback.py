@@ -10,6 +10,7 @@ matching requests suffer instead of the normal answer:
     upstream.fail(Fault.drip(0.2))        # the normal answer, one byte every 0.2 s
     upstream.fail(Fault.truncated())      # half the body, then the connection closes
     upstream.fail(Fault.status(413))
+    upstream.fail(Fault.stall(gate))      # half the body, the rest once the test opens gate
 
 Every request is recorded (method, path, query, headers, form fields, uploaded files).
 """
@@ -57,6 +58,20 @@ class Reply:
         )
 
 
+@dataclass(eq=False)
+class Gate:
+    """Where a stalled answer waits for the test: ``reached`` once half the body is
+    sent, the rest sent when the test calls ``open`` (events, never the clock)."""
+
+    reached: threading.Event = field(default_factory=threading.Event)
+    opened: threading.Event = field(default_factory=threading.Event)
+    # How long a forgotten gate may hold the server's thread, so a failing test ends.
+    patience: float = 30.0
+
+    def open(self) -> None:
+        self.opened.set()
+
+
 @dataclass(frozen=True)
 class Fault:
     kind: str
@@ -64,6 +79,7 @@ class Fault:
     seconds: float = 0.0
     headers: tuple[tuple[str, str], ...] = ()
     path: str = ""  # only requests whose path starts with this suffer it
+    gate: Gate | None = None
 
     @classmethod
     def status(cls, code: int, *, path: str = "", **headers: str) -> Fault:
@@ -90,6 +106,12 @@ class Fault:
         """The normal answer without a Content-Length: the body ends when the
         connection closes, so its size is known only once it has all arrived."""
         return cls("undeclared", path=path)
+
+    @classmethod
+    def stall(cls, gate: Gate, *, path: str = "") -> Fault:
+        """The normal answer's headers and half its body, then nothing until the test
+        opens ``gate``, then the rest."""
+        return cls("stall", path=path, gate=gate)
 
     @classmethod
     def refused(cls, *, path: str = "") -> Fault:
@@ -215,6 +237,13 @@ def _handler_for(upstream: Loopback) -> type[BaseHTTPRequestHandler]:
                     self.wfile.write(reply.body[: len(reply.body) // 2])
                     self.wfile.flush()
                     self.close_connection = True
+                elif fault is not None and fault.kind == "stall" and fault.gate is not None:
+                    half = len(reply.body) // 2
+                    self.wfile.write(reply.body[:half])
+                    self.wfile.flush()
+                    fault.gate.reached.set()
+                    fault.gate.opened.wait(fault.gate.patience)
+                    self.wfile.write(reply.body[half:])
                 elif fault is not None and fault.kind == "drip":
                     for index in range(len(reply.body)):
                         self.wfile.write(reply.body[index : index + 1])

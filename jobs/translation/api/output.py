@@ -99,7 +99,7 @@ def ordered_translation_output(job: TranscriptionJob) -> dict[str, Any] | None:
         return None
     translation = ordered_translation(job)
     if translation is None:
-        waiting = job.status in (JobStatus.QUEUED, JobStatus.PROCESSING)
+        waiting = job.status in (JobStatus.FETCHING, JobStatus.QUEUED, JobStatus.PROCESSING)
         return {
             "id": None,
             "translation_id": None,

@@ -93,7 +93,8 @@ def test_order_claim_correct_deliver_and_a_second_reviewer_finds_it_taken(
         expect(desk.locator("[data-role=save-state]")).to_have_text("All changes saved")
         expect(desk.locator(".ed-seg.ed-focus")).to_have_count(len(task.segment_ids or []))
         context_rows = desk.locator(".ed-seg.ed-context")
-        assert context_rows.count() > 0
+        # Waited for: the editor may still be drawing rows after the focused ones.
+        expect(context_rows.first).to_be_attached()
         assert context_rows.first.locator(".ed-text").get_attribute("contenteditable") == "false"
         screenshot(desk, "review-30-editor-desktop")
 

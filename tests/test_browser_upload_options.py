@@ -16,6 +16,7 @@ from playwright.sync_api import Page, expect
 
 from billing.selectors import available_credits
 from jobs.models import JobStatus, TranscriptionJob
+from jobs.services.url_intake import job_fetch_run
 from tests.audio_fixtures import SHARED_AUDIO
 from tests.browser import DESKTOP, chromium, screenshot
 from tests.upstreams.loopback import Reply
@@ -150,8 +151,11 @@ def test_a_link_is_sent_with_the_advanced_options_and_trimmed_like_an_upload(
             page.wait_for_url(JOB_URL)
             job_id = JOB_URL.match(page.url).group(1)  # type: ignore[union-attr]
             expect(page.locator("[data-role=span]")).to_have_text("from 0:01.5 to 0:06")
+        # The worker's part: fetch the link, then price, hold and queue the job.
+        job_fetch_run(job_id)
 
     job = TranscriptionJob.objects.get(pk=job_id)
+    assert job.status == JobStatus.QUEUED
     assert job.source_url == link
     assert (job.trim_start, job.trim_end, job.duration_seconds) == (1.5, 6.0, 4.5)
     assert (job.engine, job.route) == ("local", ["local", "openai"])

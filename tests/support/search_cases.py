@@ -236,15 +236,19 @@ def test_search_needs_a_key(db, client):
     assert response.json()["error"] == "authentication_failed"
 
 
-def test_accents_and_case_are_ignored(alice, jfk):
-    if connection.vendor == "postgresql":
-        pytest.skip("PostgreSQL's 'simple' configuration is accent-sensitive (see schema.py)")
+def test_case_is_ignored_and_accents_are_where_the_database_can(alice, jfk):
     editor = TranscriptClient(alice, jfk)
     before = editor.get()
     segment = before["segments"][0]
     editor.edit_text(segment["id"], "Meet me at the Café Müller.", before["version"])
 
-    hit = search(alice, "CAFE muller")["results"][0]
+    if connection.vendor == "postgresql":
+        # PostgreSQL's 'simple' configuration keeps accents (unaccent needs a superuser
+        # to install; see schema.py and the README): case alone is ignored.
+        assert search(alice, "cafe muller")["results"] == []
+        hit = search(alice, "CAFÉ müller")["results"][0]
+    else:
+        hit = search(alice, "CAFE muller")["results"][0]
 
     assert hit["segment_id"] == segment["id"]
     assert hit["snippet_html"] == "Meet me at the <mark>Café</mark> <mark>Müller</mark>."

@@ -12,6 +12,7 @@ import pytest
 from playwright.sync_api import Page, expect
 
 from billing.models import EntryKind, Hold, LedgerEntry, Wallet
+from jobs.transcripts.selectors import transcript_read
 from review.models import ReviewStatus, ReviewTask
 from review.signals import review_delivered, review_refunded
 from tests.browser import DESKTOP, PHONE, chromium, screenshot, stylesheet_applied
@@ -75,6 +76,11 @@ def test_order_claim_correct_deliver_and_a_second_reviewer_finds_it_taken(
         expect(customer.locator("[data-role=human-review]")).to_contain_text("queued")
     task = ReviewTask.objects.get()
     held = Hold.objects.get(reference=task.hold_reference).amount
+    # Segments Whisper was sure of are shown around the doubtful ones, read-only. (Which
+    # ones are doubtful can differ between runs: a full run found none sure once.)
+    view = transcript_read(ami_job)
+    assert view is not None
+    sure_segments = len(view.segments) - len(task.segment_ids or [])
     assert f"{held:.2f} credits" == credits
 
     with chromium() as browser:
@@ -93,9 +99,14 @@ def test_order_claim_correct_deliver_and_a_second_reviewer_finds_it_taken(
         expect(desk.locator("[data-role=save-state]")).to_have_text("All changes saved")
         expect(desk.locator(".ed-seg.ed-focus")).to_have_count(len(task.segment_ids or []))
         context_rows = desk.locator(".ed-seg.ed-context")
-        # Waited for: the editor may still be drawing rows after the focused ones.
-        expect(context_rows.first).to_be_attached()
-        assert context_rows.first.locator(".ed-text").get_attribute("contenteditable") == "false"
+        if sure_segments:
+            # Waited for: the editor may still be drawing rows after the focused ones.
+            expect(context_rows.first).to_be_attached()
+            assert context_rows.first.locator(".ed-text").get_attribute("contenteditable") == (
+                "false"
+            )
+        else:
+            expect(context_rows).to_have_count(0)
         screenshot(desk, "review-30-editor-desktop")
 
         # A second reviewer sees it taken and cannot claim it.

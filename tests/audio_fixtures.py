@@ -66,14 +66,25 @@ def transcribe(
     return _transcripts[key]
 
 
-_whisper_results: dict[tuple[Path, bool], TranscriptionResult] = {}
+_whisper_results: dict[tuple[object, ...], TranscriptionResult] = {}
 
 
 def whisper_transcribe(path: Path, *, diarization: bool = False) -> TranscriptionResult:
-    """Whisper base's result for ``path`` (language detected), computed once per run."""
+    """Whisper base's result for ``path`` (language detected), computed once per run for
+    each engine configuration: a result computed while another test had shortened the
+    chunks or changed the model is not the default engine's, and reusing it made the
+    review tests' doubtful segments depend on which test ran first in the worker."""
+    from django.conf import settings
+
     from jobs.engines.whisper import WhisperEngine
 
-    key = (path, diarization)
+    key = (
+        path,
+        diarization,
+        settings.HARK_LOCAL_CHUNK_SECONDS,
+        settings.HARK_WHISPER_MODEL,
+        settings.HARK_WHISPER_COMPUTE_TYPE,
+    )
     if key not in _whisper_results:
         request = TranscriptionRequest(path=path, language="", diarization=diarization)
         _whisper_results[key] = WhisperEngine().transcribe(request, lambda _: None)

@@ -1,6 +1,7 @@
 """Reviewers, and customers' completed jobs with real Whisper transcripts, for the review
 desk's tests. The ami meeting clip gives a transcript with doubtful segments and sure ones
-(Whisper base is unsure of most of the crosstalk, sure of "Yeah." and "Okay.")."""
+(Whisper base is unsure of most of the crosstalk, sure of "Yeah." and "Okay."): one
+recorded run of it, because which segments are doubtful varies between runs."""
 
 from __future__ import annotations
 
@@ -19,6 +20,7 @@ from review.models import ReviewTask
 from review.services import request_review
 from tests.audio_fixtures import SHARED_AUDIO
 from tests.conftest import Persona
+from tests.support.whisper_transcripts import ami_meeting_result
 from tests.transcripts.helpers import JFK, completed_job
 
 AMI = SHARED_AUDIO / "ami_debug_tst00.wav"
@@ -55,7 +57,7 @@ def jfk_job(alice: Persona) -> TranscriptionJob:
 
 @pytest.fixture
 def ami_job(alice: Persona) -> TranscriptionJob:
-    return completed_job(alice, AMI, speakers=())
+    return completed_job(alice, AMI, speakers=(), result=ami_meeting_result())
 
 
 @pytest.fixture

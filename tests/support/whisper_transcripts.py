@@ -10,11 +10,19 @@ Produced once with faster-whisper 1.2.1 and the Whisper base model (int8, CPU,
   Whisper's mistakes ("unentgärtlich", "sammensufügen", "wird wir mit") are kept.
 - ``jfk.flac``: ``transcribe(path, language="en")``.
 - ``ami_debug_tst00.wav`` (a meeting): ``transcribe(path, language="en")``.
+- ``ami_whisper.json``: the Whisper engine's whole result for ``ami_debug_tst00.wav``
+  (language detected), word confidences included. On this crosstalk faster-whisper
+  falls back to sampling at higher temperatures, and CTranslate2's random generator
+  cannot be re-seeded per call, so two runs disagree on which segments are doubtful;
+  tests about doubtful segments use this one run.
 """
 
 from __future__ import annotations
 
-from jobs.engines.base import Segment, Word
+import json
+from pathlib import Path
+
+from jobs.engines.base import Segment, TranscriptionResult, Word
 
 MULTILINGUAL_EN = [
     (
@@ -116,3 +124,25 @@ def whisper_segment(start: float, end: float, text: str, language: str | None) -
 
 def whisper_segments(rows: list[tuple[float, float, str]], language: str | None) -> list[Segment]:
     return [whisper_segment(start, end, text, language) for start, end, text in rows]
+
+
+def ami_meeting_result() -> TranscriptionResult:
+    """The recorded Whisper result for the AMI meeting clip (see the module's notes)."""
+    data = json.loads((Path(__file__).with_name("ami_whisper.json")).read_text())
+    segments = [
+        Segment(
+            start=s["start"],
+            end=s["end"],
+            text=s["text"],
+            confidence=s["confidence"],
+            words=tuple(Word(**w) for w in s["words"]),
+            language=s["language"],
+        )
+        for s in data["segments"]
+    ]
+    return TranscriptionResult(
+        segments=segments,
+        language=data["language"],
+        duration=data["duration"],
+        engine=data["engine"],
+    )

@@ -7,12 +7,14 @@ import secrets
 from datetime import timedelta
 
 from django.db import transaction
+from django.db.models import QuerySet
 from django.utils import timezone
 
 from accounts.errors import InvalidMembership, MemberNotFound
 from accounts.models import ApiKey, Membership, Organization, Role, User
 from accounts.permissions import ActorLike, Capability, PermissionDenied, require
 from billing.services import wallet_open
+from lib.prepared import PreparedQuery
 
 __all__ = ["PermissionDenied"]  # re-exported: callers caught it from here before
 
@@ -134,16 +136,27 @@ def api_key_revoke(*, organization: Organization, key_id: int, actor: ActorLike)
     )
 
 
+def _active_key_query(hashed_key: str) -> QuerySet[ApiKey]:
+    # The key's creator is the request's user: one query for all three.
+    return (
+        ApiKey.objects.select_related("organization", "created_by")
+        .filter(hashed_key=hashed_key, revoked_at=None)
+        .order_by()  # the hash is unique: nothing to order
+    )
+
+
+# Every API request runs this: compiled once per connection (lib.prepared).
+_ACTIVE_KEY = PreparedQuery(
+    "accounts.active_key", _active_key_query, fields=(ApiKey._meta.get_field("hashed_key"),)
+)
+
+
 def api_key_authenticate(raw_key: str) -> ApiKey | None:
     """The active key matching ``raw_key``, with its organization, or None."""
-    api_key = (
-        # The key's creator is the request's user: one query for all three.
-        ApiKey.objects.select_related("organization", "created_by")
-        .filter(hashed_key=hash_api_key(raw_key), revoked_at=None)
-        .first()
-    )
-    if api_key is None:
+    found = _ACTIVE_KEY.fetch(hash_api_key(raw_key))
+    if not found:
         return None
+    api_key = found[0]
     now = timezone.now()
     if api_key.last_used_at is None or now - api_key.last_used_at > LAST_USED_RESOLUTION:
         ApiKey.objects.filter(pk=api_key.pk).update(last_used_at=now)

@@ -9,7 +9,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from jobs.api.serializers import job_tag_names
-from jobs.selectors import STATUS_FIELDS, job_get
+from jobs.selectors import job_get
 from jobs.services.organize import tag_create
 from tests.transcripts.helpers import completed_job
 
@@ -19,12 +19,12 @@ pytestmark = [pytest.mark.postgres, pytest.mark.django_db]
 def test_a_polled_jobs_tags_come_with_its_row_on_postgresql(alice):
     assert connection.vendor == "postgresql", "run with DATABASE_URL=postgres://…"
     job = completed_job(alice)
-    untagged = job_get(alice.organization, job.pk, fields=STATUS_FIELDS)
+    untagged = job_get(alice.organization, job.pk, status_only=True)
     for name in ("zeta", "Alpha", 'with "quotes", commas'):
         tag, _ = tag_create(organization=alice.organization, name=name, actor=alice.user)
         job.tags.add(tag)
 
-    polled = job_get(alice.organization, job.pk, fields=STATUS_FIELDS)
+    polled = job_get(alice.organization, job.pk, status_only=True)
     with CaptureQueriesContext(connection) as queries:
         names = job_tag_names(polled)
 

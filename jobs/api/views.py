@@ -29,7 +29,7 @@ from jobs.api.serializers import (
 )
 from jobs.errors import InvalidJobRequest
 from jobs.listing import job_filters_from, jobs_matching
-from jobs.selectors import STATUS_FIELDS, job_get
+from jobs.selectors import job_get
 from jobs.services.estimates import estimated_wait_seconds
 from jobs.services.intake import job_create
 from jobs.services.lifecycle import job_cancel, job_delete
@@ -91,7 +91,7 @@ class TranscriptionDetailApi(OrganizationApiView):
         export_format = request.query_params.get("format")
         is_export = bool(export_format) and export_format != "api"
         # A status poll (many a minute per job) reads only the columns it shows.
-        job = job_get(self.organization, job_id, fields=None if is_export else STATUS_FIELDS)
+        job = job_get(self.organization, job_id, status_only=not is_export)
         if export_format and is_export:
             return job_export_response(
                 job, export_format, job_export_options(job, request.query_params)

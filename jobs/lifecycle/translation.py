@@ -110,7 +110,9 @@ def translation_complete(
         product=product,
     )
     TranslationJob.objects.filter(pk=translation.pk).update(
-        credits_used=-entry.amount if entry is not None else cost
+        credits_used=-entry.amount if entry is not None else cost,
+        # Stamped again once the result is stored: that is when it can be read.
+        finished_at=timezone.now(),
     )
     translation_event_emit(translation.pk, completed=True)
     return True

@@ -3,6 +3,7 @@ text, Whisper for speech into English."""
 
 from __future__ import annotations
 
+import json
 from dataclasses import replace
 from decimal import Decimal
 
@@ -252,3 +253,40 @@ def test_whisper_is_refused_with_the_reason_once_retention_deleted_the_audio(ali
 
     assert accepted.status_code in (200, 202), accepted.content
     assert "whisper" not in TranslationJob.objects.get().route
+
+
+def test_a_translation_nobody_subscribed_to_does_not_build_a_webhook_payload(
+    alice, jfk, monkeypatch
+):
+    from jobs.translation.api import output
+    from jobs.translation.tasks import translate
+    from webhooks.models import Delivery
+
+    built = []
+    real = output.translation_output
+    monkeypatch.setattr(
+        output, "translation_output", lambda *a, **k: built.append(k) or real(*a, **k)
+    )
+    response = order(alice, jfk.id, "es")
+    translate(response.json()["translation_id"])
+
+    # Only reading it back builds the output; the completed event had no receiver.
+    assert built == []
+    assert not Delivery.objects.exists()
+
+
+def test_a_translations_own_webhook_gets_every_segment_and_its_finish_follows_the_store(alice, jfk):
+    from jobs.transcripts.models import Transcript
+    from webhooks.models import Delivery
+
+    body = translated(alice, jfk.id, "es", webhook_url="https://hooks.example.org/t")
+    delivery = Delivery.objects.get(url="https://hooks.example.org/t")
+    translation = TranslationJob.objects.get(pk=body["translation_id"])
+    stored = Transcript.objects.get(translation=translation)
+
+    payload = json.loads(delivery.payload)
+    assert payload["job_type"] == "translation"
+    assert [s["text"] for s in payload["segments"]] == [s["text"] for s in body["segments"]]
+    # Stamped when the result could be read, not before its segments were written.
+    assert translation.finished_at is not None
+    assert translation.finished_at >= stored.created_at

@@ -29,26 +29,31 @@ def translation_event_emit(translation_id: uuid.UUID | str, *, completed: bool) 
         pk=translation_id
     )
     event_type = JOB_COMPLETED if completed else JOB_FAILED
-    # The translation as GET /translate/{id}/ shows it, under Gumzo's webhook fields: there
-    # ``job_id`` is the job the event is about (the translation), not its source.
-    payload: dict[str, Any] = {
-        **translation_output(translation, include_segments=True),
-        "type": event_type,
-        "event": gumzo_event_name(event_type),
-        "timestamp": timezone.now(),
-        "id": str(translation.id),
-        "job_id": str(translation.id),
-        "translation_id": str(translation.id),
-        "transcription_id": str(translation.source_job_id),
-        "job_type": "translation",
-        "status": translation.status,
-        "result_url": translation_result_url(translation),
-        "created_at": translation.created_at,
-    }
+
+    def payload() -> dict[str, Any]:
+        # The translation as GET /translate/{id}/ shows it, under Gumzo's webhook fields:
+        # there ``job_id`` is the job the event is about (the translation), not its
+        # source. Built only when an endpoint or the translation's webhook_url receives it.
+        return {
+            **translation_output(translation, include_segments=True),
+            "type": event_type,
+            "event": gumzo_event_name(event_type),
+            "timestamp": timezone.now(),
+            "id": str(translation.id),
+            "job_id": str(translation.id),
+            "translation_id": str(translation.id),
+            "transcription_id": str(translation.source_job_id),
+            "job_type": "translation",
+            "status": translation.status,
+            "result_url": translation_result_url(translation),
+            "created_at": translation.created_at,
+        }
+
     return deliveries_emit(
         organization=translation.organization,
         event_type=event_type,
         payload=payload,
         webhook_url=translation.webhook_url,
         job_id=translation.id,
+        job_type="translation",
     )

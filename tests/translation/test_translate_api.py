@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 from dataclasses import replace
 from decimal import Decimal
+from typing import Any
 
 import pytest
 from django.utils import timezone
@@ -262,11 +263,14 @@ def test_a_translation_nobody_subscribed_to_does_not_build_a_webhook_payload(
     from jobs.translation.tasks import translate
     from webhooks.models import Delivery
 
-    built = []
+    built: list[object] = []
     real = output.translation_output
-    monkeypatch.setattr(
-        output, "translation_output", lambda *a, **k: built.append(k) or real(*a, **k)
-    )
+
+    def counted(*args: Any, **kwargs: Any) -> Any:
+        built.append(args)
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(output, "translation_output", counted)
     response = order(alice, jfk.id, "es")
     translate(response.json()["translation_id"])
 

@@ -126,8 +126,9 @@ def document_order_create(
 
 def document_translate(order_id: int) -> bool:
     """The worker's side: translate the order's document through the pair's translators
-    in turn, then finish the order (its hold captured); refund it when none can. False
-    when there was nothing to do (a redelivered task, or an order no longer open)."""
+    in turn, then finish the order (its hold captured); refund it when none can, or
+    when its delivery estimate has passed. False when there was nothing to do (a
+    redelivered task, an order no longer open) or when it is to be tried again."""
     # Imported here: fulfilment imports the selectors this module's callers use.
     from orders.services.fulfilment import order_finish, order_refund
 
@@ -137,7 +138,7 @@ def document_translate(order_id: int) -> bool:
     document = OrderDocument.objects.get(order=order)
     source = languages.code_for(order.translate_from)
     target = languages.code_for(order.translate_to)
-    failures: list[str] = []
+    failures: list[ProviderError] = []
     try:
         route = translation_plan(source, target, audio_kept=False)
     except InvalidJobRequest as exc:
@@ -147,14 +148,20 @@ def document_translate(order_id: int) -> bool:
             translated = texts_translate(name, document.paragraphs, source, target)
         except ProviderError as exc:
             logger.warning("order %s: translator %s failed: %s", order.pk, name, exc.message)
-            failures.append(exc.message)
+            failures.append(exc)
             continue
         with transaction.atomic():
             claimed = OrderDocument.objects.filter(pk=document.pk, translator="").update(
                 translated=translated, translator=name
             )
             return bool(claimed) and order_finish(order)
-    reason = failures[-1] if failures else "No translator could translate the document."
+    if any(not f.permanent for f in failures) and order.delivery_estimate > timezone.now():
+        # A translator that may work next time (a crash, a timeout, an upstream's 429 or
+        # 5xx): the order stays open and documents_recover queues it again, every
+        # minute once DOCUMENT_TASK_LOST_AFTER has passed, until its delivery estimate.
+        logger.warning("order %s: every translator failed for now; tried again later", order.pk)
+        return False
+    reason = failures[-1].message if failures else "No translator could translate the document."
     return order_refund(order, f"{reason} {REFUND_SUFFIX}")
 
 

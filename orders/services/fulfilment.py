@@ -201,7 +201,9 @@ def _refund_reason(order: Order, event_type: str, job_type: str, job_id: uuid.UU
     if event_type != JOB_FAILED:
         return REFUND_MESSAGE
     if job_type == "translation":
-        failed = TranslationJob.objects.filter(pk=job_id).values_list("error_message", flat=True)
+        failed = TranslationJob.objects.filter(
+            organization_id=order.organization_id, pk=job_id
+        ).values_list("error_message", flat=True)
         message = failed.first() or ""
     else:
         job = order.transcription_job

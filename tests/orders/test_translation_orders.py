@@ -173,6 +173,65 @@ def test_a_translation_no_translator_can_make_any_more_is_refunded(
     assert money_state(alice)[0] == balance
 
 
+def _crashing_apertium(tmp_path) -> str:
+    """An ``apertium`` that lists the real pairs but crashes translating (exit 1): a
+    failure that may not happen next time."""
+    script = tmp_path / "apertium-crashing"
+    script.write_text(
+        '#!/bin/sh\nif [ "$1" = "-l" ]; then exec apertium -l; fi\necho crashed >&2\nexit 1\n'
+    )
+    script.chmod(0o755)
+    return str(script)
+
+
+def test_a_translation_whose_translators_fail_for_now_is_tried_again_not_refunded(
+    gotranscript, documents, alice, settings, tmp_path
+):
+    response = gotranscript.order(
+        "translations", mode="live", url=documents.url + "/letter.txt",
+        translate_from="english", translate_to="spanish",
+    )  # fmt: skip
+    order = Order.objects.get(pk=response.json()["order_id"])
+    OrmQ.objects.all().delete()
+    held = money_state(alice)
+    settings.HARK_APERTIUM_COMMAND = _crashing_apertium(tmp_path)
+
+    assert translate_document(order.pk) is False
+
+    order.refresh_from_db()
+    assert order.status == OrderStatus.PROCESSING
+    assert Hold.objects.get(reference=order.hold_reference).status == HoldStatus.ACTIVE
+    assert money_state(alice) == held
+    # The sweeper queues it again; with Apertium working again it is finished.
+    assert order.paid_at is not None
+    assert documents_recover(order.paid_at + timedelta(minutes=11)) == 1
+    settings.HARK_APERTIUM_COMMAND = "apertium"
+    [queued] = OrmQ.objects.all()
+    assert translate_document(*queued.args()) is True
+    order.refresh_from_db()
+    assert order.status == OrderStatus.FINISHED
+
+
+def test_a_translation_failing_for_now_past_its_delivery_estimate_is_refunded(
+    gotranscript, documents, alice, settings, tmp_path
+):
+    before = money_state(alice)[0]
+    response = gotranscript.order(
+        "translations", mode="live", url=documents.url + "/letter.txt",
+        translate_from="english", translate_to="spanish",
+    )  # fmt: skip
+    order = Order.objects.get(pk=response.json()["order_id"])
+    Order.objects.filter(pk=order.pk).update(delivery_estimate=timezone.now() - timedelta(1))
+    settings.HARK_APERTIUM_COMMAND = _crashing_apertium(tmp_path)
+
+    assert translate_document(order.pk) is True
+
+    order.refresh_from_db()
+    assert order.status == OrderStatus.REFUNDED
+    assert "Apertium failed" in order.refund_reason
+    assert money_state(alice)[0] == before
+
+
 def test_another_organizations_translation_is_a_404_like_a_missing_one(
     gotranscript, documents, alice, bob
 ):

@@ -14,11 +14,18 @@ from django.conf import settings
 from django.db import models
 
 from billing.models import CreditField
-from jobs.models import QueuedWork
+from jobs.models import JobStatus, QueuedWork
 
 
 class TranslationJob(QueuedWork):
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    # A translation reads a transcript already stored: it never fetches media.
+    status = models.CharField(
+        max_length=12,
+        choices=[c for c in JobStatus.choices if c[0] != JobStatus.FETCHING],
+        default=JobStatus.QUEUED,
+        db_index=True,
+    )
     organization = models.ForeignKey(
         "accounts.Organization", on_delete=models.CASCADE, related_name="translations"
     )

@@ -82,13 +82,14 @@ class SegmentRow:
 
 
 def job_row(job: TranscriptionJob) -> JobRow:
+    if job.status == JobStatus.FETCHING:
+        # Its media is still arriving: no length and no price yet (dashes, not zeros).
+        return JobRow(job=job, duration="—", credits=None, credits_are_estimate=True)
     estimate = job.credits_used is None and job.status in CANCELABLE
-    # A fetching job has no price yet (its media is still arriving): a dash, not 0.
-    fetching = job.status == JobStatus.FETCHING
     return JobRow(
         job=job,
         duration=duration_label(job.duration_seconds),
-        credits=None if fetching else job.estimated_credits if estimate else job.credits_used,
+        credits=job.estimated_credits if estimate else job.credits_used,
         credits_are_estimate=estimate,
     )
 
@@ -286,7 +287,8 @@ def job_detail(request: HttpRequest, job_id: uuid.UUID) -> HttpResponse:
             "segments": segments,
             "formats": export_formats() if job.status == JobStatus.COMPLETED else [],
             "export": export_form(job),
-            "language_label": language_name((view.language if view else "") or job.language),
+            "language_label": language_name((view.language if view else "") or job.language)
+            or ("Auto-detect" if job.status in CANCELABLE else "Not known"),
             "model_label": model_label(job),
             "served_by": served_by(job),
             "span": span_label(job.trim_start, job.trim_end),

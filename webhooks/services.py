@@ -8,6 +8,7 @@ made by ``webhooks.delivery`` in the worker.
 
 from __future__ import annotations
 
+import functools
 import logging
 import uuid
 from collections.abc import Callable, Sequence
@@ -282,16 +283,7 @@ def deliveries_emit(
 
 
 def _built_once(payload: Payload) -> Callable[[], dict[str, Any]]:
-    if isinstance(payload, dict):
-        return lambda: payload
-    kept: list[dict[str, Any]] = []
-
-    def built() -> dict[str, Any]:
-        if not kept:
-            kept.append(payload())
-        return kept[0]
-
-    return built
+    return (lambda: payload) if isinstance(payload, dict) else functools.cache(payload)
 
 
 def _listeners_notify(

@@ -574,6 +574,9 @@ Q_CLUSTER = {
     # Must exceed timeout; the lease sweeper recovers abandoned jobs much sooner.
     "retry": env_int("HARK_TASK_TIMEOUT_SECONDS", 4 * 3600) + 60,
     "max_attempts": 0,
+    # An idle cluster looks at the queue table every `poll` seconds, but a task queued
+    # on this machine rings it awake at once (lib.queue.PromptORM's doorbell).
+    "broker_class": "lib.queue.PromptORM",
     "poll": 0.2,
     "catch_up": False,
     "save_limit": 1000,

@@ -13,9 +13,12 @@ from __future__ import annotations
 import random
 from collections.abc import Callable, Mapping, Sequence
 from datetime import datetime, timedelta
+from functools import partial
+from pathlib import Path
 from typing import Any
 
 from django.conf import settings
+from django.db import connections, transaction
 from django.utils import timezone
 from django_q.brokers import get_broker
 from django_q.brokers.orm import ORM
@@ -23,9 +26,47 @@ from django_q.conf import Conf
 from django_q.models import OrmQ
 from django_q.tasks import async_task
 
+from lib.doorbell import Doorbell, doorbell_folder, ring
+
 JITTER = 0.2
 # The queue (and cluster) of webhook deliveries: see Q_CLUSTER's ALT_CLUSTERS.
 DELIVERIES_CLUSTER: str = settings.DELIVERIES_CLUSTER
+
+
+class PromptORM(ORM):
+    """django-q2's ORM broker, with a doorbell so that an idle cluster takes a new task
+    at once instead of at its next poll (``poll`` seconds, 0.2 here: most of what a
+    short task such as a translation spent waiting for a worker).
+
+    Enqueueing rings once the row is committed; an idle cluster waits on the doorbell
+    for at most ``poll`` seconds between looks at the table. The doorbell reaches the
+    clusters on this machine only: elsewhere they poll as before, so nothing depends on
+    it but how soon.
+    """
+
+    _doorbell: Doorbell | None = None
+
+    def enqueue(self, task: str) -> int:
+        row_id = int(super().enqueue(task))
+        transaction.on_commit(partial(ring, self._doorbell_folder()), using=Conf.ORM)
+        return row_id
+
+    def dequeue(self) -> list[tuple[int, str]] | None:
+        if self._doorbell is None:
+            self._doorbell = Doorbell(self._doorbell_folder())
+        # Listening before looking: a task committed after the look still rings us.
+        self._doorbell.listen()
+        due = self.get_connection().filter(key=self.list_key, lock__lt=timezone.now())
+        if not due.exists():
+            self._doorbell.wait(Conf.POLL)
+            return None
+        tasks: list[tuple[int, str]] | None = super().dequeue()
+        return tasks
+
+    def _doorbell_folder(self) -> Path:
+        database = connections[Conf.ORM].settings_dict
+        key = self.list_key or Conf.CLUSTER_NAME
+        return doorbell_folder(database["NAME"], database["HOST"], database["PORT"], key)
 
 
 class _NotBeforeORM(ORM):

@@ -8,14 +8,17 @@ A 10-minute transcript (1,500 words in 100 segments of about 15, built from the 
 recordings' English reference texts; ``--minutes`` for another length at 150 words a
 minute) is translated English → Spanish:
 
-* baseline: ``apertium`` alone, in this process (the same call the worker makes);
+* baseline: the ``apertium`` program alone (``apertium -u -f html eng-spa``) on the
+  same HTML document Hark gives it, one process, as a user of Apertium would run it;
+* also shown: Hark's Apertium translator in this process (its pair's programs kept
+  running between documents, as in a worker), the pipeline's engine part;
 * pipeline: Gumzo's ``POST /api/v1/translate/`` (``model=apertium``) on a throwaway
   installation (its own SQLite database, ``runserver`` and one ``qcluster`` worker),
   polled every 50 ms until ``completed`` (order, hold, queue, claim, route, translate,
   store the segments, charge, webhook-free finish, poll).
 
-Words per second for both, and pipeline ÷ baseline time (target ≤ 1.10), medians of the
-repeats, each with where the pipeline's seconds went (the order's round trip, waiting for
+Words per second for each, and pipeline ÷ baseline time (target ≤ 1.10), medians of
+the repeats, each with where the pipeline's seconds went (the order's round trip, waiting for
 a worker, the worker's run, the last poll).
 
 Exit status 0 whether or not the target is met; 1 if a translation failed.
@@ -27,6 +30,7 @@ import argparse
 import os
 import re
 import statistics
+import subprocess
 import sys
 import tempfile
 import time
@@ -81,6 +85,8 @@ def main(argv: list[str] | None = None) -> int:
     job_id = completed_job(installation.api_key, texts)
     segments = len(texts)
     engine_alone(texts)  # warm: Apertium's pairs found, its files in the page cache
+    apertium_command(texts)
+    command: list[float] = []
     engine: list[float] = []
     runs: list[Run] = []
     try:
@@ -90,14 +96,16 @@ def main(argv: list[str] | None = None) -> int:
                 pipeline(api, job_id, segments)  # warm: the worker's first look at Apertium's pairs
                 # Interleaved, so that both see the same machine (a shared box drifts).
                 for _ in range(args.repeats):
+                    command.append(apertium_command(texts))
                     engine.append(engine_alone(texts))
                     runs.append(pipeline(api, job_id, segments))
-                    print(f"apertium alone {engine[-1]:.2f} s, API + worker "
-                          f"{runs[-1].seconds:.2f} s", flush=True)  # fmt: skip
+                    print(f"apertium alone {command[-1]:.2f} s, Hark's translator "
+                          f"{engine[-1]:.2f} s, API + worker {runs[-1].seconds:.2f} s",
+                          flush=True)  # fmt: skip
     except BenchmarkBroken as exc:
         print(f"FAILED: {exc}", flush=True)
         return 1
-    report(words, engine, runs)
+    report(words, command, engine, runs)
     return 0
 
 
@@ -141,6 +149,21 @@ def completed_job(api_key: str, texts: list[str]) -> str:
     if not job_complete(claim, result):
         raise BenchmarkBroken("the fixture job could not be completed")
     return job_id
+
+
+def apertium_command(texts: list[str]) -> float:
+    from jobs.translation.engines.apertium import html_document
+
+    document = html_document(texts)
+    started = time.perf_counter()
+    done = subprocess.run(
+        ["apertium", "-u", "-f", "html", "eng-spa"],
+        input=document, capture_output=True, text=True, check=False,
+    )  # fmt: skip
+    seconds = time.perf_counter() - started
+    if done.returncode != 0 or done.stdout.count("<p>") != len(texts):
+        raise BenchmarkBroken(f"apertium failed: {done.stderr[-300:]}")
+    return seconds
 
 
 def engine_alone(texts: list[str]) -> float:
@@ -191,8 +214,9 @@ def timestamps(translation_id: str) -> tuple[float, float]:
     return translation.started_at.timestamp(), translation.finished_at.timestamp()
 
 
-def report(words: int, engine: list[float], runs: list[Run]) -> None:
-    alone = statistics.median(engine)
+def report(words: int, command: list[float], engine: list[float], runs: list[Run]) -> None:
+    alone = statistics.median(command)
+    translator = statistics.median(engine)
     through = statistics.median(run.seconds for run in runs)
     ratio = through / alone
 
@@ -203,11 +227,14 @@ def report(words: int, engine: list[float], runs: list[Run]) -> None:
     print(
         "\n== results (medians)\n"
         f"    apertium alone:        {alone:6.2f} s  {words / alone:6.0f} words/s\n"
+        f"    Hark's translator:     {translator:6.2f} s  {words / translator:6.0f} words/s"
+        f"  (warm pipeline, in this process)\n"
         f"    API + worker:          {through:6.2f} s  {words / through:6.0f} words/s\n"
         f"      order round trip     {median('order'):6.2f} s\n"
         f"      waiting for a worker {median('dispatch'):6.2f} s\n"
         f"      worker's run         {median('worker'):6.2f} s\n"
         f"      finished → seen      {median('seen'):6.2f} s\n"
+        f"    pipeline ÷ Hark's translator {through / translator:.2f}\n"
         f"    time ratio {ratio:.2f} (target <= {TARGET:.2f}): "
         f"{'met' if ratio <= TARGET else 'NOT met'}",
         flush=True,

@@ -485,6 +485,11 @@ HARK_URL_FETCH_SECONDS = env_int("HARK_URL_FETCH_SECONDS", 300)
 # Apertium runs here (Debian's packages; bin/run installs them as root); each upstream is
 # off until its settings are present, and refuses to start when they are half present.
 HARK_APERTIUM_COMMAND = env_str("HARK_APERTIUM_COMMAND", "apertium").strip()
+# Where the installed pairs' .mode files are (Debian's packages put them here).
+HARK_APERTIUM_MODES_DIR = env_str("HARK_APERTIUM_MODES_DIR", "/usr/share/apertium/modes")
+# Seconds a pair's programs stay running, idle, in a worker for the next document
+# (about 195 MB each); 0 starts an `apertium` process per document instead.
+HARK_APERTIUM_WARM_SECONDS = env_int("HARK_APERTIUM_WARM_SECONDS", 300)
 HARK_TRANSLATION_OPENAI_BASE_URL: str
 HARK_TRANSLATION_OPENAI_API_KEY: str
 HARK_TRANSLATION_OPENAI_MODEL: str

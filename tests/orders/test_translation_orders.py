@@ -195,6 +195,7 @@ def test_a_translation_whose_translators_fail_for_now_is_tried_again_not_refunde
     OrmQ.objects.all().delete()
     held = money_state(alice)
     settings.HARK_APERTIUM_COMMAND = _crashing_apertium(tmp_path)
+    settings.HARK_APERTIUM_WARM_SECONDS = 0  # every document through the crashing one
 
     assert translate_document(order.pk) is False
 
@@ -223,6 +224,7 @@ def test_a_translation_failing_for_now_past_its_delivery_estimate_is_refunded(
     order = Order.objects.get(pk=response.json()["order_id"])
     Order.objects.filter(pk=order.pk).update(delivery_estimate=timezone.now() - timedelta(1))
     settings.HARK_APERTIUM_COMMAND = _crashing_apertium(tmp_path)
+    settings.HARK_APERTIUM_WARM_SECONDS = 0  # every document through the crashing one
 
     assert translate_document(order.pk) is True
 

@@ -5,15 +5,18 @@ apertium-eng-cat and apertium-spa-cat)."""
 from __future__ import annotations
 
 import stat
-import subprocess
 import sys
 from pathlib import Path
-from typing import Any
 
 import pytest
 
 from jobs.engines.base import ProviderError
-from jobs.translation.engines import disabled_translators, enabled_translators, get_translator
+from jobs.translation.engines import (
+    apertium,
+    disabled_translators,
+    enabled_translators,
+    get_translator,
+)
 from jobs.translation.engines.apertium import installed_modes, routes
 from jobs.translation.engines.base import TextSegment
 from tests.audio_fixtures import SHARED_AUDIO
@@ -22,17 +25,16 @@ JFK = (SHARED_AUDIO / "jfk.txt").read_text().strip()
 
 
 @pytest.fixture
-def runs(monkeypatch: pytest.MonkeyPatch) -> list[list[str]]:
-    """The Apertium processes started (still real ones), by their arguments."""
-    started: list[list[str]] = []
-    real_run = subprocess.run
+def runs(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """The documents sent through Apertium (still for real, warm or not), by mode."""
+    started: list[str] = []
+    real_run = apertium._run
 
-    def spy(args: list[str], **kwargs: Any) -> Any:
-        if "-l" not in args:  # translations, not the listing of pairs
-            started.append(list(args))
-        return real_run(args, **kwargs)
+    def spy(mode: str, document: str) -> str:
+        started.append(mode)
+        return real_run(mode, document)
 
-    monkeypatch.setattr(subprocess, "run", spy)
+    monkeypatch.setattr(apertium, "_run", spy)
     return started
 
 
@@ -61,7 +63,7 @@ def test_english_to_french_is_chained_through_spanish(runs):
     assert routes("apertium")[("en", "fr")] == ("eng-spa", "es-fr")
     [french] = translate([JFK], "en", "fr")
     assert "pays" in french
-    assert [args[-1] for args in runs] == ["eng-spa", "es-fr"]
+    assert runs == ["eng-spa", "es-fr"]
 
 
 def test_discovered_pairs_include_the_chained_ones():
@@ -118,6 +120,7 @@ def test_a_run_that_loses_blocks_falls_back_to_one_run_per_segment(settings, tmp
     )
     wrapper.chmod(wrapper.stat().st_mode | stat.S_IEXEC)
     settings.HARK_APERTIUM_COMMAND = str(wrapper)
+    settings.HARK_APERTIUM_WARM_SECONDS = 0  # every document through the wrapper
 
     out = translate(["my country", "", "your friend", "the black cat"], "en", "es")
 

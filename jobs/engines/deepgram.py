@@ -58,7 +58,7 @@ class DeepgramProvider:
             max_upload_bytes=_MAX_BYTES,
             chunk_seconds=float(settings.HARK_UPSTREAM_CHUNK_SECONDS),
             upstream=True,
-            notes=f"Deepgram's {model}: very fast, many languages, speaker labels.",
+            notes=f"Sent to Deepgram's {model}: many languages, speaker labels.",
         )
 
     @classmethod

@@ -193,6 +193,15 @@ def test_a_newcomer_signs_up_brings_a_teammate_and_reads_a_tagged_transcript(
             assert word in text, text
         screenshot(page, "first-hour-10-transcript-desktop")
 
+        # The recording's player knows its length, though a browser's WebM does not say.
+        page.goto(f"{base}/jobs/{recorded_id}/")
+        page.wait_for_function(
+            "isFinite(document.getElementById('player').duration)"
+            " && document.getElementById('player').duration > 1.5",
+            timeout=15_000,
+        )
+        assert page.evaluate("document.getElementById('player').currentTime") == 0
+
         # Every page of the hour at phone width too, without sideways scroll.
         for name, path in visited:
             problems.append(overflow(page, base + path, f"first-hour-{name}-desktop"))

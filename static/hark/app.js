@@ -103,12 +103,31 @@ window.Hark = (function () {
       });
     });
 
+    document.querySelectorAll("audio[controls]").forEach(findDuration);
+
     document.querySelectorAll("form[data-confirm]").forEach(function (form) {
       form.addEventListener("submit", function (event) {
         if (!window.confirm(form.dataset.confirm)) event.preventDefault();
       });
     });
   });
+
+  // A recording made in a browser (WebM from MediaRecorder) says nothing of its length,
+  // so the player would show 0:00 until played to the end. Seeking past the end makes
+  // the browser find the end, and with it the duration; then back to the start.
+  function findDuration(audio) {
+    function seekToEnd() {
+      if (audio.duration !== Infinity) return;
+      audio.addEventListener("durationchange", function found() {
+        if (!isFinite(audio.duration)) return;
+        audio.removeEventListener("durationchange", found);
+        audio.currentTime = 0;
+      });
+      audio.currentTime = 1e101;
+    }
+    if (audio.readyState >= 1) seekToEnd();
+    else audio.addEventListener("loadedmetadata", seekToEnd, { once: true });
+  }
 
   return {
     csrfToken: csrfToken,

@@ -9,7 +9,7 @@ from typing import Any
 
 from orders.models import Order, OrderType
 from orders.pricing import per_minute
-from orders.selectors import order_files
+from orders.selectors import ApiLinks, order_files
 from orders.services.intake import OrderQuote
 
 TIME_FORMAT = "%Y-%m-%d %H:%M:%S"
@@ -35,8 +35,9 @@ def quote_output(quote: OrderQuote, order_type: str) -> dict[str, Any]:
     return body
 
 
-def order_output(order: Order) -> dict[str, Any]:
-    """An order as ``GET /api/v4/orders/{id}`` shows it: every documented field."""
+def order_output(order: Order, links: ApiLinks) -> dict[str, Any]:
+    """An order as ``GET /api/v4/orders/{id}`` shows it: every documented field, its file
+    URLs written by ``links`` (the caller's token, as GoTranscript's carry it)."""
     return {
         "id": order.pk,
         "type": order.type,
@@ -59,7 +60,7 @@ def order_output(order: Order) -> dict[str, Any]:
         # Why a refunded order was refunded (GoTranscript's clients ignore what they
         # do not know; a person reading the order wants to know).
         "refund_reason": order.refund_reason,
-        **order_files(order),
+        **order_files(order, links),
     }
 
 

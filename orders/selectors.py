@@ -13,6 +13,7 @@ from django.urls import reverse
 
 from accounts.models import Organization
 from orders.models import CallbackAttempt, Order, OrderCallback, OrderType
+from orders.samples import SAMPLE_ORDERS, SAMPLE_PAGE_SIZE
 
 PAGE_SIZE = 50
 
@@ -53,6 +54,12 @@ def orders_page(organization: Organization, cursor: int | None) -> tuple[list[Or
     return _page(orders, PAGE_SIZE)  # type: ignore[arg-type]  # sliced like a sequence
 
 
+def sample_orders_page(cursor: int | None) -> tuple[list[Order], int | None]:
+    """``mode=test``: a page of GoTranscript's sample orders, paged as live ones are."""
+    orders = [o for o in SAMPLE_ORDERS if cursor is None or o.pk < cursor]
+    return _page(orders, SAMPLE_PAGE_SIZE)
+
+
 def _order_number(order_id: object) -> int:
     try:
         return int(str(order_id))
@@ -70,6 +77,15 @@ def order_get(organization: Organization, order_id: object) -> Order:
     if order is None:
         raise Http404
     return order
+
+
+def sample_order_get(order_id: object) -> Order:
+    """``mode=test``: the sample order with this id, or the 404 of a missing order."""
+    number = _order_number(order_id)
+    for order in SAMPLE_ORDERS:
+        if order.pk == number:
+            return order
+    raise Http404
 
 
 @dataclass(frozen=True)
@@ -100,8 +116,27 @@ def orders_page_url(links: ApiLinks, mode: str, cursor: int) -> str:
     return links.url("orders-list", {"mode": mode, "cursor": cursor})
 
 
+# A transcript's test file for each order type that has one of its own (GoTranscript's
+# ``/api/v4/test-file/<type>`` URLs); other files are the test file of their kind.
+TEST_FILE_OF_KIND = {
+    "transcription": "transcriptions", "captions": "captions", "subtitles": "subtitles",
+    "translation": "translations",
+}  # fmt: skip
+TRANSCRIPT_TEST_FILES = frozenset(
+    {OrderType.TRANSCRIPTION, OrderType.AUTOMATIC_TRANSCRIPTION,
+     OrderType.TRANSCRIPTION_PROOFREADING}
+)  # fmt: skip
+
+
 def order_file_url(order: Order, kind: str, links: ApiLinks) -> str:
-    return links.url("orders-file", order_id=order.pk, kind=kind)
+    """Where the order's ``kind`` file is served: a sample order's (``mode=test``) is
+    the test file GoTranscript's own sample answers point to."""
+    if order.mode != "test":
+        return links.url("orders-file", order_id=order.pk, kind=kind)
+    test_file = TEST_FILE_OF_KIND[kind]
+    if kind == "transcription" and order.type in TRANSCRIPT_TEST_FILES:
+        test_file = order.type
+    return links.url("orders-test-file", order_type=test_file)
 
 
 def order_files(order: Order, links: ApiLinks | None = None) -> dict[str, str]:

@@ -1,6 +1,7 @@
 """The URLs GoTranscript's answers give — file URLs and ``next_page_url`` — carry the
 caller's ``api_token`` and work as they are, or with ``&format=json`` appended as
-GoTranscript's documentation does; an order shows the fields GoTranscript documents.
+GoTranscript's documentation does; ``mode=test`` answers its sample orders, one of each
+type, with test files; an order shows the fields GoTranscript documents.
 
 Every URL is fetched the way a GoTranscript client does: ``requests.get(url)`` with
 nothing added but ``&format=…`` — no token of its own."""
@@ -46,6 +47,20 @@ SEED_FILE_FIELDS = {
 }
 # The transcription formats GoTranscript lists; captions files are SRT and VTT besides.
 SEED_FORMATS = ("docx", "doc", "pdf", "text", "html", "json")
+# mode=test: each sample's file fields → the test file GoTranscript's examples name.
+SEED_TEST_FILES = {
+    "transcriptions": {"transcription_url": "transcriptions"},
+    "automatic_transcriptions": {
+        "transcription_url": "automatic_transcriptions", "captions_url": "captions",
+    },
+    "transcription_proofreading": {
+        "proofread_transcription_url": "transcription_proofreading",
+        "proofread_captions_url": "captions",
+    },
+    "captions": {"captions_url": "captions", "transcription_url": "transcriptions"},
+    "translations": {"translation_url": "translations"},
+    "subtitles": {"subtitles_url": "subtitles"},
+}  # fmt: skip
 TIME = re.compile(r"^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d$")
 
 
@@ -242,3 +257,55 @@ def test_an_order_shows_the_fields_gotranscript_documents(gotranscript, alice, o
             rf"{re.escape(_token_query(gotranscript.token))}",
             data[name],
         ), data[name]
+
+
+def _samples(gotranscript: GoTranscriptClient) -> tuple[list[dict[str, Any]], list[str]]:
+    return every_page(
+        f"{gotranscript.base}/api/v4/orders?mode=test&{_token_query(gotranscript.token)}"
+    )
+
+
+def test_mode_test_pages_through_one_sample_order_of_each_type(gotranscript, alice):
+    make_order(alice)  # a live order never shows among the samples
+    samples, urls = _samples(gotranscript)
+    ids = [o["id"] for o in samples]
+    assert len(ids) == len(set(ids))
+    assert sorted(o["type"] for o in samples) == sorted(SEED_TEST_FILES)
+    assert Order.objects.count() == 1
+    # GoTranscript's mode=test example: a next_page_url, in its shape.
+    assert len(urls) > 1
+    assert re.fullmatch(
+        rf"{re.escape(gotranscript.base)}/api/v4/orders\?mode=test&"
+        rf"{re.escape(_token_query(gotranscript.token))}&cursor=\d+",
+        urls[1],
+    ), urls[1]
+    # GoTranscript's own example is order 1.
+    first = next(o for o in samples if o["id"] == 1)
+    assert (first["type"], first["price"], first["seconds"]) == ("captions", 1.21, 1000)
+
+
+@pytest.mark.parametrize("order_type", sorted(SEED_TEST_FILES))
+def test_mode_test_sample_of_each_type_points_at_its_test_files(gotranscript, order_type):
+    samples, _ = _samples(gotranscript)
+    sample = next(o for o in samples if o["type"] == order_type)
+    token = _token_query(gotranscript.token)
+    assert set(sample) == SEED_FIELDS | HARK_FIELDS | set(SEED_TEST_FILES[order_type])
+    assert sample["status"] == "finished"
+    assert TIME.match(sample["finished_at"])
+    for field, test_file in SEED_TEST_FILES[order_type].items():
+        assert sample[field] == f"{gotranscript.base}/api/v4/test-file/{test_file}?{token}"
+        assert_format(fetch(f"{sample[field]}&format=json"), "json")
+    # Reading the sample by its id answers that sample, not another.
+    read = fetch(f"{gotranscript.base}/api/v4/orders/{sample['id']}?mode=test&{token}")
+    assert read.status_code == 200, read.text
+    assert read.json()["data"] == sample
+    assert not Order.objects.exists()
+
+
+def test_mode_test_reading_an_id_no_sample_has_is_a_404(gotranscript, alice):
+    order = make_order(alice, id=7)  # a live order is not a sample either
+    for order_id in (order.pk, 999999, "one"):
+        response = gotranscript.get(f"/api/v4/orders/{order_id}", mode="test")
+        assert response.status_code == 404, response.text
+        assert response.json()["mode"] == "test"
+        assert response.json()["status"] == "error"

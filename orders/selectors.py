@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from dataclasses import dataclass
+from urllib.parse import urlencode
+
 from django.conf import settings
 from django.db.models import QuerySet
 from django.http import Http404
@@ -9,6 +13,7 @@ from django.urls import reverse
 
 from accounts.models import Organization
 from orders.models import CallbackAttempt, Order, OrderCallback, OrderType
+from orders.samples import SAMPLE_ORDERS, SAMPLE_PAGE_SIZE
 
 PAGE_SIZE = 50
 
@@ -34,26 +39,39 @@ def orders_for(organization: Organization) -> QuerySet[Order]:
     return Order.objects.filter(organization=organization).order_by("-id")
 
 
+def _page(orders: Sequence[Order], size: int) -> tuple[list[Order], int | None]:
+    page = list(orders[: size + 1])
+    more = len(page) > size
+    page = page[:size]
+    return page, (page[-1].pk if more else None)
+
+
 def orders_page(organization: Organization, cursor: int | None) -> tuple[list[Order], int | None]:
     """One page, newest first, from before order ``cursor``; and the next page's cursor."""
     orders = orders_for(organization)
     if cursor is not None:
         orders = orders.filter(pk__lt=cursor)
-    page = list(orders[: PAGE_SIZE + 1])
-    more = len(page) > PAGE_SIZE
-    page = page[:PAGE_SIZE]
-    return page, (page[-1].pk if more else None)
+    return _page(orders, PAGE_SIZE)  # type: ignore[arg-type]  # sliced like a sequence
+
+
+def sample_orders_page(cursor: int | None) -> tuple[list[Order], int | None]:
+    """``mode=test``: a page of GoTranscript's sample orders, paged as live ones are."""
+    orders = [o for o in SAMPLE_ORDERS if cursor is None or o.pk < cursor]
+    return _page(orders, SAMPLE_PAGE_SIZE)
+
+
+def _order_number(order_id: object) -> int:
+    try:
+        return int(str(order_id))
+    except ValueError:
+        raise Http404 from None
 
 
 def order_get(organization: Organization, order_id: object) -> Order:
     """The organization's order, or 404 — the same 404 for another organization's."""
-    try:
-        number = int(str(order_id))
-    except ValueError:
-        raise Http404 from None
     order = (
         Order.objects.select_related("transcription_job", "translation_job")
-        .filter(organization=organization, pk=number)
+        .filter(organization=organization, pk=_order_number(order_id))
         .first()
     )
     if order is None:
@@ -61,17 +79,73 @@ def order_get(organization: Organization, order_id: object) -> Order:
     return order
 
 
-def order_file_url(order_id: object, kind: str) -> str:
-    path = reverse("orders-file", kwargs={"order_id": order_id, "kind": kind})
-    return f"{settings.HARK_PUBLIC_URL}{path}"
+def sample_order_get(order_id: object) -> Order:
+    """``mode=test``: the sample order with this id, or the 404 of a missing order."""
+    number = _order_number(order_id)
+    for order in SAMPLE_ORDERS:
+        if order.pk == number:
+            return order
+    raise Http404
 
 
-def order_files(order: Order) -> dict[str, str]:
+@dataclass(frozen=True)
+class ApiLinks:
+    """How one answer writes its ``/api/v4/`` URLs: absolute (``HARK_PUBLIC_URL``, else
+    ``base``: the host the request came to) and, as GoTranscript's carry it, with the
+    ``api_token`` the caller presented, so a client can fetch one as it is or append
+    ``&format=json`` as GoTranscript's documentation does. Only that token: Hark keeps
+    hashes of keys, and never mints or picks one for a caller who sent none."""
+
+    base: str = ""
+    api_token: str = ""
+
+    def url(self, route: str, query: dict[str, object] | None = None, **kwargs: object) -> str:
+        root = settings.HARK_PUBLIC_URL or self.base
+        # GoTranscript's order: anything before the token (mode), the token, the rest.
+        query = dict(query or {})
+        after = {k: query.pop(k) for k in list(query) if k != "mode"}
+        if self.api_token:
+            query["api_token"] = self.api_token
+        query.update(after)
+        path = reverse(route, kwargs=kwargs or None)
+        return f"{root}{path}?{urlencode(query)}" if query else f"{root}{path}"
+
+
+def orders_page_url(links: ApiLinks, mode: str, cursor: int) -> str:
+    """GoTranscript's ``next_page_url``: ``?mode=…&api_token=…&cursor=…``."""
+    return links.url("orders-list", {"mode": mode, "cursor": cursor})
+
+
+# A transcript's test file for each order type that has one of its own (GoTranscript's
+# ``/api/v4/test-file/<type>`` URLs); other files are the test file of their kind.
+TEST_FILE_OF_KIND = {
+    "transcription": "transcriptions", "captions": "captions", "subtitles": "subtitles",
+    "translation": "translations",
+}  # fmt: skip
+TRANSCRIPT_TEST_FILES = frozenset(
+    {OrderType.TRANSCRIPTION, OrderType.AUTOMATIC_TRANSCRIPTION,
+     OrderType.TRANSCRIPTION_PROOFREADING}
+)  # fmt: skip
+
+
+def order_file_url(order: Order, kind: str, links: ApiLinks) -> str:
+    """Where the order's ``kind`` file is served: a sample order's (``mode=test``) is
+    the test file GoTranscript's own sample answers point to."""
+    if order.mode != "test":
+        return links.url("orders-file", order_id=order.pk, kind=kind)
+    test_file = TEST_FILE_OF_KIND[kind]
+    if kind == "transcription" and order.type in TRANSCRIPT_TEST_FILES:
+        test_file = order.type
+    return links.url("orders-test-file", order_type=test_file)
+
+
+def order_files(order: Order, links: ApiLinks | None = None) -> dict[str, str]:
     """The order's documented file fields → their URLs (served once it is finished)."""
     fields = FILE_FIELDS[order.type]
     if order.type == OrderType.TRANSCRIPTION_PROOFREADING and not order.captions:
         fields = fields[:1]
-    return {name: order_file_url(order.pk, kind) for name, kind in fields}
+    links = links or ApiLinks()
+    return {name: order_file_url(order, kind, links) for name, kind in fields}
 
 
 def order_file_kinds(order: Order) -> set[str]:

@@ -9,9 +9,9 @@ from typing import Any
 from rest_framework import authentication, exceptions
 from rest_framework.request import Request
 
-from accounts.authentication import ApiKeyUser
+from accounts.authentication import SCHEMES, ApiKeyUser
 from accounts.models import ApiKey
-from accounts.services import api_key_authenticate
+from accounts.services import api_key_authenticate, hash_api_key
 
 INVALID_TOKEN = "This api_token is not valid or was revoked."  # noqa: S105 - a sentence
 
@@ -41,3 +41,20 @@ class ApiTokenAuthentication(authentication.BaseAuthentication):
 
     def authenticate_header(self, request: Request) -> str:
         return 'Bearer realm="api"'
+
+
+def presented_token(request: Request) -> str:
+    """The API key the caller authenticated with, as it sent it (``api_token``, or a
+    Bearer/Token header); "" for a session or anything else. Checked against the key
+    that authenticated, so it is never a token the caller did not present."""
+    api_key = request.auth
+    if not isinstance(api_key, ApiKey):
+        return ""
+    scheme, _, header_key = (
+        authentication.get_authorization_header(request).decode(errors="replace").partition(" ")
+    )
+    header_key = header_key.strip() if scheme.lower() in SCHEMES else ""
+    for token in (request_field(request, "api_token"), header_key):
+        if token and hash_api_key(token) == api_key.hashed_key:
+            return token
+    return ""

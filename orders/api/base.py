@@ -18,7 +18,8 @@ from rest_framework.response import Response
 from accounts.authentication import ApiKeyAuthentication
 from config.api import OrganizationApiView
 from config.api_errors import api_exception_handler
-from orders.api.auth import ApiTokenAuthentication, request_field
+from orders.api.auth import ApiTokenAuthentication, presented_token, request_field
+from orders.selectors import ApiLinks
 
 MISSING_TOKEN = "api_token is required: send your API key as api_token."  # noqa: S105
 
@@ -50,3 +51,12 @@ class GoTranscriptApiView(OrganizationApiView):
 
     def get_exception_handler(self) -> Callable[[Exception, dict[str, Any]], Response]:
         return gotranscript_error
+
+    @property
+    def links(self) -> ApiLinks:
+        """This answer's URLs: on the host the request came to (unless HARK_PUBLIC_URL
+        names one), with the token the caller presented."""
+        return ApiLinks(
+            base=self.request.build_absolute_uri("/").rstrip("/"),
+            api_token=presented_token(self.request),
+        )

@@ -76,7 +76,11 @@ class OrderOutput(S.Serializer[Any]):
     refund_reason = S.CharField(allow_blank=True, help_text="Why a refunded order was refunded.")
     vars().update(
         {
-            name: S.CharField(required=False, help_text="Served once the order is finished.")
+            name: S.CharField(
+                required=False,
+                help_text="Served once the order is finished; carries your api_token (when "
+                "you sent one): append &format=json for another format.",
+            )
             for name in _FILE_URL_FIELDS
         }
     )
@@ -84,7 +88,10 @@ class OrderOutput(S.Serializer[Any]):
 
 class OrderPageOutput(S.Serializer[Any]):
     orders = OrderOutput(many=True)
-    next_page_url = S.URLField(allow_null=True, help_text="Null on the last page.")
+    next_page_url = S.URLField(
+        allow_null=True,
+        help_text="With mode, your api_token and the cursor; null on the last page.",
+    )
 
 
 class OrderDetailOutput(S.Serializer[Any]):
@@ -210,11 +217,11 @@ _SAMPLE_ORDER: dict[str, Any] = {
     "language": "english", "text_format": "clean_verbatim", "timestamping": "not_required",
     "turnaround_time": "3_days", "number_of_speakers": "1_or_2", "captions": False,
     "refund_reason": "",
-    "transcription_url": "https://hark.example.com/api/v4/orders/123/transcription",
+    "transcription_url": "https://hark.example.com/api/v4/orders/123/transcription?api_token=hark_abc123",
 }  # fmt: skip
 _SAMPLE_PROCESSING: dict[str, Any] = {
     **_SAMPLE_ORDER, "id": 124, "status": "processing", "finished_at": None,
-    "transcription_url": "https://hark.example.com/api/v4/orders/124/transcription",
+    "transcription_url": "https://hark.example.com/api/v4/orders/124/transcription?api_token=hark_abc123",
 }  # fmt: skip
 
 LIST_RESPONSES: dict[Any, Any] = {
@@ -226,7 +233,8 @@ LIST_RESPONSES: dict[Any, Any] = {
                 "a page",
                 value={
                     "orders": [_SAMPLE_PROCESSING, _SAMPLE_ORDER],
-                    "next_page_url": "https://hark.example.com/api/v4/orders?mode=live&cursor=123",
+                    "next_page_url": "https://hark.example.com/api/v4/orders?mode=live"
+                    "&api_token=hark_abc123&cursor=123",
                 },
             )
         ],

@@ -9,7 +9,7 @@ from typing import Any
 
 from orders.models import Order, OrderType
 from orders.pricing import per_minute
-from orders.selectors import order_files
+from orders.selectors import ApiLinks, order_files
 from orders.services.intake import OrderQuote
 
 TIME_FORMAT = "%Y-%m-%d %H:%M:%S"
@@ -35,8 +35,9 @@ def quote_output(quote: OrderQuote, order_type: str) -> dict[str, Any]:
     return body
 
 
-def order_output(order: Order) -> dict[str, Any]:
-    """An order as ``GET /api/v4/orders/{id}`` shows it: every documented field."""
+def order_output(order: Order, links: ApiLinks) -> dict[str, Any]:
+    """An order as ``GET /api/v4/orders/{id}`` shows it: every documented field, its file
+    URLs written by ``links`` (the caller's token, as GoTranscript's carry it)."""
     return {
         "id": order.pk,
         "type": order.type,
@@ -59,32 +60,8 @@ def order_output(order: Order) -> dict[str, Any]:
         # Why a refunded order was refunded (GoTranscript's clients ignore what they
         # do not know; a person reading the order wants to know).
         "refund_reason": order.refund_reason,
-        **order_files(order),
+        **order_files(order, links),
     }
-
-
-# GoTranscript's own sample orders, which mode=test lists (its documentation's example).
-SAMPLE_ORDERS: list[dict[str, Any]] = [
-    {
-        "id": 1, "type": "captions", "status": "finished", "price": 1.21,
-        "paid_at": "2022-11-20 21:00:00", "delivery_estimate": "2022-11-20 21:00:00",
-        "finished_at": "2022-11-20 21:00:00", "comment": "Speaker names: John and Dave",
-        "seconds": 1000, "words": 0, "translate_from": "", "translate_to": "",
-        "language": "english", "text_format": "clean_verbatim", "timestamping": "not_required",
-        "turnaround_time": "3_days", "number_of_speakers": "1_or_2", "captions": False,
-        "captions_url": "/api/v4/orders/1/captions", "transcription_url":
-        "/api/v4/orders/1/transcription",
-    },
-    {
-        "id": 2, "type": "translations", "status": "finished", "price": 2.4,
-        "paid_at": "2022-11-21 09:30:00", "delivery_estimate": "2022-11-23 09:30:00",
-        "finished_at": "2022-11-22 17:12:00", "comment": "", "seconds": 0, "words": 120,
-        "translate_from": "english", "translate_to": "german", "language": "",
-        "text_format": "", "timestamping": "", "turnaround_time": "",
-        "number_of_speakers": "", "captions": False,
-        "translation_url": "/api/v4/orders/2/translation",
-    },
-]  # fmt: skip
 
 
 def money(value: Decimal) -> float:

@@ -5,7 +5,6 @@ from __future__ import annotations
 from typing import Any, ClassVar
 
 from django.http import HttpResponse
-from django.urls import reverse
 from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -22,11 +21,17 @@ from orders.api.docs import (
     TEST_FILE_RESPONSES,
     create_responses,
 )
-from orders.api.output import SAMPLE_ORDERS, order_output, quote_output
+from orders.api.output import order_output, quote_output
 from orders.api.serializers import INPUTS, input_for
 from orders.exports import FORMATS, order_file_response, test_file_response
 from orders.models import OrderType
-from orders.selectors import order_get, orders_page
+from orders.selectors import (
+    order_get,
+    orders_page,
+    orders_page_url,
+    sample_order_get,
+    sample_orders_page,
+)
 from orders.services.intake import order_place
 
 TAGS = ["GoTranscript orders"]
@@ -152,23 +157,25 @@ class OrderListApi(GoTranscriptApiView):
     @extend_schema(
         operation_id="orders_list",
         summary="List orders (GoTranscript)",
-        description="Newest first, 50 a page; `next_page_url` carries the `cursor` (without "
-        "your token: add `api_token` again). `mode=test` lists GoTranscript's sample orders.",
+        description="Newest first, 50 a page; `next_page_url` carries `mode`, your "
+        "`api_token` (when you sent one) and the `cursor`, so it is fetched as it is. "
+        "`mode=test` lists GoTranscript's sample orders, one of each type, 3 a page.",
         tags=TAGS,
         parameters=[MODE, OpenApiParameter("cursor", str, description="From next_page_url.")],
         responses=LIST_RESPONSES,
     )
     def get(self, request: Request) -> Response:
-        mode = request_mode(request)
+        mode, cursor, links = request_mode(request), _cursor(request), self.links
         if mode == "test":
-            return Response({"orders": SAMPLE_ORDERS, "next_page_url": None})
-        page, after = orders_page(self.organization, _cursor(request))
-        next_url = None
-        if after is not None:
-            next_url = request.build_absolute_uri(
-                f"{reverse('orders-list')}?mode={mode}&cursor={after}"
-            )
-        return Response({"orders": [order_output(o) for o in page], "next_page_url": next_url})
+            page, after = sample_orders_page(cursor)
+        else:
+            page, after = orders_page(self.organization, cursor)
+        return Response(
+            {
+                "orders": [order_output(o, links) for o in page],
+                "next_page_url": orders_page_url(links, mode, after) if after is not None else None,
+            }
+        )
 
 
 class OrderDetailApi(GoTranscriptApiView):
@@ -176,15 +183,19 @@ class OrderDetailApi(GoTranscriptApiView):
         operation_id="orders_read",
         summary="Read an order (GoTranscript)",
         description='`{"data": {…}}` with every documented field; another organization\'s '
-        "order is a 404 like a missing one. `mode=test` answers a sample order.",
+        "order is a 404 like a missing one. File URLs carry your `api_token` (when you sent "
+        "one); append `&format=json` for another format. `mode=test` reads the sample order "
+        "with that id (`GET /api/v4/orders?mode=test` lists them).",
         tags=TAGS,
         parameters=[MODE],
         responses=DETAIL_RESPONSES,
     )
     def get(self, request: Request, order_id: str) -> Response:
         if request_mode(request) == "test":
-            return Response({"data": SAMPLE_ORDERS[0]})
-        return Response({"data": order_output(order_get(self.organization, order_id))})
+            order = sample_order_get(order_id)
+        else:
+            order = order_get(self.organization, order_id)
+        return Response({"data": order_output(order, self.links)})
 
 
 class OrderFileApi(GoTranscriptApiView):

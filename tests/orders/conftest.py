@@ -6,14 +6,17 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import dataclass
+from datetime import timedelta
 from decimal import Decimal
 from typing import Any
 
 import pytest
 import requests
+from django.utils import timezone
 
 from billing.models import LedgerEntry
 from billing.selectors import wallet_for
+from orders.models import Order, OrderType
 from tests.audio_fixtures import SHARED_AUDIO
 from tests.conftest import Persona
 from tests.upstreams.loopback import Reply
@@ -59,3 +62,12 @@ def gotranscript(live_server, alice: Persona, settings) -> GoTranscriptClient:
 def money_state(persona: Persona) -> tuple[Decimal, Decimal, int]:
     wallet = wallet_for(persona.organization)
     return wallet.balance, wallet.held, LedgerEntry.objects.filter(wallet=wallet).count()
+
+
+def make_order(persona: Persona, order_type: str = OrderType.TRANSCRIPTION, **fields: Any) -> Order:
+    """An order row as intake stores one, without its job: for tests of what reads orders."""
+    return Order.objects.create(
+        organization=persona.organization, api_key=persona.api_key, type=order_type,
+        source_url="https://media.example.com/talk.mp3", hold_reference=Order.new_hold_reference(),
+        delivery_estimate=timezone.now() + timedelta(days=3), **fields,
+    )  # fmt: skip

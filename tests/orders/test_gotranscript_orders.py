@@ -9,7 +9,6 @@ import itertools
 import json
 import random
 from datetime import timedelta
-from decimal import Decimal
 from email.parser import BytesParser
 from email.policy import HTTP
 
@@ -286,13 +285,6 @@ def test_subtitles_finish_when_their_translation_does(gotranscript, media_host, 
     # Only the order's price was charged: the job and its translation hold nothing.
     charged = LedgerEntry.objects.filter(wallet__organization=alice.organization, amount__lt=0)
     assert sum(e.amount for e in charged) == -order.order_total
-
-
-def test_mode_test_lists_the_sample_orders(gotranscript):
-    body = gotranscript.get("/api/v4/orders", mode="test").json()
-    assert [o["type"] for o in body["orders"]] == ["captions", "translations"]
-    assert gotranscript.get("/api/v4/orders/1", mode="test").json()["data"]["id"] == 1
-    assert Decimal(str(body["orders"][0]["price"])) == Decimal("1.21")
 
 
 @pytest.mark.parametrize("fmt", [*FORMATS, "srt", "vtt"])

@@ -5,7 +5,7 @@ from __future__ import annotations
 import io
 import os
 import wave
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, BinaryIO
 
@@ -110,6 +110,23 @@ def concatenated_speech(seconds: float, dest: Path) -> Path:
             written += len(block)
             if written >= target:
                 break
+    return dest
+
+
+def clips_joined(names: Sequence[str], dest: Path, *, gap: float = 0.5) -> Path:
+    """Write the shared clips ``names`` once each, in order and ``gap`` seconds apart, to
+    ``dest`` as a 16 kHz mono 16-bit WAV (one recording whose reference is their
+    references joined: see ``reference_text``). Returns ``dest``."""
+    silence = bytes(round(gap * SAMPLE_RATE) * SAMPLE_WIDTH)
+    with wave.open(str(dest), "wb") as out:
+        out.setnchannels(1)
+        out.setsampwidth(SAMPLE_WIDTH)
+        out.setframerate(SAMPLE_RATE)
+        for index, name in enumerate(names):
+            if index:
+                out.writeframesraw(silence)
+            for block in pcm_stream(SHARED_AUDIO / name):
+                out.writeframesraw(block)
     return dest
 
 

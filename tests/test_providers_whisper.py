@@ -267,6 +267,31 @@ def test_vocabulary_reaches_whisper_as_hotwords():
     assert "ComfyUI" in hinted
 
 
+def test_a_prompt_reaches_whisper_as_its_initial_prompt():
+    plain = " ".join(s.text for s in transcribe("hotwords.mp3").segments)
+    prompted = " ".join(
+        s.text for s in transcribe("hotwords.mp3", prompt="A talk about ComfyUI.").segments
+    )
+    assert "ComfyUI" not in plain
+    assert "ComfyUI" in prompted
+
+
+@pytest.mark.django_db(transaction=True)
+def test_language_auto_through_the_api_detects_the_language_spoken(alice):
+    # The German half of the recording: "auto" must mean detection, not a language.
+    response = upload(alice, SHARED_AUDIO / "multilingual.mp3", language="auto",
+                      **{"from": "30", "till": "45"})  # fmt: skip
+    assert response.status_code == 200, response.content
+    job_id = response.json()["id"]
+    job_run(job_id)
+
+    body = alice.client().get(f"/api/v1/transcribe/{job_id}/?segments=true").json()
+    assert body["status"] == "completed", body
+    assert body["language"] == "de"
+    assert {s["language"] for s in body["segments"]} == {"de"}
+    assert "Software" in body["transcript"]
+
+
 @pytest.mark.django_db(transaction=True)
 def test_a_whisper_job_is_served_by_whisper_on_the_trimmed_timeline_and_charged_for_it(alice):
     trim = {"from": "3", "till": "11"}

@@ -57,11 +57,23 @@ def test_an_owner_saves_the_settings_on_the_page(alice):
     assert "Hark, Kubernetes, Dr. Okonkwo" in page
 
 
-def test_the_settings_page_links_members_retention_and_the_api_settings(alice):
-    page = signed_in(alice.user).get("/settings/").content.decode()
-    for target in ('href="/settings/members/"', 'href="/settings/data/#retention"',
-                   'href="/settings/api-keys/"', 'href="/webhooks/"'):  # fmt: skip
-        assert target in page
+def test_the_settings_page_links_each_setting_to_the_page_that_holds_it(alice):
+    client = signed_in(alice.user)
+    page = client.get("/settings/").content.decode()
+    links = dict(re.findall(r'<a class="btn block"[^>]*href="([^"]+)">([^<]+)</a>', page))
+    assert links == {
+        "/settings/members/": "Invite and manage members",
+        "/settings/data/#retention": "Retention, export and deletion",
+        "/settings/api-keys/": "API keys",
+        "/settings/orders-api/#callback-url": "Order callback URL",
+        "/webhooks/": "Webhooks",
+    }
+    # Each link's page holds what the link names (its #fragment included).
+    assert 'id="retention"' in client.get("/settings/data/").content.decode()
+    assert "callback" not in client.get("/settings/api-keys/").content.decode().lower()
+    orders = client.get("/settings/orders-api/").content.decode()
+    assert re.search(r'id="callback-url"[^>]*>\s*<h2>Callback URL</h2>', orders)
+    assert 'name="callback_url"' in orders
 
 
 def test_a_member_reads_the_settings_but_cannot_change_them(bob, charlie):

@@ -9,7 +9,7 @@ from django.test import Client
 
 from accounts.models import Membership, Role, User
 from billing.models import EntryKind, LedgerEntry
-from billing.services import credits_grant
+from billing.services import credits_grant, hold_place
 from jobs.options import TranscriptionOptions
 from jobs.services.intake import job_create
 from tests.audio_fixtures import SHARED_AUDIO
@@ -39,6 +39,15 @@ def test_the_wallet_shows_balance_holds_and_the_sign_up_grant(alice):
     assert "Sign-up grant" in body
     assert "+60" in body
     assert "Need more credits?" in body
+
+
+def test_the_wallet_says_one_credit_not_one_credits(alice):
+    hold_place(organization=alice.organization, amount=Decimal("59"), reference="job:x")
+
+    body = signed_in(alice.user).get("/wallet/").content.decode()
+
+    assert 'data-role="available">1 <small>credit</small>' in body
+    assert 'data-role="held">59 <small>credits</small>' in body
 
 
 def test_the_ledger_is_paginated_newest_first(alice):

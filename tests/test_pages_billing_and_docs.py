@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from decimal import Decimal
 
 import pytest
@@ -107,6 +108,20 @@ def test_auth_pages_use_the_hark_layout(client, url):
     assert "/static/hark/app.css" in body
     assert 'class="card auth-card"' in body
     assert 'class="field"' in body
+
+
+def test_allauths_buttons_are_styled_by_what_they_do(alice):
+    page = signed_in(alice.user).get("/accounts/email/").content.decode()
+
+    def classes(name: str) -> str:
+        match = re.search(rf'<button\s+class="([^"]*)"[^>]*name="{name}"', page)
+        assert match, name
+        return match.group(1)
+
+    # Only the main action is filled in; Remove reads red on white, never on the accent.
+    assert classes("action_primary") == "btn primary"
+    assert classes("action_send") == "btn"
+    assert classes("action_remove") == "btn danger"
 
 
 def test_signing_up_creates_an_organization_and_lands_on_the_dashboard(client):

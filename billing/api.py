@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+from datetime import date
+from decimal import Decimal
 from typing import Any
 
 from django.http import HttpResponse
@@ -10,7 +12,15 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from billing.selectors import wallet_for
-from billing.usage import InvalidPeriod, usage_csv, usage_period, usage_report
+from billing.usage import (
+    DayUsage,
+    InvalidPeriod,
+    Usage,
+    UsageReport,
+    usage_csv,
+    usage_period,
+    usage_report,
+)
 from config.api import OrganizationApiView
 from config.api_schema import AUTHENTICATION_FAILED, error_response, ok_response
 
@@ -79,6 +89,11 @@ USAGE_EXAMPLE = {
     "days": [{"date": "2026-11-21", "jobs": 3, "minutes": 12.5, "credits": 12.51,
               "engines": {"local": {"jobs": 3, "minutes": 12.5, "credits": 12.51}}}],
 }  # fmt: skip
+# The same report as format=csv downloads it, written by the same function.
+_NOVEMBER_21 = DayUsage(date(2026, 11, 21), engines={"local": Usage(3, 750.0, Decimal("12.51"))})
+USAGE_CSV_EXAMPLE = usage_csv(
+    UsageReport(date(2026, 11, 1), date(2026, 11, 30), days=[_NOVEMBER_21])
+)
 
 
 class UsageApi(OrganizationApiView):
@@ -97,7 +112,8 @@ class UsageApi(OrganizationApiView):
         responses={
             (200, "application/json"): ok_response(UsageReportOutput, "Usage",
                                                    usage=USAGE_EXAMPLE),
-            (200, "text/csv"): ok_response(OpenApiTypes.STR, "With format=csv"),
+            (200, "text/csv"): ok_response(OpenApiTypes.STR, "With format=csv",
+                                           usage=USAGE_CSV_EXAMPLE),
             400: error_response("A bad date or period", (
                 "invalid_request", "'from' must be a date like 2025-01-31, not 'yesterday'.")),
             401: AUTHENTICATION_FAILED,

@@ -50,9 +50,10 @@ def error_response(description: str, *examples: tuple[str, str]) -> OpenApiRespo
 
 
 def ok_response(
-    serializer: Any, description: str, **examples: dict[str, Any] | list[Any]
+    serializer: Any, description: str, **examples: dict[str, Any] | list[Any] | str
 ) -> OpenApiResponse:
-    """A success response: each keyword is an example's name, its value the body."""
+    """A success response: each keyword is an example's name, its value the body (a
+    string for a text download)."""
     return OpenApiResponse(
         response=serializer,
         description=description,

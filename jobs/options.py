@@ -28,6 +28,10 @@ class TranscriptionOptions:
     word_timestamps: bool = False
     summary: bool = False
     vocabulary: tuple[str, ...] = field(default_factory=tuple)
+    # The organization's words (``jobs.organization_data.defaults``), not repeating the
+    # request's own: given to every provider of the route that takes a vocabulary, but
+    # never a reason to refuse a request or to narrow what routing may pick.
+    organization_vocabulary: tuple[str, ...] = field(default_factory=tuple)
     webhook_url: str = ""
     # Routing: GateFlow's ``prefer`` (for model=auto) and ``fallbacks``.
     prefer: str = ""

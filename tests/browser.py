@@ -132,6 +132,11 @@ def overflow(page: Page, url: str, shot: str) -> str:
     unstyled = page.evaluate(UNSTYLED)
     if unstyled:
         return f"{url} has form controls without the app's style: {unstyled}"
+    return sticking_out(page, url)
+
+
+def sticking_out(page: Page, url: str) -> str:
+    """Empty when the open page fits its window; otherwise what sticks out sideways."""
     scroll, inner = page.evaluate("[document.scrollingElement.scrollWidth, innerWidth]")
     if scroll <= inner:
         return ""

@@ -13,7 +13,9 @@ from accounts.models import Organization
 from jobs.models import TranscriptionJob
 from jobs.options import TranscriptionOptions
 from jobs.organization_data.defaults import options_with_organization_defaults
-from tests.test_api_transcribe import upload
+from jobs.routing import provider_request
+from jobs.services.worker import job_request, job_route
+from tests.test_api_transcribe import JFK, upload
 
 pytestmark = pytest.mark.django_db
 
@@ -55,11 +57,23 @@ def test_an_owner_saves_the_settings_on_the_page(alice):
     assert "Hark, Kubernetes, Dr. Okonkwo" in page
 
 
-def test_the_settings_page_links_members_retention_and_the_api_settings(alice):
-    page = signed_in(alice.user).get("/settings/").content.decode()
-    for target in ('href="/settings/members/"', 'href="/settings/data/#retention"',
-                   'href="/settings/api-keys/"', 'href="/webhooks/"'):  # fmt: skip
-        assert target in page
+def test_the_settings_page_links_each_setting_to_the_page_that_holds_it(alice):
+    client = signed_in(alice.user)
+    page = client.get("/settings/").content.decode()
+    links = dict(re.findall(r'<a class="btn block"[^>]*href="([^"]+)">([^<]+)</a>', page))
+    assert links == {
+        "/settings/members/": "Invite and manage members",
+        "/settings/data/#retention": "Retention, export and deletion",
+        "/settings/api-keys/": "API keys",
+        "/settings/orders-api/#callback-url": "Order callback URL",
+        "/webhooks/": "Webhooks",
+    }
+    # Each link's page holds what the link names (its #fragment included).
+    assert 'id="retention"' in client.get("/settings/data/").content.decode()
+    assert "callback" not in client.get("/settings/api-keys/").content.decode().lower()
+    orders = client.get("/settings/orders-api/").content.decode()
+    assert re.search(r'id="callback-url"[^>]*>\s*<h2>Callback URL</h2>', orders)
+    assert 'name="callback_url"' in orders
 
 
 def test_a_member_reads_the_settings_but_cannot_change_them(bob, charlie):
@@ -144,6 +158,35 @@ def test_an_upload_that_says_nothing_gets_the_organizations_defaults(alice):
     assert job.vocabulary == ["Hark", "Okonkwo"]
 
 
+def test_an_automatic_job_carries_the_organizations_vocabulary_to_the_engine_that_takes_it(
+    alice,
+):
+    alice.organization.default_engine = "auto"
+    alice.organization.vocabulary = ["Hark", "Okonkwo"]
+    alice.organization.save()
+
+    response = upload(alice)
+
+    assert response.status_code == 200, response.content
+    job = TranscriptionJob.objects.get(pk=response.json()["id"])
+    # The words do not narrow the route: local, which takes none, stays the fallback.
+    assert (job.engine, job.route) == ("auto", ["whisper", "local"])
+    assert job.vocabulary == ["Hark", "Okonkwo"]
+    route, request = job_route(job), job_request(job, JFK)
+    assert provider_request(route, request, "whisper").vocabulary == ("Hark", "Okonkwo")
+    assert provider_request(route, request, "local").vocabulary == ()
+
+
+def test_the_organizations_vocabulary_never_makes_a_fallback_refuse_the_job(alice):
+    german_whisper_with_words(alice.organization)
+
+    response = upload(alice, language="en", fallbacks="local")
+
+    assert response.status_code == 200, response.content
+    job = TranscriptionJob.objects.get(pk=response.json()["id"])
+    assert (job.route, job.vocabulary) == (["whisper", "local"], ["Hark", "Okonkwo"])
+
+
 def test_what_a_request_says_wins_over_the_defaults(alice):
     german_whisper_with_words(alice.organization)
 
@@ -170,7 +213,8 @@ def test_applying_the_defaults_twice_changes_nothing(alice):
     german_whisper_with_words(alice.organization)
     once = options_with_organization_defaults(TranscriptionOptions(), alice.organization)
     assert options_with_organization_defaults(once, alice.organization) == once
-    assert (once.model, once.language, once.vocabulary) == ("whisper", "de", ("Hark", "Okonkwo"))
+    assert (once.model, once.language) == ("whisper", "de")
+    assert (once.vocabulary, once.organization_vocabulary) == ((), ("Hark", "Okonkwo"))
 
 
 def test_the_upload_page_starts_from_the_defaults(alice):

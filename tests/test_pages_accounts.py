@@ -78,6 +78,25 @@ def test_revoking_a_key_stops_it_working(alice):
     assert "Revoked" in client.get("/settings/api-keys/").content.decode()
 
 
+def test_a_revoked_keys_date_is_shown_like_the_other_dates_on_the_page(alice):
+    client = signed_in(alice.user)
+    client.post(f"/settings/api-keys/{alice.api_key.pk}/revoke/")
+    key = ApiKey.objects.get(pk=alice.api_key.pk)
+    assert key.revoked_at is not None
+
+    page = client.get("/settings/api-keys/").content.decode()
+
+    # Both through {% local_time … "date" %}: UTC as the fallback, the reader's own zone
+    # and locale once local-time.js has run.
+    status = page[page.index('data-label="Status"') :].split("</td>", 1)[0]
+    assert f'<time datetime="{key.revoked_at.isoformat()}" data-local="date"' in status
+    assert key.revoked_at.strftime("%-d %b %Y") in status
+    created = page[page.index('data-label="Created"') :].split("</td>", 1)[0]
+    assert 'data-local="date"' in created
+    assert str(key.revoked_at) not in page
+    assert not re.search(r"\b[ap]\.m\.", page)  # Django's default DATETIME_FORMAT
+
+
 def test_alice_cannot_revoke_bobs_key(alice, bob):
     response = signed_in(alice.user).post(
         f"/settings/api-keys/{bob.api_key.pk}/revoke/", follow=True

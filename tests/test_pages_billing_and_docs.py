@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from decimal import Decimal
 
 import pytest
@@ -9,7 +10,7 @@ from django.test import Client
 
 from accounts.models import Membership, Role, User
 from billing.models import EntryKind, LedgerEntry
-from billing.services import credits_grant
+from billing.services import credits_grant, hold_place
 from jobs.options import TranscriptionOptions
 from jobs.services.intake import job_create
 from tests.audio_fixtures import SHARED_AUDIO
@@ -39,6 +40,15 @@ def test_the_wallet_shows_balance_holds_and_the_sign_up_grant(alice):
     assert "Sign-up grant" in body
     assert "+60" in body
     assert "Need more credits?" in body
+
+
+def test_the_wallet_says_one_credit_not_one_credits(alice):
+    hold_place(organization=alice.organization, amount=Decimal("59"), reference="job:x")
+
+    body = signed_in(alice.user).get("/wallet/").content.decode()
+
+    assert 'data-role="available">1 <small>credit</small>' in body
+    assert 'data-role="held">59 <small>credits</small>' in body
 
 
 def test_the_ledger_is_paginated_newest_first(alice):
@@ -98,6 +108,20 @@ def test_auth_pages_use_the_hark_layout(client, url):
     assert "/static/hark/app.css" in body
     assert 'class="card auth-card"' in body
     assert 'class="field"' in body
+
+
+def test_allauths_buttons_are_styled_by_what_they_do(alice):
+    page = signed_in(alice.user).get("/accounts/email/").content.decode()
+
+    def classes(name: str) -> str:
+        match = re.search(rf'<button\s+class="([^"]*)"[^>]*name="{name}"', page)
+        assert match, name
+        return match.group(1)
+
+    # Only the main action is filled in; Remove reads red on white, never on the accent.
+    assert classes("action_primary") == "btn primary"
+    assert classes("action_send") == "btn"
+    assert classes("action_remove") == "btn danger"
 
 
 def test_signing_up_creates_an_organization_and_lands_on_the_dashboard(client):

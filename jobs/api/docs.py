@@ -11,13 +11,28 @@ from typing import Any
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiExample, OpenApiParameter, OpenApiResponse
 
-from config.api_schema import AUTHENTICATION_FAILED, error_response
+from config.api_schema import AUTHENTICATION_FAILED, error_response, ok_response
 from jobs.api.filter_docs import FILTER_PARAMETERS
 from jobs.api.schema import JobCreatedOutput, JobDetailOutput, JobPageOutput
 from jobs.api.serializers import TranscribeUploadInput
-from jobs.exporters import EXPORTERS
+from jobs.engines.base import Segment
+from jobs.exporters import EXPORTERS, TranscriptDocument
 from jobs.exporters.options import CAPTION_LIMITS, TEXT_FORMATS, TIMESTAMPING, CaptionRules
 from jobs.translation.services.ordering import WORDS_PER_MINUTE
+
+JFK_TEXT = (
+    "And so my fellow Americans, ask not what your country can do for you, ask what you "
+    "can do for your country."
+)
+
+
+def text_exports(text: str, language: str = "en") -> dict[str, str]:
+    """The txt, srt and vtt exports of ``text`` spoken in 11 seconds, as the exporters
+    write them: the examples of a text download."""
+    document = TranscriptDocument(title="example", language=language, duration=11.0,
+                                  segments=(Segment(0.0, 11.0, text, 0.95),))  # fmt: skip
+    return {name: str(EXPORTERS[name].render(document)) for name in ("txt", "srt", "vtt")}
+
 
 ERROR_EXAMPLE = {"error": "invalid_request", "message": "A sentence explaining what to fix."}
 JOB_ID = "550e8400-e29b-41d4-a716-446655440000"
@@ -221,8 +236,8 @@ DETAIL: dict[str, Any] = {
                     "error_message": "This file could not be decoded past 02:13."}),
             ],
         ),
-        (200, "text/plain"): OpenApiResponse(OpenApiTypes.STR,
-                                             description="?format=txt, srt or vtt"),
+        (200, "text/plain"): ok_response(OpenApiTypes.STR, "?format=txt, srt or vtt",
+                                         **text_exports(JFK_TEXT)),
         (200, "application/octet-stream"): OpenApiResponse(
             OpenApiTypes.BINARY, description="?format=docx or pdf"),
         400: _error("An unknown format or a bad option", "invalid_request",

@@ -16,8 +16,7 @@ from typing import Any
 
 from django.conf import settings
 from django.http import HttpResponse, StreamingHttpResponse
-from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiResponse, extend_schema
+from drf_spectacular.utils import extend_schema
 from rest_framework import serializers
 from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.request import Request
@@ -26,11 +25,13 @@ from rest_framework.response import Response
 from accounts.models import ApiKey, Organization, User
 from accounts.permissions import Capability
 from config.api import OrganizationApiView
-from config.api_schema import AUTHENTICATION_FAILED, error_response, ok_response
+from config.api_schema import AUTHENTICATION_FAILED, ok_response
 from config.idempotency import IdempotentPostMixin
 from config.uploads import CappedUploadMixin
+from jobs.api.openai_docs import speech_request, speech_responses
+from jobs.api.openai_events import KEEPALIVE_COMMENT, sse_event, text_events
 from jobs.api.results import transcript_document
-from jobs.api.schema import OpenAIModelListOutput, OpenAITextOutput
+from jobs.api.schema import OpenAIModelListOutput
 from jobs.engines import enabled_engines
 from jobs.errors import InvalidJobRequest, JobConflict, JobError
 from jobs.exporters import get_exporter
@@ -169,10 +170,6 @@ def verbose_json(job: TranscriptionJob, *, words: bool) -> dict[str, Any]:
     return body
 
 
-def _event(body: dict[str, Any]) -> str:
-    return f"data: {json.dumps(body)}\n\n"
-
-
 def _unfinished(job: TranscriptionJob) -> JobError | None:
     """Why ``job`` has no transcript to give, as the error to answer with; None if it has."""
     if job.status == JobStatus.FAILED:
@@ -203,52 +200,16 @@ def _stream(organization: Organization, job_id: object) -> Iterator[str]:
         )
         if job.is_finished or left <= 0:
             break
-        yield ": transcribing\n\n"
+        yield KEEPALIVE_COMMENT
     error = _unfinished(job)
     if error is not None:
-        yield _event({"type": "error", "error": {"code": error.code, "message": error.message}})
+        yield sse_event({"type": "error", "error": {"code": error.code, "message": error.message}})
         return
-    text = job_text(job)
-    for word in text.split():
-        yield _event({"type": "transcript.text.delta", "delta": word + " "})
-    yield _event({"type": "transcript.text.done", "text": text})
+    yield from text_events(job_text(job))
 
 
 class OpenAITranslationInput(OpenAITranscriptionInput):
     """The same fields: ``language`` is the language spoken (the text is English)."""
-
-
-def _speech_responses(task: str, example_text: str) -> dict[Any, OpenApiResponse]:
-    return {
-        (200, "application/json"): ok_response(
-            OpenAITextOutput,
-            f"The {task} (json; verbose_json adds segments and words)",
-            json={"text": example_text},
-        ),
-        (200, "text/plain"): OpenApiResponse(
-            OpenApiTypes.STR, description="response_format text, srt or vtt"
-        ),
-        (200, "text/event-stream"): OpenApiResponse(
-            OpenApiTypes.STR,
-            description="stream=true: transcript.text.delta events, then transcript.text.done",
-        ),
-        400: error_response(
-            "A bad option, or one no engine can serve",
-            ("invalid_request", "prefer must be one of quality, speed, cost."),
-        ),
-        402: error_response(
-            "Not enough credits",
-            ("insufficient_credits", "You have 0 credits remaining but this "
-             "transcription requires 0.19 credits."),
-        ),
-        401: AUTHENTICATION_FAILED,
-        504: error_response(
-            "Still running when the wait ended",
-            ("timeout", "The transcription is still running. Fetch it later from "
-             "/api/v1/transcribe/550e8400-e29b-41d4-a716-446655440000/ (job id "
-             "550e8400-e29b-41d4-a716-446655440000)."),
-        ),
-    }  # fmt: skip
 
 
 class OpenAITranscriptionApi(IdempotentPostMixin, CappedUploadMixin, OrganizationApiView):
@@ -258,8 +219,24 @@ class OpenAITranscriptionApi(IdempotentPostMixin, CappedUploadMixin, Organizatio
 
     @extend_schema(
         summary="OpenAI-compatible transcription (waits for the result)",
-        request={"multipart/form-data": OpenAITranscriptionInput},
-        responses=_speech_responses(
+        **speech_request(
+            OpenAITranscriptionInput,
+            "jfk.flac",
+            {
+                "whisper-1, with segments": {
+                    "model": "whisper-1",
+                    "language": "en",
+                    "response_format": "verbose_json",
+                },
+                "subtitles with speakers and names to listen for": {
+                    "model": "auto",
+                    "response_format": "srt",
+                    "diarize": True,
+                    "context_bias": "Okonkwo, Nairobi",
+                },
+            },
+        ),
+        responses=speech_responses(
             "transcription",
             "And so my fellow Americans, ask not what your country can do "
             "for you, ask what you can do for your country.",
@@ -320,8 +297,18 @@ class OpenAITranslationApi(OpenAITranscriptionApi):
 
     @extend_schema(
         summary="OpenAI-compatible translation of speech into English (waits for the result)",
-        request={"multipart/form-data": OpenAITranslationInput},
-        responses=_speech_responses(
+        **speech_request(
+            OpenAITranslationInput,
+            "meeting-de.mp3",
+            {
+                "German speech as English text": {
+                    "model": "whisper-1",
+                    "language": "de",
+                    "response_format": "text",
+                },
+            },
+        ),
+        responses=speech_responses(
             "translation into English", "Good morning, and welcome to the meeting."
         ),
     )

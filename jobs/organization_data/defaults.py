@@ -3,21 +3,23 @@
 A request that names no model gets the organization's default engine (else the
 installation's, HARK_DEFAULT_ENGINE); one that names no language gets its default
 language (``language=auto`` asks for detection outright). The organization's vocabulary
-joins each job's own on an engine that takes one (Whisper's hotwords, Deepgram's
-keyterms, AssemblyAI's word boost), so a team's names are heard in every upload; on an
-engine without vocabulary it is left out rather than refusing the job. Defaults are
+joins each job's own when its route has an engine that takes one (Whisper's hotwords,
+Deepgram's keyterms, AssemblyAI's word boost), so a team's names are heard in every
+upload, on Automatic too; an engine without vocabulary is called without it
+(``jobs.routing.provider_request``) rather than refusing the job. Defaults are
 applied in intake (``job_create``, quotes), so the upload form, the API, links and the
 OpenAI-compatible endpoint all get them.
 """
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import replace
 
 from accounts.errors import InvalidOrganizationSettings
 from accounts.models import Organization
 from accounts.permissions import ActorLike, Capability, require
-from jobs.engines import enabled_engines, resolve_engine
+from jobs.engines import enabled_engines, engine_info, resolve_engine
 from jobs.engines.base import EngineInfo
 from jobs.languages import language_name
 from jobs.options import TranscriptionOptions
@@ -110,11 +112,18 @@ def options_with_organization_defaults(
     default_language = organization.default_language
     if not language and default_language and _language_served(default_language, engine):
         language = default_language
-    vocabulary = options.vocabulary
-    # Only onto an engine known to take it: the org's words must never make a job fail,
-    # nor narrow what automatic routing may pick.
-    if organization.vocabulary and engine is not None and engine.vocabulary:
-        seen = {word.lower() for word in vocabulary}
-        extra = tuple(word for word in organization.vocabulary if word.lower() not in seen)
-        vocabulary = (*vocabulary, *extra)[:MAX_VOCABULARY_WORDS]
-    return replace(options, model=model, language=language, vocabulary=vocabulary)
+    seen = {word.lower() for word in options.vocabulary}
+    # Kept apart from the request's own words: the organization's must never make a job
+    # fail, nor narrow what automatic routing may pick (``engine_refusal`` reads only
+    # ``vocabulary``); ``job_vocabulary`` adds them once the route is known.
+    extra = tuple(word for word in organization.vocabulary if word.lower() not in seen)
+    return replace(options, model=model, language=language, organization_vocabulary=extra)
+
+
+def job_vocabulary(options: TranscriptionOptions, providers: Sequence[str]) -> list[str]:
+    """The words a job keeps: its own, then the organization's when one of the
+    ``providers`` its route may call takes a vocabulary (the others are called without)."""
+    words = list(options.vocabulary)
+    if options.organization_vocabulary and any(engine_info(name).vocabulary for name in providers):
+        words += options.organization_vocabulary
+    return words[:MAX_VOCABULARY_WORDS]

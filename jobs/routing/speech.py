@@ -205,8 +205,12 @@ def route_transcribe(
 def provider_request(
     route: Route, request: TranscriptionRequest, name: str
 ) -> TranscriptionRequest:
-    """``request`` as ``name`` is asked it: in the route's language, or its own guess."""
-    return replace(request, language=_guess(engine_info(name), route.language))
+    """``request`` as ``name`` is asked it: in the route's language, or its own guess;
+    without a vocabulary when it takes none (the route was planned without the
+    organization's words, so only they are ever left out here)."""
+    info = engine_info(name)
+    vocabulary = request.vocabulary if info.vocabulary else ()
+    return replace(request, language=_guess(info, route.language), vocabulary=vocabulary)
 
 
 def _transcribe(

@@ -26,7 +26,7 @@ from jobs.media.decode import decodable_duration
 from jobs.media.probe import MediaInfo, UnsupportedMedia, probe
 from jobs.models import JobTask, JobType, TranscriptionJob
 from jobs.options import TranscriptionOptions
-from jobs.organization_data.defaults import options_with_organization_defaults
+from jobs.organization_data.defaults import job_vocabulary, options_with_organization_defaults
 from jobs.routing import Route, route_plan, route_price
 from jobs.translation.services.ordering import (
     TranslationEstimate,
@@ -158,6 +158,12 @@ class AdmittedMedia:
     size: int
     filename: str
 
+    @property
+    def route(self) -> Route:
+        """The providers the job was priced for."""
+        quote = self.quote
+        return quote.route or Route(quote.engine, (quote.engine,), quote.language)
+
     def job_fields(self, *, paid_by: str = "") -> dict[str, Any]:
         """The job's columns that come from the media and its price."""
         quote = self.quote
@@ -174,21 +180,22 @@ class AdmittedMedia:
             "translation_credits": (
                 quote.translation.credits if quote.translation and not paid_by else Decimal("0")
             ),
-            "route": list(quote.route.providers if quote.route else (quote.engine,)),
+            "route": list(self.route.providers),
             "trim_start": quote.trim_start,
             "trim_end": quote.trim_end,
         }
 
 
-def requested_fields(options: TranscriptionOptions) -> dict[str, Any]:
-    """The job's columns that say what the customer asked for."""
+def requested_fields(options: TranscriptionOptions, route: Route) -> dict[str, Any]:
+    """The job's columns that say what the customer asked for (with the organization's
+    vocabulary when ``route`` has a provider that takes it)."""
     return {
         "job_type": options.job_type,
         "diarization": options.diarization,
         "timestamps": options.timestamps,
         "word_timestamps": options.word_timestamps,
         "summary_requested": options.summary or options.job_type == JobType.SUMMARY,
-        "vocabulary": list(options.vocabulary),
+        "vocabulary": job_vocabulary(options, route.providers),
         "prompt": options.prompt,
         "task": options.task,
         "max_speakers": options.max_speakers,
@@ -291,7 +298,7 @@ def job_create(
             api_key=api_key,
             source_url=source_url,
             paid_by=paid_by,
-            **requested_fields(options),
+            **requested_fields(options, media.route),
             **media.job_fields(paid_by=paid_by),
         )
         job.save(force_insert=True)

@@ -113,7 +113,7 @@ def job_create_from_url(
         trim_end=options.trim_end,
         # What the link's path calls it, until the download says better.
         original_filename=_name_in(url),
-        **requested_fields(options),
+        **requested_fields(options, route),
     )
     return job_fetch_start(job)
 

@@ -16,6 +16,8 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiExample, OpenApiResponse
 from rest_framework import serializers
 
+from config.api_schema import ok_response
+from jobs.exporters import EXPORTERS
 from jobs.exporters.json_ import transcript_to_json
 from jobs.exporters.options import ExportOptions
 from orders import languages
@@ -157,6 +159,60 @@ def _not_available(value: str, names: list[str], field: str) -> str:
     return f"'{value}' is not an available {field}. Available values: {', '.join(names)}."
 
 
+_CALLBACK = "https://example.com/gotranscript/callback"
+_ORDER_REQUESTS: dict[str, dict[str, Any]] = {
+    OrderType.TRANSCRIPTION: {
+        "mode": "live", "url": "https://example.com/media/interview.mp3",
+        "language": "english", "text_format": "clean_verbatim",
+        "timestamping": "change_of_speaker", "turnaround_time": "3_days",
+        "number_of_speakers": "1_or_2", "comment": "Speaker names: Anna and Ben",
+        "callback_url": _CALLBACK,
+    },
+    OrderType.CAPTIONS: {
+        "mode": "live", "url": "https://example.com/media/webinar.mp4", "language": "english",
+        "from": 60, "till": 1860, "turnaround_time": "5_days", "callback_url": _CALLBACK,
+    },
+    OrderType.AUTOMATIC_TRANSCRIPTION: {
+        "mode": "live", "url": "https://example.com/media/call.mp3", "language": "english",
+        "callback_url": _CALLBACK,
+    },
+    OrderType.SUBTITLES: {
+        "mode": "live", "url": "https://example.com/media/talk.mp4",
+        "translate_from": "english", "translate_to": "spanish", "callback_url": _CALLBACK,
+    },
+    OrderType.TRANSLATION: {
+        "mode": "test", "url": "https://example.com/documents/brochure.docx",
+        "translate_from": "english", "translate_to": "german",
+        "comment": "Keep product names in English",
+    },
+    OrderType.FORCED_ALIGNMENT: {
+        "mode": "live", "audio_url": "https://example.com/media/lecture.mp3",
+        "transcription_url": "https://example.com/media/lecture.txt", "language": "english",
+        "callback_url": _CALLBACK,
+    },
+    OrderType.TRANSCRIPTION_PROOFREADING: {
+        "mode": "live", "audio_url": "https://example.com/media/call.mp3",
+        "transcription_url": "https://example.com/media/call.srt", "language": "english",
+        "turnaround_time": "3_days", "captions": True, "callback_url": _CALLBACK,
+    },
+}  # fmt: skip
+# GoTranscript's clients post forms as often as JSON: the example is shown for each.
+_REQUEST_MEDIA_TYPES = ("application/json", "application/x-www-form-urlencoded",
+                        "multipart/form-data")  # fmt: skip
+
+
+def create_request_examples(order_type: str) -> list[OpenApiExample]:
+    """The request body of ``POST /api/v4/<order_type>``, in each media type it takes
+    (``api_token`` is left out: it may come in the query string or a Bearer header)."""
+    return [
+        OpenApiExample(
+            f"{OrderType(order_type).label} order", value=_ORDER_REQUESTS[order_type],
+            request_only=True, media_type=media_type,
+        )
+        for media_type in _REQUEST_MEDIA_TYPES
+    ]  # fmt: skip
+
+
 def create_responses(order_type: str) -> dict[Any, Any]:
     """The responses of ``POST /api/v4/<order_type>``."""
     quote = dict(QUOTE_EXAMPLE)
@@ -267,6 +323,7 @@ _TEXT_TYPES = {
     "text/vtt": "vtt",
 }
 _JSON_FILE = json.loads(transcript_to_json(SAMPLE, ExportOptions()))
+_TEXT_FILES = {name: EXPORTERS[FORMATS[name]].render(SAMPLE) for name in _TEXT_TYPES.values()}
 _UNKNOWN_FORMAT = f"Unknown format 'mp3'. Available formats: {', '.join(FORMATS)}."
 
 
@@ -277,7 +334,10 @@ def _file_responses() -> dict[Any, Any]:
     }
     files.update(
         {
-            (200, media_type): OpenApiResponse(OpenApiTypes.STR, description=f"format={name}")
+            # The test file itself, as that format renders it.
+            (200, media_type): ok_response(
+                OpenApiTypes.STR, f"format={name}", **{name: str(_TEXT_FILES[name])}
+            )
             for media_type, name in _TEXT_TYPES.items()
         }
     )

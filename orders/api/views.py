@@ -19,6 +19,7 @@ from orders.api.docs import (
     FILE_RESPONSES,
     LIST_RESPONSES,
     TEST_FILE_RESPONSES,
+    create_request_examples,
     create_responses,
 )
 from orders.api.output import order_output, quote_output
@@ -76,6 +77,7 @@ def _post_schema(order_type: str, fields: str) -> Any:
             'Errors are HTTP 400 with `{"mode", "status": "error", "error"}`.'
         ),
         request=INPUTS[order_type],
+        examples=create_request_examples(order_type),
         responses=create_responses(order_type),
         tags=TAGS,
     )

@@ -14,7 +14,6 @@ from django.shortcuts import redirect
 from accounts.models import User
 from accounts.pages.base import org_render, page_membership
 from accounts.permissions import PermissionDenied
-from billing.pricing import format_credits
 from billing.services import InsufficientCredits
 from jobs.errors import JobConflict, JobNotFound
 from jobs.models import TranscriptionJob
@@ -57,7 +56,7 @@ def job_review(request: HttpRequest, job_id: uuid.UUID) -> HttpResponse:
     return org_render(
         request,
         "review/quote.html",
-        {"job": quote.job, "quote": quote, "credits": format_credits(quote.credits)},
+        {"job": quote.job, "quote": quote},
     )
 
 

@@ -11,6 +11,7 @@ from django.test import Client
 from django.utils import timezone
 
 from billing.models import Hold, HoldStatus
+from jobs.pages.formatting import duration_label
 from jobs.transcripts.models import Segment, Transcript
 from jobs.transcripts.selectors import transcript_current
 from review import services
@@ -95,6 +96,13 @@ def test_late_tasks_stand_out_on_the_desk(jfk_job, ordered_review, reviewer):
     page = signed_in(reviewer).get("/review/").content.decode()
     assert f'<tr data-task="{late.pk}" class="review-late">' in page
     assert "1 past its deadline" in page
+
+
+def test_the_desk_shows_a_recordings_length_as_a_duration(jfk_job, ordered_review, reviewer):
+    ordered_review(jfk_job)
+    page = signed_in(reviewer).get("/review/").content.decode()
+    assert f"Alice Org · {duration_label(jfk_job.duration_seconds)} · " in page
+    assert " s · " not in page
 
 
 def test_a_review_of_doubtful_segments_changes_only_those(alice, ami_job, reviewer):

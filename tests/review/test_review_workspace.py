@@ -4,12 +4,14 @@ outside the organization can quote or order it."""
 
 from __future__ import annotations
 
-from decimal import ROUND_UP, Decimal
+import re
+from decimal import ROUND_DOWN, ROUND_UP, Decimal
 
 import pytest
 
 from billing.models import Hold, HoldStatus, LedgerEntry, Wallet
 from billing.pricing import format_credits
+from jobs.pages.formatting import duration_label
 from jobs.transcripts.models import Segment
 from jobs.transcripts.selectors import LOW_CONFIDENCE, transcript_current
 from review.models import ReviewSource, ReviewStatus, ReviewTask
@@ -126,6 +128,25 @@ def test_the_workspace_page_quotes_then_orders(client, alice, ami_job):
     assert b"queued" in ordered.content
     task = ReviewTask.objects.get()
     assert task.segment_ids == [str(r.key) for r in doubtful(ami_job)]
+
+
+def test_the_quote_page_says_one_credit_and_the_length_as_a_duration(
+    settings, client, alice, ami_job
+):
+    seconds = sum(r.end - r.start for r in doubtful(ami_job))
+    # A price per minute at which the doubtful segments cost exactly one credit.
+    price = (Decimal(60) / Decimal(str(seconds))).quantize(Decimal("0.0001"), ROUND_DOWN)
+    settings.HARK_REVIEW_PRICE_PER_MINUTE = price
+    client.force_login(alice.user)
+
+    page = client.get(f"/jobs/{ami_job.pk}/review/").content.decode()
+
+    assert '<strong data-role="review-credits">1 credit</strong>' in page
+    assert "Order review for 1 credit</button>" in page
+    assert f"<span>{duration_label(seconds)}</span>" in page
+    assert f"<span>{format_credits(price.quantize(Decimal('0.01')))} credits per minute" in page
+    assert "1 credits" not in page
+    assert not re.search(r"\d s<", page)
 
 
 def test_the_schema_documents_the_review_quote_and_order_and_hides_the_desk(client):

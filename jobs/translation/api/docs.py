@@ -7,7 +7,8 @@ from typing import Any
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiExample, OpenApiResponse
 
-from config.api_schema import AUTHENTICATION_FAILED, error_response
+from config.api_schema import AUTHENTICATION_FAILED, error_response, ok_response
+from jobs.api.docs import text_exports
 from jobs.translation.api.schema import (
     TranslateInput,
     TranslationCreatedOutput,
@@ -50,6 +51,10 @@ DONE = {
                   "speaker": "President Kennedy", "speaker_id": None,
                   "text": "Et ainsi, mes compatriotes américains,"}],
 }  # fmt: skip
+FRENCH_TEXT = (
+    "Et ainsi, mes compatriotes américains, ne demandez pas ce que votre pays peut faire "
+    "pour vous, demandez ce que vous pouvez faire pour votre pays."
+)
 
 CREATE: dict[str, Any] = {
     "tags": TAGS,
@@ -149,8 +154,8 @@ DETAIL: dict[str, Any] = {
     ),
     "responses": {
         (200, "application/json"): _ok(TranslationOutput, "The translation", DONE),
-        (200, "text/plain"): OpenApiResponse(
-            OpenApiTypes.STR, description="?format=txt, srt or vtt"
+        (200, "text/plain"): ok_response(
+            OpenApiTypes.STR, "?format=txt, srt or vtt", **text_exports(FRENCH_TEXT, "fr")
         ),
         (200, "application/octet-stream"): OpenApiResponse(
             OpenApiTypes.BINARY, description="?format=docx or pdf"),

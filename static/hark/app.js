@@ -32,12 +32,6 @@ window.Hark = (function () {
   }
 
   // 10 → "10", 5.5 → "5.50": the same as the server's floatformat:"-2".
-  function credits(value) {
-    if (value === null || value === undefined) return "";
-    var n = Number(value);
-    return Math.round(n * 100) % 100 === 0 ? String(Math.round(n)) : n.toFixed(2);
-  }
-
   function bytes(n) {
     if (n < 1024) return n + " B";
     if (n < 1024 * 1024) return (n / 1024).toFixed(0) + " KB";
@@ -132,7 +126,6 @@ window.Hark = (function () {
   return {
     csrfToken: csrfToken,
     duration: duration,
-    credits: credits,
     bytes: bytes,
     copy: copy,
   };

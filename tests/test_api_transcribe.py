@@ -466,6 +466,7 @@ NO_TARGET = f"translate_to: nothing here translates into 'xx'. {TARGETS}"
             "task=transcribe and translate_to=en contradict each other; send one of them.",
         ),
         ({"task": "summarize"}, "task: must be transcribe or translate"),
+        ({"task": "align", "prompt": "Ask not."}, "task: must be transcribe or translate"),
     ],
 )
 def test_bad_speaker_counts_and_translation_targets_are_a_400_that_creates_nothing(

@@ -99,7 +99,9 @@ class TranscriptionOptionsInput(serializers.Serializer):  # type: ignore[type-ar
     # translate_to=en says the same in GoTranscript's words, other targets order a
     # translation of the transcript (GoTranscript's transcription plus translation).
     task = serializers.ChoiceField(
-        choices=JobTask.values,
+        # Not align: that is an order's job (forced alignment, proofreading), priced and
+        # capped as one; through here it would time any prompt at a transcription's price.
+        choices=[JobTask.TRANSCRIBE, JobTask.TRANSLATE],
         required=False,
         allow_blank=True,
         error_messages={"invalid_choice": "must be transcribe or translate"},

@@ -286,6 +286,9 @@ HARK_API_RATE = env_str("HARK_API_RATE", "600/min")
 # e.g. "transcriptions=1.5,turnaround.12_hours=2,full_verbatim=0.3"; unnamed keys keep
 # their defaults.
 HARK_ORDER_PRICES = env_decimal_map("HARK_ORDER_PRICES", "")
+# A transcript sent for proofreading that differs from what the embedded Whisper hears in
+# more than this share of its words is refunded as too poor to proofread.
+HARK_PROOFREADING_MAX_WORD_ERROR = float(env_str("HARK_PROOFREADING_MAX_WORD_ERROR", "0.7"))
 # Seconds between a GoTranscript-style callback's attempts: drawn at random from this
 # range (the seed's "random time intervals"), up to 10 attempts in all.
 HARK_ORDER_CALLBACK_DELAY_RANGE = [

@@ -37,11 +37,18 @@ class JobTask(models.TextChoices):
     """What the engine is asked to produce: the speech as spoken, (Whisper's speech
     translation) English text from speech in another language, or the timings of a text
     the customer already has (``prompt`` holds it, one segment a line; no engine runs:
-    ``jobs.alignment.known_text``)."""
+    ``jobs.alignment.known_text``) — for proofreading, checked first against what is
+    said (``jobs.alignment.proofreading``)."""
 
     TRANSCRIBE = "transcribe", "Transcribe"
     TRANSLATE = "translate", "Translate to English"
     ALIGN = "align", "Align a known text"
+    PROOFREAD = "proofread", "Align a known text to proofread"
+
+    @classmethod
+    def known_text(cls) -> frozenset[str]:
+        """The tasks whose text is the customer's own, aligned rather than transcribed."""
+        return frozenset({cls.ALIGN, cls.PROOFREAD})
 
 
 class Parked(models.Model):

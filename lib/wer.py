@@ -1,4 +1,5 @@
-"""Word error rate, for checking transcripts against reference text in tests and benchmarks."""
+"""Word error rate: transcripts against reference text in tests and benchmarks, and a
+customer's transcript against Whisper's before proofreading (jobs.alignment.proofreading)."""
 
 from __future__ import annotations
 

@@ -21,6 +21,7 @@ from pathlib import Path
 from django.utils import timezone
 
 from jobs.alignment.known_text import known_text_align
+from jobs.alignment.proofreading import proofreading_check
 from jobs.engines import engine_info
 from jobs.engines.base import TranscriptionRequest, TranscriptionResult
 from jobs.lifecycle.transcription import (
@@ -62,7 +63,7 @@ def _job_work(claim: Claim, route: Route) -> TranscriptionResult | None:
     # Imported here: chunks builds on this module's claim, complete and fail.
     from jobs.services.chunks import chunks_start, should_chunk
 
-    if claim.job.task == JobTask.ALIGN:
+    if claim.job.task in JobTask.known_text():
         return job_align(claim)
     if claim.job.chunks_total or should_chunk(claim.job, route):
         chunks_start(claim, route)
@@ -80,6 +81,8 @@ def job_align(claim: Claim) -> TranscriptionResult:
         kept_alive(lambda: job_renew_lease(claim), enabled=True) as guard,
     ):
         result = known_text_align(path, job.prompt, job.language)
+        if job.task == JobTask.PROOFREAD:
+            proofreading_check(path, result, job.language)
         guard.check()
     return result
 

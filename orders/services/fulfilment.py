@@ -196,8 +196,8 @@ def job_event_follow(
 
 def _refund_reason(order: Order, event_type: str, job_type: str, job_id: uuid.UUID | str) -> str:
     """Why the order is refunded: the failed job's own sentence when it says something
-    the customer can act on (a transcript with no words, or none found in the audio; a
-    language nothing here translates into)."""
+    the customer can act on (a transcript with no words, none found in the audio, or too
+    poor to proofread; a language nothing here translates into)."""
     if event_type != JOB_FAILED:
         return REFUND_MESSAGE
     if job_type == "translation":
@@ -207,7 +207,7 @@ def _refund_reason(order: Order, event_type: str, job_type: str, job_id: uuid.UU
         message = failed.first() or ""
     else:
         job = order.transcription_job
-        if job is None or job.task != JobTask.ALIGN:
+        if job is None or job.task not in JobTask.known_text():
             return REFUND_MESSAGE
         job.refresh_from_db(fields=["error_message"])
         message = job.error_message

@@ -132,7 +132,10 @@ def job_options(request: OrderRequest, known_text: str = "") -> TranscriptionOpt
     if request.type in KNOWN_TEXT_TYPES:
         return TranscriptionOptions(
             language=languages.code_for(request.language),
-            task=JobTask.ALIGN,
+            # A transcript to proofread is checked against what is said first.
+            task=JobTask.PROOFREAD
+            if request.type == OrderType.TRANSCRIPTION_PROOFREADING
+            else JobTask.ALIGN,
             prompt=known_text,
             word_timestamps=True,
         )

@@ -64,6 +64,8 @@ def clip_host(media_host):
         ("/clip.srt", SRT.format(first=" ".join(words[:4]), rest=" ".join(words[4:])),
          "application/x-subrip"),
         ("/punctuation.txt", "... — !\n", "text/plain"),
+        # Another recording's transcript: it aligns, but is not what is said here.
+        ("/other.txt", (SHARED_AUDIO / "jfk.txt").read_text(), "text/plain"),
         ("/clip.vtt", VTT.format(first=" ".join(words[:4]), rest=" ".join(words[4:])),
          "text/vtt"),
     ):  # fmt: skip
@@ -337,6 +339,43 @@ def test_a_proofreading_order_aligns_the_customers_captions_and_goes_to_the_revi
     text = gotranscript.get(fields["proofread_transcription_url"], format="text")
     assert words[0].lower() in text.text.lower()
     assert len(receiver.requests) == 1
+
+
+def test_a_transcript_too_poor_to_proofread_is_refunded_before_any_reviewer_sees_it(
+    gotranscript, clip_host, alice
+):
+    balance = money_state(alice)[0]
+    with receiving([Reply(200, b"ok")]) as receiver:
+        response = gotranscript.order(
+            "transcription_proofreading", mode="live", audio_url=clip_host.url + "/clip.wav",
+            transcription_url=clip_host.url + "/other.txt", language="english",
+            callback_url=receiver.url("/gt"),
+        )  # fmt: skip
+        assert response.status_code == 200, response.text
+        order = Order.objects.get(pk=response.json()["order_id"])
+        job_run(str(order.transcription_job_id))
+        deliver_callbacks()
+
+    order.refresh_from_db()
+    assert order.status == OrderStatus.REFUNDED
+    assert "too poor to proofread" in order.refund_reason
+    assert order.refund_reason.startswith("The transcript differs from what is said")
+    assert not ReviewTask.objects.exists()
+    assert Hold.objects.get(reference=order.hold_reference).status == HoldStatus.RELEASED
+    assert money_state(alice)[0] == balance
+    assert callback_fields(order)["status"] == "refunded"
+
+
+def test_a_forced_alignment_is_not_held_to_the_proofreading_check(gotranscript, clip_host):
+    # Forced alignment times the text it is given, whatever it says: no refund here.
+    response = gotranscript.order(
+        "forced_alignment", mode="live", audio_url=clip_host.url + "/clip.wav",
+        transcription_url=clip_host.url + "/other.txt", language="english",
+    )  # fmt: skip
+    order = Order.objects.get(pk=response.json()["order_id"])
+    job_run(str(order.transcription_job_id))
+    order.refresh_from_db()
+    assert order.status == OrderStatus.FINISHED
 
 
 def test_a_proofreading_order_keeps_who_says_each_line_of_the_customers_transcript(

@@ -294,6 +294,10 @@ HARK_PROOFREADING_MAX_WORD_ERROR = float(env_str("HARK_PROOFREADING_MAX_WORD_ERR
 HARK_ORDER_CALLBACK_DELAY_RANGE = [
     float(item) for item in env_list("HARK_ORDER_CALLBACK_DELAY_RANGE", "30,600")
 ]
+# How long the api_token in an order callback's file URLs works (orders.file_tokens).
+HARK_ORDER_FILE_TOKEN_DAYS = env_int("HARK_ORDER_FILE_TOKEN_DAYS", 30)
+if HARK_ORDER_FILE_TOKEN_DAYS < 1:
+    raise ImproperlyConfigured("HARK_ORDER_FILE_TOKEN_DAYS must be at least 1.")
 # Per-minute surcharges for options, added to the engine's price, e.g. "diarization=0.5".
 HARK_OPTION_PRICES = env_decimal_map("HARK_OPTION_PRICES", "")
 _priced_options = {"diarization", "summary"}

@@ -12,6 +12,7 @@ from django.http import Http404
 from django.urls import reverse
 
 from accounts.models import Organization
+from orders.file_tokens import order_file_token
 from orders.models import CallbackAttempt, Order, OrderCallback, OrderType
 from orders.samples import SAMPLE_ORDERS, SAMPLE_PAGE_SIZE
 
@@ -94,10 +95,16 @@ class ApiLinks:
     ``base``: the host the request came to) and, as GoTranscript's carry it, with the
     ``api_token`` the caller presented, so a client can fetch one as it is or append
     ``&format=json`` as GoTranscript's documentation does. Only that token: Hark keeps
-    hashes of keys, and never mints or picks one for a caller who sent none."""
+    hashes of keys, and never mints or picks one for a caller who sent none. A callback
+    has no caller: its links (``for_callback``) carry an order file token instead, which
+    downloads that one order's files (``orders.file_tokens``)."""
 
     base: str = ""
     api_token: str = ""
+
+    @classmethod
+    def for_callback(cls, order: Order) -> ApiLinks:
+        return cls(api_token=order_file_token(order))
 
     def url(self, route: str, query: dict[str, object] | None = None, **kwargs: object) -> str:
         root = settings.HARK_PUBLIC_URL or self.base

@@ -20,8 +20,8 @@ from config.api_schema import ok_response
 from jobs.exporters import EXPORTERS
 from jobs.exporters.json_ import transcript_to_json
 from jobs.exporters.options import ExportOptions
-from orders import languages
-from orders.api.auth import INVALID_TOKEN
+from orders import file_tokens, languages
+from orders.api.auth import CALLBACK_LINK_OTHER_ORDER, INVALID_TOKEN
 from orders.api.base import MISSING_TOKEN
 from orders.exports import FORMATS, SAMPLE, TEST_FILE_KINDS
 from orders.models import REVIEWED_TYPES, OrderType
@@ -352,9 +352,12 @@ def _file_responses() -> dict[Any, Any]:
 FILE_RESPONSES: dict[Any, Any] = {
     **_file_responses(),
     400: gotranscript_error(
-        "A missing or bad api_token, an unknown format, a file this order has not, or an "
-        "order not finished yet",
+        "A missing or bad api_token (or a callback's, changed, expired or for another "
+        "order), an unknown format, a file this order has not, or an order not finished yet",
         *TOKEN_ERRORS,
+        file_tokens.BROKEN,
+        file_tokens.EXPIRED.format(days=30, order_id=123),
+        CALLBACK_LINK_OTHER_ORDER.format(order_id=123),
         _UNKNOWN_FORMAT,
         "A transcriptions order has no captions file; it has transcription.",
         "This order is processing; its files are served once it is finished.",

@@ -12,7 +12,7 @@ from rest_framework.response import Response
 from accounts.models import ApiKey
 from accounts.permissions import Capability
 from jobs.errors import InvalidJobRequest
-from orders.api.auth import request_field
+from orders.api.auth import OrderFileAccess, OrderFileTokenAuthentication, request_field
 from orders.api.base import GoTranscriptApiView, request_mode
 from orders.api.docs import (
     DETAIL_RESPONSES,
@@ -201,13 +201,22 @@ class OrderDetailApi(GoTranscriptApiView):
 
 
 class OrderFileApi(GoTranscriptApiView):
+    # The one route a callback's order file token opens (orders.file_tokens).
+    authentication_classes = [
+        OrderFileTokenAuthentication,
+        *GoTranscriptApiView.authentication_classes,
+    ]
+    permission_classes = [OrderFileAccess]
+
     @extend_schema(
         operation_id="orders_file",
         summary="Download an order's file (GoTranscript)",
         description="`format=docx` (default; captions and subtitles default to `srt`), "
         "`doc` (the same Word document named .doc), `pdf`, `text`, `html`, `json`, `srt`, "
         "`vtt`; in the order's `text_format` and `timestamping`. Served once the order is "
-        "finished.",
+        "finished. Besides your API key, `api_token` may be the one in the file URLs of "
+        "the order's callback: it downloads that order's files only, for "
+        "`HARK_ORDER_FILE_TOKEN_DAYS` (30) days.",
         tags=TAGS,
         parameters=[FORMAT],
         responses=FILE_RESPONSES,

@@ -21,7 +21,7 @@ from billing.services import hold_capture, hold_release
 from jobs.models import JobTask
 from jobs.translation.models import TranslationJob
 from orders.models import REVIEWED_TYPES, CallbackStatus, Order, OrderStatus, OrderType
-from orders.selectors import order_files
+from orders.selectors import ApiLinks, order_files
 from orders.services.automatic import ordered_language_translation
 from orders.services.callbacks import callback_create, organization_callback_url
 from review.models import ReviewSource, ReviewTask
@@ -136,9 +136,11 @@ def order_callback_send(order: Order) -> None:
 
 
 def callback_fields(order: Order) -> dict[str, str]:
-    """The multipart fields GoTranscript documents for the order's type."""
+    """The multipart fields GoTranscript documents for the order's type; a finished
+    order's file URLs carry a token for its own files, as GoTranscript's carry the API
+    token (fetched as they are, or with ``&format=json`` appended)."""
     finished = order.status == OrderStatus.FINISHED
-    files = order_files(order)
+    files = order_files(order, ApiLinks.for_callback(order) if finished else None)
     fields: dict[str, str] = {
         "mode": "live",
         "order_id": str(order.pk),

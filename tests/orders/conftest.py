@@ -4,10 +4,13 @@ audio, a live Hark server, and a GoTranscript client (plain ``requests``, form-e
 
 from __future__ import annotations
 
+import random
 from collections.abc import Iterator
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 from decimal import Decimal
+from email.parser import BytesParser
+from email.policy import HTTP
 from typing import Any
 
 import pytest
@@ -16,7 +19,8 @@ from django.utils import timezone
 
 from billing.models import LedgerEntry
 from billing.selectors import wallet_for
-from orders.models import Order, OrderType
+from orders.models import Order, OrderCallback, OrderType
+from orders.services.callbacks import callback_attempt
 from tests.audio_fixtures import SHARED_AUDIO
 from tests.conftest import Persona
 from tests.upstreams.loopback import Reply
@@ -71,3 +75,22 @@ def make_order(persona: Persona, order_type: str = OrderType.TRANSCRIPTION, **fi
         source_url="https://media.example.com/talk.mp3", hold_reference=Order.new_hold_reference(),
         delivery_estimate=timezone.now() + timedelta(days=3), **fields,
     )  # fmt: skip
+
+
+def form_fields(body: bytes, content_type: str) -> dict[str, str]:
+    message = BytesParser(policy=HTTP).parsebytes(
+        f"Content-Type: {content_type}\r\n\r\n".encode() + body
+    )
+    return {
+        str(part.get_param("name", header="content-disposition")): part.get_content()
+        for part in message.iter_parts()
+    }
+
+
+def deliver_callbacks(now: datetime, rng: random.Random) -> int:
+    """Run every due callback attempt at ``now`` (what the scheduled tasks do); how many ran."""
+    ran = 0
+    for callback in OrderCallback.objects.filter(status="pending", next_attempt_at__lte=now):
+        if callback_attempt(callback.pk, now=now, rng=rng) is not None:
+            ran += 1
+    return ran

@@ -19,7 +19,7 @@ from jobs.services.worker import job_run
 from orders.models import Order, OrderStatus
 from review.models import ReviewStatus, ReviewTask
 from tests.browser import DESKTOP, PHONE, chromium, screenshot
-from tests.orders.test_gotranscript_orders import deliver_callbacks, form_fields
+from tests.orders.conftest import deliver_callbacks, form_fields
 from tests.review.conftest import PASSWORD, make_staff
 from tests.webhook_receiver import Reply, receiving
 

@@ -81,6 +81,9 @@ class Order(models.Model):
     trim_till = models.FloatField(null=True, blank=True)
     source_url = models.URLField(max_length=2000)
     callback_url = models.URLField(max_length=500, blank=True)
+    # Where the order was placed (scheme and host): its callback's file URLs point there
+    # when HARK_PUBLIC_URL names no host, so that they are never bare paths.
+    api_base_url = models.CharField(max_length=500, blank=True)
 
     seconds = models.PositiveIntegerField(default=0)
     words = models.PositiveIntegerField(default=0)

@@ -104,7 +104,7 @@ class ApiLinks:
 
     @classmethod
     def for_callback(cls, order: Order) -> ApiLinks:
-        return cls(api_token=order_file_token(order))
+        return cls(base=order.api_base_url, api_token=order_file_token(order))
 
     def url(self, route: str, query: dict[str, object] | None = None, **kwargs: object) -> str:
         root = settings.HARK_PUBLIC_URL or self.base

@@ -6,6 +6,7 @@ from typing import Any, ClassVar
 
 from django.http import HttpResponse
 from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
+from rest_framework.permissions import AllowAny
 from rest_framework.request import Request
 from rest_framework.response import Response
 
@@ -57,6 +58,7 @@ class _OrderCreateApi(GoTranscriptApiView):
             request=serializer.order_request(),
             actor=self.actor,
             api_key=request.auth if isinstance(request.auth, ApiKey) else None,
+            api_base_url=self.links.base,
         )
         return Response(quote_output(quote, self.order_type))
 
@@ -227,6 +229,10 @@ class OrderFileApi(GoTranscriptApiView):
 
 
 class TestFileApi(GoTranscriptApiView):
+    # A fixed sample, nobody's data: a test callback's receiver fetches it with nothing
+    # of its own (a token sent is still checked, and a bad one refused).
+    permission_classes = [AllowAny]
+
     @extend_schema(
         operation_id="orders_test_file",
         summary="Download a test file (GoTranscript)",

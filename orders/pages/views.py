@@ -62,7 +62,11 @@ def orders_settings(request: HttpRequest) -> HttpResponse:
 def orders_test_callback(request: HttpRequest) -> HttpResponse:
     membership = page_membership(request)
     try:
-        callback_test_send(organization=membership.organization, actor=membership.user)
+        callback_test_send(
+            organization=membership.organization,
+            actor=membership.user,
+            api_base_url=request.build_absolute_uri("/").rstrip("/"),
+        )
     except PermissionDenied as denied:
         messages.error(request, denied.message)
         return _page(request, status=403)

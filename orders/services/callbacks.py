@@ -23,7 +23,6 @@ import httpx
 from django.conf import settings
 from django.db import transaction
 from django.db.models import F
-from django.urls import reverse
 from django.utils import timezone
 from urllib3 import encode_multipart_formdata
 
@@ -32,6 +31,7 @@ from accounts.permissions import ActorLike, Capability, require
 from lib.outbound import OutboundRefused, OutboundUnresolvable, outbound_client, read_limited
 from lib.queue import enqueue_not_before
 from orders.models import CallbackAttempt, CallbackStatus, Order, OrderCallback, OrderSettings
+from orders.selectors import ApiLinks
 from webhooks.services import message_id_new, organization_secret, webhook_url_check
 from webhooks.signing import signed_headers
 
@@ -87,21 +87,27 @@ def callback_create(
     return callback
 
 
-def callback_test_send(*, organization: Organization, actor: ActorLike) -> OrderCallback:
-    """GoTranscript's "send test response to your server", to the global callback URL."""
+def callback_test_send(
+    *, organization: Organization, actor: ActorLike, api_base_url: str = ""
+) -> OrderCallback:
+    """GoTranscript's "send test response to your server", to the global callback URL,
+    with a sample's URL that works as given or with ``&format=json`` appended (on
+    ``api_base_url``, the host the page was served from, unless HARK_PUBLIC_URL is set)."""
     require(actor, organization, Capability.WEBHOOKS_MANAGE)
     url = organization_callback_url(organization)
     if not url:
         from jobs.errors import InvalidJobRequest
 
         raise InvalidJobRequest("Set a callback URL first; the test callback is sent to it.")
-    sample = reverse("orders-test-file", args=["transcriptions"])
+    sample = ApiLinks(base=api_base_url).url(
+        "orders-test-file", {"mode": "test"}, order_type="transcriptions"
+    )
     fields = {
         "mode": "test",
         "order_id": "0",
         "status": "finished",
         "language": "english",
-        "transcription_url": f"{settings.HARK_PUBLIC_URL}{sample}",
+        "transcription_url": sample,
     }
     return callback_create(organization=organization, url=url, fields=fields)
 

@@ -177,9 +177,11 @@ def order_place(
     request: OrderRequest,
     actor: ActorLike,
     api_key: ApiKey | None = None,
+    api_base_url: str = "",
 ) -> OrderQuote:
     """Price a media order and, in live mode, place it: the job, the order and its hold
-    in one transaction. ``mode=test`` writes nothing at all.
+    in one transaction. ``mode=test`` writes nothing at all. ``api_base_url``: the
+    scheme and host the order came to, for its callback's links.
 
     Raises InvalidJobRequest / UrlIntakeFailed (400) for bad parameters or a URL that is
     not reachable media, InsufficientCredits when the wallet cannot pay.
@@ -188,7 +190,7 @@ def order_place(
     order_check(request)
     now = timezone.now()
     if request.type == OrderType.TRANSLATION:
-        return _document_order_place(organization, request, api_key, now)
+        return _document_order_place(organization, request, api_key, api_base_url, now)
     with tempfile.TemporaryDirectory(dir=settings.FILE_UPLOAD_TEMP_DIR) as folder:
         known_text = _known_text_fetch(request, Path(folder))
         options = job_options(request, known_text)
@@ -254,6 +256,7 @@ def order_place(
                 trim_till=request.trim_till,
                 source_url=request.url,
                 callback_url=request.callback_url,
+                api_base_url=api_base_url,
                 seconds=price.seconds,
                 order_total=price.total,
                 hold_reference=reference,
@@ -268,7 +271,11 @@ def order_place(
 
 
 def _document_order_place(
-    organization: Organization, request: OrderRequest, api_key: ApiKey | None, now: datetime
+    organization: Organization,
+    request: OrderRequest,
+    api_key: ApiKey | None,
+    api_base_url: str,
+    now: datetime,
 ) -> OrderQuote:
     """A translation order: a document priced by its words, translated by machine."""
     quote = document_quote(request.url, request.translate_from, request.translate_to)
@@ -287,6 +294,7 @@ def _document_order_place(
             "comment": request.comment,
             "source_url": request.url,
             "callback_url": request.callback_url,
+            "api_base_url": api_base_url,
             "delivery_estimate": estimate,
         },
     )

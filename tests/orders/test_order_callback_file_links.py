@@ -52,6 +52,28 @@ def refused(response: requests.Response, words: str) -> None:
     assert words in body["error"], body["error"]
 
 
+def test_without_a_public_url_the_callback_links_name_the_host_the_order_came_to(
+    gotranscript, media_host, alice, settings
+):
+    settings.HARK_PUBLIC_URL = ""  # the callback is sent by a worker, with no request
+    with receiving([Reply(200, b"ok")]) as receiver:
+        response = gotranscript.order(
+            "automatic_transcriptions", mode="live", url=media_host.url + "/jfk.flac",
+            language="english", callback_url=receiver.url("/gt"),
+        )  # fmt: skip
+        order = Order.objects.get(pk=response.json()["order_id"])
+        job_run(str(order.transcription_job_id))
+        assert deliver_callbacks(timezone.now(), random.Random(3)) == 1
+    fields = form_fields(receiver.requests[0].body, receiver.requests[0].headers["content-type"])
+    transcription = fields["transcription_url"]
+    assert transcription.startswith(
+        f"{gotranscript.base}/api/v4/orders/{order.pk}/transcription?api_token="
+    ), transcription
+    as_json = fetch(transcription + "&format=json")
+    assert as_json.status_code == 200, as_json.text
+    assert "country" in as_json.text.lower()
+
+
 def called_back_urls(order: Order) -> dict[str, str]:
     """The file URLs the callback of ``order`` (marked finished) would carry."""
     Order.objects.filter(pk=order.pk).update(status=OrderStatus.FINISHED)

@@ -17,6 +17,7 @@ from orders.models import Order, OrderCallback, OrderSettings
 from orders.services.callbacks import callback_attempt
 from orders.services.fulfilment import order_finish
 from orders.services.intake import OrderRequest, order_place
+from tests.orders.conftest import form_fields
 from tests.webhook_receiver import Reply, receiving
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -41,6 +42,14 @@ def test_an_owner_sets_the_callback_url_and_sends_a_test_callback(alice, setting
         callback = OrderCallback.objects.get(organization=alice.organization)
         assert callback_attempt(callback.pk, now=timezone.now()) is True
     assert b'name="mode"\r\n\r\ntest' in receiver.requests[0].body
+    # Its sample's URL is absolute and works as a callback handler would use it: with
+    # &format=json appended and no credential.
+    sample = form_fields(receiver.requests[0].body, receiver.requests[0].headers["content-type"])
+    url = sample["transcription_url"]
+    assert url == "http://testserver/api/v4/test-file/transcriptions?mode=test", url
+    as_json = Client().get(url.removeprefix("http://testserver") + "&format=json")
+    assert as_json.status_code == 200
+    assert as_json.json()
     html = page.get("/settings/orders-api/").content.decode()
     assert receiver.url("/gt") in html
     assert "answered ok" in html

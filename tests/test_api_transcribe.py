@@ -333,7 +333,13 @@ def test_speakers_are_listed_by_first_appearance_with_their_speaking_time(alice)
 # --- Other services' model ids, speech translation, speaker counts ------------------------
 
 
-@pytest.mark.parametrize("model", ["whisper-large-v3", "whisper-turbo", "voxtral-mini-latest"])
+@pytest.mark.parametrize(
+    "model",
+    [
+        "whisper-1", "voxtral-mini-latest", "voxtral-mini-2602", "gemini-2.5-flash",
+        "gemini-2.5-pro", "whisper-large-v3", "whisper-turbo",
+    ],
+)  # fmt: skip
 def test_other_services_model_ids_get_the_best_engines_that_can_serve_the_request(alice, model):
     plain = upload(alice, model=model)
     with_vocabulary = upload(alice, model=model, vocabulary="Hark,GateFlow")

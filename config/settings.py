@@ -124,6 +124,8 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "allauth.account.middleware.AccountMiddleware",
     "accounts.middleware.CurrentOrganizationMiddleware",
+    # Numbers on pages in the reader's locale (Accept-Language), the language unchanged.
+    "config.number_locale.NumberLocaleMiddleware",
 ]
 
 ROOT_URLCONF = "config.urls"

@@ -1,8 +1,10 @@
 """One way to show numbers on every page: ``{% load hark_format %}``.
 
 ``{{ amount|credits }}`` → "1 credit", "1,234.5 credits"; ``{{ amount|credit_amount }}`` the
-number alone (table cells under a "Credits" heading); ``{{ seconds|duration }}`` → "1:05".
-Digits are grouped the way the active locale groups them (Django's l10n formats).
+number alone (table cells under a "Credits" heading); ``{{ value|number }}`` any other
+number (``number:"2"`` two decimals, ``number:"-2"`` two unless whole, as floatformat);
+``{{ seconds|duration }}`` → "1:05". Separators and grouping are the reader's locale's
+(``config.number_locale``: "1.234,5" for a German browser).
 
 ``{% local_time when "datetime" %}`` shows a moment in the reader's own locale and time
 zone: the server writes it in UTC as the no-JavaScript fallback, marked for
@@ -16,12 +18,13 @@ from decimal import Decimal
 
 from django import template
 from django.contrib.humanize.templatetags.humanize import naturaltime
-from django.utils import formats, timezone
+from django.utils import timezone
 from django.utils.dateformat import format as date_format
 from django.utils.html import format_html
 from django.utils.safestring import SafeString
 
 from billing.pricing import format_credits
+from config.number_locale import number_text
 from jobs.pages.formatting import duration_label
 
 register = template.Library()
@@ -34,8 +37,21 @@ def credit_amount(amount: Decimal | float | int | str | None) -> str:
         return ""
     # billing's rounding and trailing-zero rule, then the locale's separators.
     text = format_credits(Decimal(str(amount)))
-    decimals = len(text.partition(".")[2])
-    return formats.number_format(Decimal(text), decimal_pos=decimals, force_grouping=True)
+    return number_text(Decimal(text), len(text.partition(".")[2]))
+
+
+@register.filter
+def number(value: Decimal | float | int | str | None, places: str = "0") -> str:
+    """``1234`` → "1,234"; ``places`` "2": two decimals; "-2": two unless the value is
+    whole (floatformat's rule), in the reader's locale."""
+    if value is None or value == "":
+        return ""
+    amount = Decimal(str(value))
+    decimals = abs(int(places))
+    rounded = round(amount, decimals)
+    if int(places) < 0 and rounded == rounded.to_integral_value():
+        decimals = 0
+    return number_text(rounded, decimals)
 
 
 @register.filter

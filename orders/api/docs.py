@@ -202,11 +202,12 @@ _REQUEST_MEDIA_TYPES = ("application/json", "application/x-www-form-urlencoded",
 
 
 def create_request_examples(order_type: str) -> list[OpenApiExample]:
-    """The request body of ``POST /api/v4/<order_type>``, in each media type it takes
-    (``api_token`` is left out: it may come in the query string or a Bearer header)."""
+    """The request body of ``POST /api/v4/<order_type>``, in each media type it takes,
+    with ``api_token`` in it as GoTranscript's clients send it."""
     return [
         OpenApiExample(
-            f"{OrderType(order_type).label} order", value=_ORDER_REQUESTS[order_type],
+            f"{OrderType(order_type).label} order",
+            value={"api_token": "hark_abc123", **_ORDER_REQUESTS[order_type]},
             request_only=True, media_type=media_type,
         )
         for media_type in _REQUEST_MEDIA_TYPES

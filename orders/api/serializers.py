@@ -23,6 +23,12 @@ _Trim: Any = type(
 
 
 class _OrderInput(serializers.Serializer[Any]):
+    # Read by the authentication (orders.api.auth), declared so the schema shows it.
+    api_token = serializers.CharField(
+        required=False, write_only=True,
+        help_text="Your API key, as GoTranscript's clients send it; or in the query string, "
+        "or a Bearer or Token header.",
+    )  # fmt: skip
     mode = serializers.ChoiceField(choices=["test", "live"], default="live")
     url = serializers.URLField(max_length=2000)
     comment = serializers.CharField(required=False, allow_blank=True, default="", max_length=5000)
@@ -34,6 +40,7 @@ class _OrderInput(serializers.Serializer[Any]):
 
     def order_request(self) -> OrderRequest:
         data = dict(self.validated_data)
+        data.pop("api_token", None)
         return OrderRequest(
             type=self.order_type,
             mode=data.pop("mode"),
@@ -77,6 +84,7 @@ class _KnownTextOrderInput(_OrderInput):
 
     def order_request(self) -> OrderRequest:
         data = dict(self.validated_data)
+        data.pop("api_token", None)
         return OrderRequest(type=self.order_type, mode=data.pop("mode"), url=data.pop("audio_url"),
                             **data)  # fmt: skip
 

@@ -4,15 +4,14 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('orders', '0003_order_documents'),
+        ("orders", "0003_order_documents"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='order',
-            name='api_base_url',
+            model_name="order",
+            name="api_base_url",
             field=models.CharField(blank=True, max_length=500),
         ),
     ]

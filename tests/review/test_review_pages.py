@@ -98,6 +98,15 @@ def test_late_tasks_stand_out_on_the_desk(jfk_job, ordered_review, reviewer):
     assert "1 past its deadline" in page
 
 
+def test_the_desk_lists_open_orders_by_deadline_soonest_first(
+    jfk_job, ami_job, ordered_review, reviewer
+):
+    later = ordered_review(jfk_job, due_at=timezone.now() + timedelta(days=3))
+    sooner = ordered_review(ami_job, due_at=timezone.now() + timedelta(hours=2))
+    page = signed_in(reviewer).get("/review/").content.decode()
+    assert page.index(f'data-task="{sooner.pk}"') < page.index(f'data-task="{later.pk}"')
+
+
 def test_the_desk_shows_a_recordings_length_as_a_duration(jfk_job, ordered_review, reviewer):
     ordered_review(jfk_job)
     page = signed_in(reviewer).get("/review/").content.decode()

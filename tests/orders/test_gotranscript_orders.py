@@ -67,6 +67,28 @@ def test_mode_test_prices_a_transcription_without_storing_or_charging_anything(
     assert money_state(alice) == before
 
 
+def test_from_and_till_order_only_that_stretch_priced_by_its_length(
+    gotranscript, media_host, alice
+):
+    stretch = {"from": "3", "till": "9"}
+    quoted = gotranscript.order(
+        "transcriptions", mode="test", url=media_host.url + "/jfk.flac", language="english",
+        turnaround_time="5_days", **stretch,
+    ).json()  # fmt: skip
+    placed = gotranscript.order(
+        "transcriptions", mode="live", url=media_host.url + "/jfk.flac", language="english",
+        turnaround_time="5_days", **stretch,
+    ).json()  # fmt: skip
+
+    assert quoted["seconds"] == placed["seconds"] == 6  # of jfk.flac's 11
+    assert quoted["order_total"] == placed["order_total"] == pytest.approx(0.15)  # 1.50 x 6 s
+    order = Order.objects.get(pk=placed["order_id"])
+    assert (order.trim_from, order.trim_till) == (3.0, 9.0)
+    job = order.transcription_job
+    assert job is not None
+    assert (job.trim_start, job.trim_end) == (3.0, 9.0)
+
+
 def test_a_live_automatic_transcription_is_called_back_until_the_receiver_says_ok(
     gotranscript, media_host, alice
 ):

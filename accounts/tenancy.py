@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from django.http import HttpRequest
 
-from accounts.models import ApiKey, Membership, Organization, User
+from accounts.models import Membership, Organization, User
 from accounts.selectors import membership_for, memberships_for_user
 from accounts.services import default_organization_name, organization_create
 
@@ -32,8 +32,11 @@ def session_membership(request: HttpRequest) -> Membership | None:
 
 
 def request_organization(request: HttpRequest, auth: object = None) -> Organization | None:
-    if isinstance(auth, ApiKey):
-        return auth.organization
+    # An API key, or another credential that names its organization (an order callback's
+    # file token): its organization's rate limit applies.
+    named = getattr(auth, "organization", None)
+    if isinstance(named, Organization):
+        return named
     membership = getattr(request, "membership", None)
     return membership.organization if isinstance(membership, Membership) else None
 

@@ -189,6 +189,21 @@ def test_the_token_stops_working_when_the_key_that_placed_the_order_is_revoked(g
     refused(fetch(url + "&format=json"), "its API key was revoked")
 
 
+def test_downloads_with_a_file_token_count_against_the_organizations_rate_limit(
+    gotranscript, alice, settings
+):
+    settings.HARK_API_RATE = "2/min"
+    order = make_order(alice, OrderType.TRANSCRIPTION, status=OrderStatus.PROCESSING)
+    url = called_back_urls(order)["transcription_url"]
+    Order.objects.update(status=OrderStatus.PROCESSING)
+    for _ in range(2):
+        refused(fetch(url), NOT_YET)
+    # Refused as every /api/v4/ refusal is: HTTP 400 with GoTranscript's error body.
+    refused(fetch(url), "Too many requests")
+    # The organization's own key shares that budget.
+    assert "Too many requests" in gotranscript.get("/api/v4/orders").json()["error"]
+
+
 def test_a_refunded_orders_callback_has_no_file_urls_and_so_no_token(alice):
     order = make_order(alice, OrderType.CAPTIONS, status=OrderStatus.REFUNDED)
     fields = callback_fields(order)

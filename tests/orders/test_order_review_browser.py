@@ -3,7 +3,8 @@ customer's client orders a transcription; once its AI draft is done a reviewer f
 on the desk with the customer's comment, claims it (a second reviewer then cannot),
 corrects a line and delivers it. The customer's receiver is called back (``nope``, then
 ``ok``) with the finished order, the ledger holds one charge of the order's price, and
-the transcript downloaded through the order carries the reviewer's correction."""
+the transcript downloaded through the order carries the reviewer's correction. A refund
+at the desk instead releases the hold and calls the customer back ``refunded``."""
 
 from __future__ import annotations
 
@@ -19,7 +20,7 @@ from jobs.services.worker import job_run
 from orders.models import Order, OrderStatus
 from review.models import ReviewStatus, ReviewTask
 from tests.browser import DESKTOP, PHONE, chromium, screenshot
-from tests.orders.conftest import deliver_callbacks, form_fields
+from tests.orders.conftest import deliver_callbacks, form_fields, money_state
 from tests.review.conftest import PASSWORD, make_staff
 from tests.webhook_receiver import Reply, receiving
 
@@ -106,3 +107,49 @@ def test_a_reviewer_delivers_an_order_at_the_desk_and_the_customer_is_called_bac
     assert text.status_code == 200, text.text
     assert CORRECTED in text.text
     assert "ask what you can do for your country" not in text.text  # the reviewer cut it
+
+
+@pytest.mark.usefixtures("transactional_db")
+def test_a_reviewer_refunds_an_order_at_the_desk_and_the_customer_is_called_back_refunded(
+    live_server, gotranscript, media_host, alice
+):
+    reviewer = make_staff("rita@hark.example", reviewer=True)
+    base = live_server.url
+    reason = "The recording is music with no speech to transcribe."
+    before = money_state(alice)
+    with receiving([Reply(200, b"ok")]) as receiver:
+        response = gotranscript.order(
+            "transcriptions", mode="live", url=media_host.url + "/jfk.flac", language="english",
+            turnaround_time="3_days", callback_url=receiver.url("/gt"),
+        )  # fmt: skip
+        assert response.status_code == 200, response.text
+        order = Order.objects.get(pk=response.json()["order_id"])
+        job_run(str(order.transcription_job_id))
+        task = ReviewTask.objects.get(job_id=order.transcription_job_id)
+        assert money_state(alice)[1] == before[1] + order.order_total  # held meanwhile
+
+        with chromium() as browser:
+            desk = browser.new_context(viewport=PHONE).new_page()
+            desk.on("dialog", lambda dialog: dialog.accept())
+            sign_in(desk, base, reviewer.email)
+            desk.goto(f"{base}/review/")
+            desk.locator(f"tr[data-task='{task.pk}']").get_by_role("button", name="Claim").click()
+            desk.wait_for_url(f"{base}/review/{task.pk}/")
+            desk.fill("#refund-reason", reason)
+            desk.get_by_role("button", name="Refund").click()
+            desk.wait_for_url(f"{base}/review/")
+            expect(desk.locator(".alert.success")).to_contain_text("refunded")
+            screenshot(desk, "order-review-30-refunded-phone")
+
+        deliver_callbacks(timezone.now(), random.Random(3))
+
+    order.refresh_from_db()
+    assert (order.status, order.refund_reason) == (OrderStatus.REFUNDED, reason)
+    assert money_state(alice) == before  # nothing charged, nothing held
+    assert not LedgerEntry.objects.filter(reference=order.hold_reference).exists()
+    [callback] = receiver.requests
+    fields = form_fields(callback.body, callback.headers["content-type"])
+    assert (fields["order_id"], fields["status"]) == (str(order.pk), "refunded")
+    assert fields["transcription_url"] == ""
+    read = gotranscript.get(f"/api/v4/orders/{order.pk}").json()["data"]
+    assert read["refund_reason"] == reason

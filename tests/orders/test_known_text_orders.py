@@ -234,14 +234,15 @@ def test_a_bad_token_is_refused_with_gotranscripts_error_body(gotranscript, clip
     assert nothing_stored()
 
 
-def test_a_transcript_with_no_words_is_refunded_with_a_sentence_saying_why(
-    gotranscript, clip_host, alice
-):
-    balance = money_state(alice)[0]
+def refunded_order(gotranscript, clip_host, persona, order_type: str, transcript: str) -> Order:
+    """Place a live ``order_type`` of the clip with the host's ``transcript``, run its job,
+    and check it was refunded whole: hold released, wallet as before, callback
+    ``refunded`` with empty file URLs, the reason readable on the order."""
+    balance = money_state(persona)[0]
     with receiving([Reply(200, b"ok")]) as receiver:
         response = gotranscript.order(
-            "forced_alignment", mode="live", audio_url=clip_host.url + "/clip.wav",
-            transcription_url=clip_host.url + "/punctuation.txt", language="english",
+            order_type, mode="live", audio_url=clip_host.url + "/clip.wav",
+            transcription_url=clip_host.url + transcript, language="english",
             callback_url=receiver.url("/gt"),
         )  # fmt: skip
         assert response.status_code == 200, response.text
@@ -250,13 +251,21 @@ def test_a_transcript_with_no_words_is_refunded_with_a_sentence_saying_why(
         deliver_callbacks()
     order.refresh_from_db()
     assert order.status == OrderStatus.REFUNDED
-    assert order.refund_reason.startswith(NOTHING_TO_ALIGN)
     assert Hold.objects.get(reference=order.hold_reference).status == HoldStatus.RELEASED
-    assert money_state(alice)[0] == balance
-    assert callback_fields(order)["status"] == "refunded"
-    assert callback_fields(order)["forced_alignment_transcription_url"] == ""
+    assert money_state(persona)[0] == balance
+    fields = callback_fields(order)
+    assert fields["status"] == "refunded"
+    assert all(value == "" for name, value in fields.items() if name.endswith("_url"))
     read = gotranscript.get(f"/api/v4/orders/{order.pk}").json()["data"]
     assert read["refund_reason"] == order.refund_reason
+    return order
+
+
+def test_a_transcript_with_no_words_is_refunded_with_a_sentence_saying_why(
+    gotranscript, clip_host, alice
+):
+    order = refunded_order(gotranscript, clip_host, alice, "forced_alignment", "/punctuation.txt")
+    assert order.refund_reason.startswith(NOTHING_TO_ALIGN)
 
 
 def test_another_organizations_order_is_a_404_like_a_missing_one(
@@ -344,26 +353,12 @@ def test_a_proofreading_order_aligns_the_customers_captions_and_goes_to_the_revi
 def test_a_transcript_too_poor_to_proofread_is_refunded_before_any_reviewer_sees_it(
     gotranscript, clip_host, alice
 ):
-    balance = money_state(alice)[0]
-    with receiving([Reply(200, b"ok")]) as receiver:
-        response = gotranscript.order(
-            "transcription_proofreading", mode="live", audio_url=clip_host.url + "/clip.wav",
-            transcription_url=clip_host.url + "/other.txt", language="english",
-            callback_url=receiver.url("/gt"),
-        )  # fmt: skip
-        assert response.status_code == 200, response.text
-        order = Order.objects.get(pk=response.json()["order_id"])
-        job_run(str(order.transcription_job_id))
-        deliver_callbacks()
-
-    order.refresh_from_db()
-    assert order.status == OrderStatus.REFUNDED
-    assert "too poor to proofread" in order.refund_reason
+    order = refunded_order(
+        gotranscript, clip_host, alice, "transcription_proofreading", "/other.txt"
+    )
     assert order.refund_reason.startswith("The transcript differs from what is said")
+    assert "too poor to proofread" in order.refund_reason
     assert not ReviewTask.objects.exists()
-    assert Hold.objects.get(reference=order.hold_reference).status == HoldStatus.RELEASED
-    assert money_state(alice)[0] == balance
-    assert callback_fields(order)["status"] == "refunded"
 
 
 def test_a_forced_alignment_is_not_held_to_the_proofreading_check(gotranscript, clip_host):

@@ -10,7 +10,9 @@ retries both work this way.
 
 from __future__ import annotations
 
+import logging
 import random
+import time
 from collections.abc import Callable, Mapping, Sequence
 from datetime import datetime, timedelta
 from functools import partial
@@ -27,6 +29,8 @@ from django_q.models import OrmQ
 from django_q.tasks import async_task
 
 from lib.doorbell import Doorbell, doorbell_folder, ring
+
+logger = logging.getLogger(__name__)
 
 JITTER = 0.2
 # The queue (and cluster) of webhook deliveries: see Q_CLUSTER's ALT_CLUSTERS.
@@ -45,6 +49,7 @@ class PromptORM(ORM):
     """
 
     _doorbell: Doorbell | None = None
+    _doorbell_unavailable = False
 
     def enqueue(self, task: str) -> int:
         row_id = int(super().enqueue(task))
@@ -52,16 +57,32 @@ class PromptORM(ORM):
         return row_id
 
     def dequeue(self) -> list[tuple[int, str]] | None:
-        if self._doorbell is None:
-            self._doorbell = Doorbell(self._doorbell_folder())
         # Listening before looking: a task committed after the look still rings us.
-        self._doorbell.listen()
+        doorbell = self._listening()
         due = self.get_connection().filter(key=self.list_key, lock__lt=timezone.now())
         if not due.exists():
-            self._doorbell.wait(Conf.POLL)
+            if doorbell is None:
+                time.sleep(Conf.POLL)
+            else:
+                doorbell.wait(Conf.POLL)
             return None
         tasks: list[tuple[int, str]] | None = super().dequeue()
         return tasks
+
+    def _listening(self) -> Doorbell | None:
+        """The doorbell, listening; None where it cannot be (its folder not ours to
+        write, say): the cluster then polls as the plain ORM broker does, never stops."""
+        if self._doorbell_unavailable:
+            return None
+        if self._doorbell is None:
+            self._doorbell = Doorbell(self._doorbell_folder())
+        try:
+            self._doorbell.listen()
+        except OSError as exc:
+            logger.warning("No queue doorbell (%s): polling every %s s instead.", exc, Conf.POLL)
+            self._doorbell_unavailable = True
+            return None
+        return self._doorbell
 
     def _doorbell_folder(self) -> Path:
         database = connections[Conf.ORM].settings_dict

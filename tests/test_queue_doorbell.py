@@ -103,3 +103,18 @@ def test_an_idle_broker_takes_a_task_queued_while_it_waits_at_once() -> None:
         Conf.POLL = poll
     assert [payload for _, payload in taken] == ["payload"]
     assert waited < 15
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_cluster_that_cannot_listen_polls_instead_of_stopping(tmp_path, monkeypatch) -> None:
+    blocked = tmp_path / "a-file"
+    blocked.write_text("")  # a doorbell folder cannot be made inside a file
+    broker = PromptORM(list_key="blocked-queue")
+    monkeypatch.setattr(broker, "_doorbell_folder", lambda: blocked / "bells")
+
+    assert broker.dequeue() is None  # no error: it waited out the poll
+    broker.enqueue("payload")
+    taken = broker.dequeue() or []
+
+    assert [payload for _, payload in taken] == ["payload"]
+    assert broker._doorbell_unavailable is True

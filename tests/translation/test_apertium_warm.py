@@ -133,3 +133,11 @@ def test_a_pipeline_that_hangs_is_killed_at_the_timeout_as_a_temporary_failure(
     assert time.monotonic() - started < 30
     assert failed.value.permanent is False
     assert "hang-ing" not in apertium_warm._pipelines
+
+
+def test_a_pair_whose_programs_cannot_be_started_to_stay_is_translated_by_apertium(
+    monkeypatch,
+) -> None:
+    monkeypatch.setattr(apertium_warm, "_WBLANK_MODE", "false")  # exits 1: no pipeline
+    assert translate(["my country"], "en", "es") == ["Mi país"]
+    assert apertium_warm._pipelines == {}

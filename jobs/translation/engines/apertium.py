@@ -28,7 +28,7 @@ from functools import cache
 from django.conf import settings
 
 from jobs.engines.base import ProviderError
-from jobs.translation.engines.apertium_warm import mode_file, warm_translate
+from jobs.translation.engines.apertium_warm import WarmStartFailed, mode_file, warm_translate
 from jobs.translation.engines.base import (
     LanguagePair,
     TextSegment,
@@ -204,7 +204,10 @@ def _plain(block: str) -> str:
 def _run(mode: str, document: str) -> str:
     warm = mode_file(mode)
     if warm is not None:
-        return warm_translate(mode, warm, document)
+        try:
+            return warm_translate(mode, warm, document)
+        except WarmStartFailed as exc:
+            logger.warning("%s %s; running apertium for this document", exc, exc.detail)
     seconds = settings.HARK_TRANSLATION_TIMEOUT_SECONDS
     try:
         # -u: unknown words come back as they are, not marked with "*".

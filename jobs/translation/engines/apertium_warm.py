@@ -36,6 +36,12 @@ _WBLANK_MODE = "apertium-wblank-mode"
 _ENV = {**os.environ, "LC_ALL": "C.UTF-8"}
 _CHUNK = 65536
 
+
+class WarmStartFailed(ProviderError):
+    """A pair's programs could not be started to stay: run ``apertium`` for the
+    document instead."""
+
+
 _pipelines: dict[str, WarmPipeline] = {}
 _pipelines_lock = threading.Lock()
 
@@ -90,7 +96,7 @@ class WarmPipeline:
                 capture_output=True, text=True, check=True, timeout=30,
             ).stdout  # fmt: skip
         except (OSError, subprocess.SubprocessError) as exc:
-            raise ProviderError(f"Apertium could not start {mode}.", detail=repr(exc)) from exc
+            raise WarmStartFailed(f"Apertium could not start {mode}.", detail=repr(exc)) from exc
         # What the programs say on failure, for the error's detail.
         self._stderr = tempfile.TemporaryFile()  # noqa: SIM115 - lives as long as the pipeline
         # One process per program, piped straight into the next (no shell between: a
@@ -117,7 +123,7 @@ class WarmPipeline:
                     previous.stdout.close()  # the next program's now, not ours
         except OSError as exc:
             self.close()
-            raise ProviderError(f"Apertium could not start {mode}.", detail=repr(exc)) from exc
+            raise WarmStartFailed(f"Apertium could not start {mode}.", detail=repr(exc)) from exc
 
     @property
     def pids(self) -> list[int]:

@@ -28,6 +28,10 @@ PASSWORD = "correct horse battery"
 FIX = "Y así, mis queridos compatriotas,"
 
 
+# How the "English (original)" label over each original line is displayed.
+ROW_LABEL_DISPLAY = "getComputedStyle(document.querySelector('.ed-source'), '::before').display"
+
+
 def jfk_in_two_lines() -> TranscriptionResult:
     """Whisper's one segment cut after "Americans," so the page has two rows to pair."""
     result = whisper_transcribe(JFK)
@@ -108,6 +112,8 @@ def test_a_member_translates_reads_side_by_side_fixes_a_line_and_downloads_it(
         assert sources[1].startswith("ask not what your country")
         assert "país" in translated[1].lower()
         expect(page.locator(".ed-columns")).to_contain_text("English (original)")
+        # The column heading names the original once; no row repeats it (a phone does).
+        assert page.evaluate(ROW_LABEL_DISPLAY) == "none"
         expect(page.locator(".ed-split, .ed-merge, select.ed-speaker")).to_have_count(0)
         screenshot(page, "82-translation-side-by-side-desktop")
 
@@ -152,6 +158,7 @@ def test_a_member_translates_reads_side_by_side_fixes_a_line_and_downloads_it(
         page.reload()
         expect(page.locator(".ed-pair-row")).to_have_count(2)
         assert no_sideways_scroll(page)
+        assert page.evaluate(ROW_LABEL_DISPLAY) == "block"  # stacked: each row says which
         screenshot(page, "84-translation-phone")
         screenshot(page, "85-translation-phone-top", full_page=False)
         page.goto(f"{base}/jobs/{job.pk}/")

@@ -67,3 +67,41 @@ AUTHENTICATION_FAILED = error_response(
     "Missing or invalid API key",
     ("authentication_failed", "This API key is not valid or was revoked."),
 )
+
+
+# The docs' sections, in order. A route that names none gets its path's (drf-spectacular
+# would otherwise name it after the path's first segment: "api", "v1", "webhooks").
+SECTIONS: tuple[tuple[str, str], ...] = (
+    ("Transcription", "Upload audio or send a URL, follow the job, read the transcript; "
+     "prices, quotes, languages and models."),
+    ("Transcript editing", "Change a transcript segment by segment, with versions."),
+    ("Search", "Search every transcript of the organization."),
+    ("Translation", "Translate a finished transcript (Gumzo's /translate/)."),
+    ("Human review", "Have a person check a transcript's doubtful parts."),
+    ("Webhooks", "Endpoints, their deliveries and the signing secret."),
+    ("Account and organization", "The organization, its members, invitations, tags, "
+     "retention, usage and export."),
+    ("OpenAI-compatible (GateFlow)", "POST /v1/audio/transcriptions and "
+     "/v1/audio/translations, as OpenAI's clients call them."),
+    ("GoTranscript orders", "GoTranscript's /api/v4/: orders, their files and callbacks."),
+)  # fmt: skip
+_SECTION_OF_PATH = (
+    ("/api/v1/transcribe", "Transcription"), ("/api/v1/quote", "Transcription"),
+    ("/api/v1/languages", "Transcription"), ("/api/v1/models", "Transcription"),
+    ("/api/v1/pricing", "Transcription"), ("/api/v1/webhooks", "Webhooks"),
+    ("/v1/", "OpenAI-compatible (GateFlow)"), ("/api/v1/", "Account and organization"),
+)  # fmt: skip
+_PATH_NAMES = frozenset({"api", "v1", "webhooks"})
+
+
+def sections_by_path(result: dict[str, Any], **_: Any) -> dict[str, Any]:
+    """drf-spectacular postprocessing hook: routes without a section of their own get
+    their path's, and the sections are listed in order with a sentence each."""
+    for path, operations in result.get("paths", {}).items():
+        for operation in operations.values():
+            if set(operation.get("tags") or _PATH_NAMES) <= _PATH_NAMES:
+                operation["tags"] = [
+                    next(name for prefix, name in _SECTION_OF_PATH if path.startswith(prefix))
+                ]
+    result["tags"] = [{"name": name, "description": text} for name, text in SECTIONS]
+    return result

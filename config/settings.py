@@ -658,6 +658,11 @@ SPECTACULAR_SETTINGS = {
         }
     },
     "COMPONENT_SPLIT_REQUEST": True,
+    # Every route in a named section of the docs (config/api_schema.py).
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",
+        "config.api_schema.sections_by_path",
+    ],
 }
 
 # --- Cache (API rate-limit counters) ---------------------------------------------------

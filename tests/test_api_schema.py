@@ -126,6 +126,17 @@ def test_every_route_accepts_either_key_scheme_on_its_own(schema):
         assert {"ApiKeyToken": []} in operation["security"], name
 
 
+def test_every_route_is_in_a_named_section_of_the_docs_and_every_section_is_described(
+    schema,
+):
+    declared = {tag["name"]: tag.get("description", "") for tag in schema["tags"]}
+    used = {(name, tuple(op["tags"])) for name, op in operations(schema)}
+    assert all(len(tags) == 1 and tags[0] in declared for _, tags in used), sorted(used)
+    assert not {"api", "v1", "webhooks"} & set(declared)
+    assert all(declared.values())
+    assert {tags[0] for _, tags in used} == set(declared)  # no empty section
+
+
 def test_no_response_or_request_is_a_free_form_object(schema):
     assert "property1" not in json.dumps(schema)
     assert list(free_form_objects(schema["paths"])) == []

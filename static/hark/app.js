@@ -31,7 +31,6 @@ window.Hark = (function () {
     return h ? h + ":" + pad(m, 2) + ":" + pad(s, 2) : m + ":" + pad(s, 2);
   }
 
-  // 10 → "10", 5.5 → "5.50": the same as the server's floatformat:"-2".
   function bytes(n) {
     if (n < 1024) return n + " B";
     if (n < 1024 * 1024) return (n / 1024).toFixed(0) + " KB";
